@@ -1,0 +1,83 @@
+# pvkit: a small VMM on Linux KVM, a paravirtualized guest kernel, and the
+# boot protocol and ABI between them.
+#
+#   make            build everything into build/
+#   make run        install what is missing, build, boot the bundled pvkernel
+#   make check      install what is missing, build, run every test
+#   make check-slow the long Linux boots (minutes on a host without VT-x/AMD-V)
+#   make bench      benchmarks, results in docs/performance.md
+#   make fuzz       every fuzz target for FUZZ_SECONDS each
+
+BUILD := build
+CC := gcc
+FUZZ_CC := clang
+
+WARN := -Wall -Wextra -Werror
+HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -MMD -MP
+HOST_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2 -lseccomp -lpthread
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)
+
+BOOT_SRCS := $(wildcard boot/*.c)
+HOST_SRCS := $(filter-out host/main.c,$(wildcard host/*.c host/devices/*.c))
+
+# The library: everything but main(), so unit tests and fuzzers link it too.
+LIB_SRCS := $(BOOT_SRCS) $(HOST_SRCS)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+
+.PHONY: all deps run check check-slow bench fuzz clean format
+all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/libpvkit.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libpvkit-san.a: $(SAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# pvkit carries the default guest (build/pvkernel) inside it, so `pvkit run`
+# with no --kernel works from any directory.
+$(BUILD)/obj/default_kernel.o: host/default_kernel.S $(BUILD)/pvkernel
+	@mkdir -p $(dir $@)
+	$(CC) -c -DPVKERNEL_PATH='"$(BUILD)/pvkernel"' $< -o $@
+
+$(BUILD)/pvkit: $(BUILD)/obj/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libpvkit.a
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/pvkit-san: $(BUILD)/san/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libpvkit-san.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+
+include guest/build.mk
+include tests/build.mk
+include fuzz/build.mk
+include bench/build.mk
+
+run: deps all
+	$(BUILD)/pvkit run
+
+check: deps all tests
+	bash tests/run-tests.sh
+
+check-slow: deps all
+	bash tests/slow/run-slow.sh
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

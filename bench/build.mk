@@ -1,0 +1,2 @@
+bench: deps all
+	bash bench/run-bench.sh

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h - put a kernel image into guest memory the way the x86 boot
+ * protocol says, and tell the VMM how to start the CPU.
+ *
+ * The loader never touches KVM: it writes into a struct guest_memory and
+ * returns a struct boot_entry.  That is what lets the unit tests and fuzzers
+ * run every loader path against a malloc'd buffer.
+ */
+#ifndef PVKIT_BOOT_LOADER_H
+#define PVKIT_BOOT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_memory.h"
+
+/* "what is wrong" with an input, without the "pvkit: FILE: " prefix. */
+struct boot_error {
+	char msg[256];
+};
+
+enum boot_entry_choice {
+	BOOT_ENTRY_AUTO, /* fastest correct path for this image */
+	BOOT_ENTRY_64,   /* 64-bit entry with boot_params (bzImage or ELF) */
+	BOOT_ENTRY_PVH,  /* 32-bit PVH entry from the ELF note (ELF or payload) */
+};
+
+struct boot_request {
+	const uint8_t *kernel;
+	size_t kernel_size;
+	const uint8_t *initrd; /* may be NULL */
+	size_t initrd_size;
+	const char *cmdline;   /* NUL-terminated, never NULL */
+	enum boot_entry_choice entry;
+	uint32_t hardware_subarch;
+	bool subarch_given;    /* false: default (pvkit's own for images that ask for it, else PC) */
+	const uint8_t *rng_seed; /* for SETUP_RNG_SEED; may be NULL */
+	size_t rng_seed_size;
+};
+
+enum boot_cpu_mode {
+	BOOT_CPU_LONG64,      /* 64-bit mode, paging on (identity map), RSI = boot_params */
+	BOOT_CPU_PROTECTED32, /* 32-bit protected mode, paging off, EBX = hvm_start_info */
+};
+
+struct boot_entry {
+	enum boot_cpu_mode mode;
+	uint64_t rip;
+	uint64_t rsi;
+	uint64_t rbx;
+	uint64_t rsp;
+	uint32_t hardware_subarch; /* what was written into boot_params */
+	char path[96];             /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
+};
+
+/*
+ * Load req->kernel (a bzImage or an ELF64 vmlinux) into mem.  On failure,
+ * returns -1 with err filled and leaves the guest unstarted.
+ */
+int boot_load(const struct boot_request *req, struct guest_memory *mem, struct boot_entry *entry,
+	      struct boot_error *err);
+
+#endif

@@ -1,0 +1,52 @@
+# Helpers for shell test suites: source this, then call ok/not_ok/skip.
+# Output is TAP, which tests/run-tests.sh counts.
+
+TAP_N=0
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "not ok $TAP_N - $*"
+}
+
+skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+
+# check NAME COMMAND...: ok if the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# Why this machine cannot run KVM guests, or nothing if it can.
+kvm_missing() {
+	if [ ! -e /dev/kvm ]; then
+		echo "no /dev/kvm"
+	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "/dev/kvm not accessible"
+	fi
+}
+
+qemu_missing() {
+	command -v qemu-system-x86_64 >/dev/null || echo "qemu-system-x86_64 not installed"
+}
+
+# wait_for_line FILE PATTERN SECONDS PID: wait until FILE has a line matching
+# the extended regex PATTERN, or the process exits, or time runs out.
+wait_for_line() {
+	local file=$1 pattern=$2 seconds=$3 pid=$4
+	local deadline=$((SECONDS + seconds))
+	while [ $SECONDS -lt "$deadline" ]; do
+		grep -qE "$pattern" "$file" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || { grep -qE "$pattern" "$file" 2>/dev/null; return; }
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Run every test suite and print one summary line: "N passed, N failed, N skipped".
+#
+# A suite is a program that prints TAP lines ("ok ...", "not ok ...",
+# "ok ... # SKIP reason").  Suites are: each unit test binary in build/tests/
+# (cmocka, TAP output), each executable tests/boot/*.sh, and the short fuzz
+# runs (fuzz/run-fuzz.sh).  A suite that exits non-zero without reporting a
+# failure counts as one failure, so a crash can never pass silently.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0 skipped=0
+failures=()
+
+run_suite() {
+	local name=$1
+	shift
+	local out rc
+	out=$(mktemp)
+	CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$out" 2>&1
+	rc=$?
+	local p=0 f=0 s=0
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok"*)
+			f=$((f + 1))
+			failures+=("$name: $line")
+			echo "  FAIL $name: ${line#not ok }"
+			;;
+		"ok "*"# SKIP"* | "ok "*"# skip"*)
+			s=$((s + 1))
+			echo "  SKIP $name: ${line#ok }"
+			;;
+		"ok "*)
+			p=$((p + 1))
+			;;
+		esac
+	done <"$out"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		failures+=("$name: exited with status $rc")
+		echo "  FAIL $name: exited with status $rc without reporting a failure"
+	fi
+	if [ "$f" -ne 0 ]; then
+		echo "--- output of $name ---"
+		tail -n 60 "$out"
+		echo "---"
+	fi
+	echo "$name: $p passed, $f failed, $s skipped"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	rm -f "$out"
+}
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "$(basename "$t")" "$t"
+done
+
+for t in tests/boot/*.sh; do
+	[ -x "$t" ] || continue
+	run_suite "$(basename "$t" .sh)" "$t"
+done
+
+if [ -x fuzz/run-fuzz.sh ]; then
+	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" fuzz/run-fuzz.sh
+fi
+
+if [ ${#failures[@]} -ne 0 ]; then
+	echo
+	echo "Failures:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
