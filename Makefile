@@ -21,10 +21,9 @@ SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)
 BOOT_SRCS := $(wildcard boot/*.c)
 HOST_SRCS := $(filter-out host/main.c,$(wildcard host/*.c host/devices/*.c))
 
-# The library: everything but main(), so unit tests and fuzzers link it too.
+# Two libraries, so unit tests and fuzzers link the code too: boot/ (image
+# formats, no KVM) and host/ (the VMM without main()).
 LIB_SRCS := $(BOOT_SRCS) $(HOST_SRCS)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 
 .PHONY: all deps run check check-slow bench fuzz clean format
 all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel
@@ -40,11 +39,11 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
-$(BUILD)/libpvkit.a: $(LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(BUILD)/libpvkit-san.a: $(SAN_LIB_OBJS)
+$(BUILD)/libboot.a: $(BOOT_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/libhost.a: $(HOST_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/libboot-san.a: $(BOOT_SRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/libhost-san.a: $(HOST_SRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/lib%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -54,10 +53,10 @@ $(BUILD)/obj/default_kernel.o: host/default_kernel.S $(BUILD)/pvkernel
 	@mkdir -p $(dir $@)
 	$(CC) -c -DPVKERNEL_PATH='"$(BUILD)/pvkernel"' $< -o $@
 
-$(BUILD)/pvkit: $(BUILD)/obj/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libpvkit.a
+$(BUILD)/pvkit: $(BUILD)/obj/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libhost.a $(BUILD)/libboot.a
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
-$(BUILD)/pvkit-san: $(BUILD)/san/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libpvkit-san.a
+$(BUILD)/pvkit-san: $(BUILD)/san/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libhost-san.a $(BUILD)/libboot-san.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 include guest/build.mk

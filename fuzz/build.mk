@@ -1,21 +1,24 @@
 # libFuzzer targets: fuzz/fuzz_NAME.c -> build/fuzz/fuzz_NAME (clang, with
-# ASan+UBSan).  The library is compiled once more with coverage hooks.
+# ASan+UBSan).  The libraries are compiled once more with coverage hooks;
+# fuzz_boot_* link only the boot library.
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(FUZZ_SAN)
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/libpvkit-fuzz.a: $(FUZZ_LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
+$(BUILD)/libboot-fuzz.a: $(BOOT_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
+$(BUILD)/libhost-fuzz.a: $(HOST_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libpvkit-fuzz.a
+$(BUILD)/fuzz/fuzz_boot_%: fuzz/fuzz_boot_%.c $(BUILD)/libboot-fuzz.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libhost-fuzz.a $(BUILD)/libboot-fuzz.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
 
