@@ -71,7 +71,7 @@ check: deps all tests
 	bash tests/run-tests.sh
 
 check-slow: deps all
-	bash tests/slow/run-slow.sh
+	bash tests/run-tests.sh --slow
 
 clean:
 	rm -rf $(BUILD)

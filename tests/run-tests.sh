@@ -4,7 +4,7 @@
 # A suite is a program that prints TAP lines ("ok ...", "not ok ...",
 # "ok ... # SKIP reason").  Suites are: each unit test binary in build/tests/
 # (cmocka, TAP output), each executable tests/boot/*.sh, and the short fuzz
-# runs (fuzz/run-fuzz.sh).  A suite that exits non-zero without reporting a
+# runs (fuzz/run-fuzz.sh).  With --slow: each executable tests/slow/*.sh.  A suite that exits non-zero without reporting a
 # failure counts as one failure, so a crash can never pass silently.
 set -u
 cd "$(dirname "$0")/.."
@@ -53,18 +53,26 @@ run_suite() {
 	rm -f "$out"
 }
 
-for t in build/tests/test_*; do
-	[ -x "$t" ] || continue
-	run_suite "$(basename "$t")" "$t"
-done
+if [ "${1:-}" = "--slow" ]; then
+	# make check-slow: the long boots, never part of make check.
+	for t in tests/slow/*.sh; do
+		[ -x "$t" ] || continue
+		run_suite "$(basename "$t" .sh)" "$t"
+	done
+else
+	for t in build/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_suite "$(basename "$t")" "$t"
+	done
 
-for t in tests/boot/*.sh; do
-	[ -x "$t" ] || continue
-	run_suite "$(basename "$t" .sh)" "$t"
-done
+	for t in tests/boot/*.sh; do
+		[ -x "$t" ] || continue
+		run_suite "$(basename "$t" .sh)" "$t"
+	done
 
-if [ -x fuzz/run-fuzz.sh ]; then
-	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" fuzz/run-fuzz.sh
+	if [ -x fuzz/run-fuzz.sh ]; then
+		run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" fuzz/run-fuzz.sh
+	fi
 fi
 
 if [ ${#failures[@]} -ne 0 ]; then

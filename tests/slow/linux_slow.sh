@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make check-slow: the Linux boots that take minutes on a host whose KVM
+# emulates guest kernel mode (docs/linux.md has the measured times).
+#  1. bzImage 64-bit entry: Linux's decompressor, then the kernel, to the
+#     "Linux version" banner.
+#  2. PVH entry with a busybox-static initramfs, to the line its /init prints.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+PVKIT=${PVKIT:-build/pvkit}
+WAIT=${SLOW_WAIT_SECONDS:-3600}
+
+why=$(kvm_missing)
+[ -z "$why" ] && ! [ -x /bin/busybox ] && why="busybox-static not installed"
+if [ -n "$why" ]; then
+	skip "linux slow: bzImage banner" "$why"
+	skip "linux slow: initramfs /init" "$why"
+	exit 0
+fi
+vmlinuz=$(bash scripts/fetch-linux.sh) || { not_ok "linux slow: fetch kernel"; exit 1; }
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+
+timed_boot() {
+	local name=$1 pattern=$2
+	shift 2
+	local start=$SECONDS
+	"$PVKIT" run "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null &
+	local pid=$!
+	local rc=0
+	wait_for_line "$work/$name.out" "$pattern" "$WAIT" "$pid" || rc=1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "# $name: $((SECONDS - start)) s to /$pattern/ (rc $rc)"
+	[ $rc -eq 0 ] || tail -n 15 "$work/$name.out" | sed 's/^/# /'
+	return $rc
+}
+
+check "linux slow: bzImage 64-bit entry to the Linux version banner" \
+	timed_boot bzimage '^Linux version [0-9]' --kernel "$vmlinuz" --entry 64 \
+	--cmdline "earlyprintk=serial,ttyS0 console=ttyS0 nokaslr"
+
+# A busybox-static initramfs whose /init says one line and reboots (the
+# reboot reaches pvkit's i8042 reset and ends the run).
+mkdir -p "$work/initramfs/bin"
+cp /bin/busybox "$work/initramfs/bin/busybox"
+cat >"$work/initramfs/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox echo "pvkit-initramfs: /init is running"
+/bin/busybox reboot -f
+INIT
+chmod +x "$work/initramfs/init"
+(cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
+
+check "linux slow: PVH with busybox initramfs reaches /init" \
+	timed_boot initramfs '^pvkit-initramfs: /init is running' --kernel "$vmlinuz" --entry pvh \
+	--initrd "$work/initramfs.cpio.gz" --cmdline "earlyprintk=serial,ttyS0 console=ttyS0"
