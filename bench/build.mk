@@ -1,2 +1,43 @@
-bench: deps all
-	bash bench/run-bench.sh
+# Benchmarks: `make bench` builds the bench programs and guests below and runs
+# bench/run-bench.sh, which measures pvkit, QEMU microvm and the raw-KVM limit
+# side by side and writes docs/performance.md.  Never part of `make check`.
+#
+#   build/bench/launch         times VMM processes from the outside (exec ->
+#                              first guest instruction, first serial byte, a
+#                              banner; peak RSS, guest RAM resident)
+#   build/bench/rawkvm         the limit: the least code that runs a guest on KVM
+#   build/bench/tiny.elf       PVH guest: marker, one serial byte, debug exit
+#   build/bench/hold.elf       same, then halts forever (memory is read while alive)
+#   build/bench/exits-N.elf    N port writes to the UART scratch register, timed
+#                              between two markers
+#   build/bench/spin-N.elf     the same loop without the port write
+BENCH_DIR := $(BUILD)/bench
+BENCH_EXIT_COUNT := 20000
+BENCH_GUESTS := $(BENCH_DIR)/tiny.elf $(BENCH_DIR)/hold.elf \
+	$(BENCH_DIR)/exits-$(BENCH_EXIT_COUNT).elf $(BENCH_DIR)/spin-$(BENCH_EXIT_COUNT).elf
+BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm
+
+$(BENCH_DIR)/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/tiny.o: bench/guests/bench_guest.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+$(BENCH_DIR)/hold.o: bench/guests/bench_guest.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -DBENCH_HOLD $< -o $@
+$(BENCH_DIR)/exits-%.o: bench/guests/bench_guest.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -DBENCH_EXITS=$* $< -o $@
+$(BENCH_DIR)/spin-%.o: bench/guests/bench_guest.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -DBENCH_SPIN=$* $< -o $@
+$(BENCH_DIR)/%.elf: $(BENCH_DIR)/%.o bench/guests/guest.ld
+	ld -T bench/guests/guest.ld -nostdlib -static -z noexecstack --no-warn-rwx-segments $< -o $@
+
+.PHONY: bench-tools
+bench-tools: $(BENCH_TOOLS) $(BENCH_GUESTS)
+
+bench: deps all bench-tools
+	BENCH_EXIT_COUNT=$(BENCH_EXIT_COUNT) bash bench/run-bench.sh

@@ -1,0 +1,81 @@
+/*
+ * bench_guest.S - the guests of `make bench`, one source, three builds.
+ *
+ * Every benchmark guest is entered through PVH (32-bit protected mode,
+ * paging off, flat segments) and runs at CPL0, where this host (kvm_pvm,
+ * no VT-x) EMULATES each instruction at ~1.3 us: so the guests are a
+ * handful of instructions, and the VMM's own cost dominates what we time.
+ *
+ * Ports (the only "devices" a guest uses, so the raw-KVM program can
+ * implement them in a few lines):
+ *   0x80   start marker: the very FIRST instruction writes here, so a host
+ *          tracepoint (kvm:kvm_pio, port 0x80) timestamps the first guest
+ *          instruction no matter what firmware ran before it (QEMU microvm
+ *          runs qboot first).  The exit-loop guest writes it again when its
+ *          loop ends, so the loop is timed between two markers.
+ *   0x3f8  16550 THR: one byte of serial output.
+ *   0x3ff  16550 scratch register: a real device register that has no side
+ *          effect, the target of the exit-throughput loop.
+ *   0xf4   isa-debug-exit: ends the run (pvkit: status = value, QEMU:
+ *          (value << 1) | 1, rawkvm: status = value).
+ *
+ * Build variants (-D):
+ *   (none)            tiny: marker, print '!', exit.
+ *   BENCH_HOLD        hold: marker, print '!', then halt with interrupts off
+ *                     forever, so the launcher can read the VMM's memory
+ *                     while the VM is still alive.
+ *   BENCH_EXITS=N     exit loop: marker, N writes to 0x3ff, marker, print
+ *                     '!', exit (N >= 1).
+ *   BENCH_SPIN=N      the same loop without the write: what the loop's
+ *                     emulated dec/jnz cost alone, to subtract.
+ */
+
+#define MARKER_PORT    0x80
+#define SERIAL_THR     0x3f8
+#define SERIAL_SCRATCH 0x3ff
+#define DEBUG_EXIT     0xf4
+#define EXIT_VALUE     0x2a
+
+	.code32
+	.text
+	.globl pvh_start
+pvh_start:
+	outb %al, $MARKER_PORT
+#if defined(BENCH_EXITS)
+	movl $BENCH_EXITS, %ecx
+	movw $SERIAL_SCRATCH, %dx
+1:	outb %al, %dx
+	decl %ecx
+	jnz 1b
+	outb %al, $MARKER_PORT
+#elif defined(BENCH_SPIN)
+	movl $BENCH_SPIN, %ecx
+	movw $SERIAL_SCRATCH, %dx
+1:	decl %ecx
+	jnz 1b
+	outb %al, $MARKER_PORT
+#endif
+	movw $SERIAL_THR, %dx
+	movb $'!', %al
+	outb %al, %dx
+#ifdef BENCH_HOLD
+2:	cli
+	hlt
+	jmp 2b
+#else
+	movl $EXIT_VALUE, %eax
+	outl %eax, $DEBUG_EXIT
+	/* Not reached when the VMM honours the exit port. */
+3:	cli
+	hlt
+	jmp 3b
+#endif
+
+	/* XEN_ELFNOTE_PHYS32_ENTRY: name "Xen", type 18, 32-bit entry. */
+	.section .note.pvh, "a"
+	.balign 4
+	.long 4			/* namesz: "Xen\0" */
+	.long 4			/* descsz */
+	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.long pvh_start

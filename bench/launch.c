@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * launch - start N copies of a VMM command at once and time them from the
+ * outside, the same way whatever the VMM is (pvkit, QEMU, bench/rawkvm).
+ *
+ *	launch [--vms N] [--until TEXT] [--hold] [--trace DIR] [--mem SIZE]
+ *	       [--timeout SECONDS] [--stderr FILE] [--stdout FILE] -- COMMAND...
+ *
+ * For each VM: the child takes a CLOCK_MONOTONIC timestamp right before
+ * execvp() (kept in a shared page, so fork() is not counted), its stdout
+ * is a pipe the launcher polls, and the launcher timestamps the arrival of
+ * the first byte and of TEXT.  The VM ends when it exits by itself; with
+ * --until it is killed as soon as TEXT arrives (a Linux guest keeps on
+ * booting after the banner we time); with --hold it is kept alive after
+ * its first byte (or TEXT) until its memory has been read from /proc, then
+ * killed: peak RSS from wait4()'s rusage (what /usr/bin/time reports), and
+ * the guest RAM actually resident from /proc/PID/smaps (see guest_rss()).
+ *
+ * --trace DIR: a tracefs instance where kvm:kvm_pio is enabled for port
+ * 0x80 with the "mono" clock and record-tgid (bench/run-bench.sh sets it
+ * up).  The bench guests write port 0x80 as their first instruction, so the
+ * first such event of a VM's process is its first guest instruction, on
+ * the same clock as our timestamps.
+ *
+ * Output: one line per VM of key=value pairs, times in nanoseconds since
+ * that VM's exec, -1 where not observed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_VMS 256
+
+struct vm {
+	pid_t pid;
+	int out_fd;          /* read end of the child's stdout, -1 at EOF */
+	int64_t first_byte;  /* absolute CLOCK_MONOTONIC ns, -1 if none */
+	int64_t until;       /* when TEXT was seen */
+	int64_t end;         /* when the child was reaped */
+	int64_t first_marker, last_marker;
+	unsigned markers;
+	uint64_t bytes;
+	size_t matched;      /* bytes of TEXT matched so far (streaming) */
+	bool sampled, killed, reaped;
+	int status;
+	struct rusage usage;
+	long hwm_kib, rss_kib, guest_rss_kib;
+};
+
+struct options {
+	unsigned vms;
+	const char *until;
+	bool hold;
+	const char *trace;
+	uint64_t guest_mem;
+	double timeout;
+	const char *stderr_path, *stdout_path;
+	char **command;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void usage(const char *what)
+{
+	fprintf(stderr, "launch: %s\n"
+		"usage: launch [--vms N] [--until TEXT] [--hold] [--trace DIR] [--mem SIZE]\n"
+		"              [--timeout SECONDS] [--stderr FILE] [--stdout FILE] -- COMMAND...\n",
+		what);
+	exit(2);
+}
+
+static uint64_t parse_size(const char *text)
+{
+	char *end;
+	uint64_t value = strtoull(text, &end, 0);
+	switch (*end) {
+	case 'K': value <<= 10; end++; break;
+	case 'M': value <<= 20; end++; break;
+	case 'G': value <<= 30; end++; break;
+	}
+	if (*end || value == 0)
+		usage("bad --mem size");
+	return value;
+}
+
+static struct options parse_options(int argc, char **argv)
+{
+	struct options o = { .vms = 1, .timeout = 120 };
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (i + 1 >= argc && strcmp(a, "--hold"))
+			usage("option without a value");
+		if (!strcmp(a, "--vms")) {
+			o.vms = (unsigned)atoi(argv[++i]);
+			if (o.vms < 1 || o.vms > MAX_VMS)
+				usage("--vms must be 1..256");
+		} else if (!strcmp(a, "--until")) {
+			o.until = argv[++i];
+			if (!*o.until)
+				usage("empty --until text");
+		} else if (!strcmp(a, "--hold")) {
+			o.hold = true;
+		} else if (!strcmp(a, "--trace")) {
+			o.trace = argv[++i];
+		} else if (!strcmp(a, "--mem")) {
+			o.guest_mem = parse_size(argv[++i]);
+		} else if (!strcmp(a, "--timeout")) {
+			o.timeout = atof(argv[++i]);
+		} else if (!strcmp(a, "--stderr")) {
+			o.stderr_path = argv[++i];
+		} else if (!strcmp(a, "--stdout")) {
+			o.stdout_path = argv[++i];
+		} else {
+			usage("unknown option");
+		}
+	}
+	if (i >= argc)
+		usage("no command");
+	o.command = &argv[i];
+	return o;
+}
+
+/* Empty the trace instance's buffer so only this launch's events remain. */
+static void clear_trace(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/*
+ * Read the kvm_pio events of the instance.  A line looks like
+ *   qemu-system-x86-7636 (   7634) [001] .....   586.478898: kvm_pio: ...
+ * TGID in parentheses (QEMU runs the vCPU in a thread), timestamp in
+ * seconds with microseconds before ": kvm_pio".
+ */
+static void read_markers(const char *dir, struct vm *vms, unsigned n)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		char *event = strstr(line, ": kvm_pio:");
+		char *paren = strchr(line, '(');
+		if (!event || !paren || paren > event)
+			continue;
+		long tgid = strtol(paren + 1, NULL, 10);
+		char *ts = event;
+		while (ts > line && ts[-1] != ' ')
+			ts--;
+		char *dot;
+		long long sec = strtoll(ts, &dot, 10);
+		if (*dot != '.')
+			continue;
+		long long usec = strtoll(dot + 1, NULL, 10);
+		int64_t t = sec * 1000000000ll + usec * 1000ll;
+		for (unsigned i = 0; i < n; i++) {
+			if (vms[i].pid != tgid)
+				continue;
+			if (vms[i].markers == 0)
+				vms[i].first_marker = t;
+			vms[i].last_marker = t;
+			vms[i].markers++;
+		}
+	}
+	fclose(f);
+}
+
+static long status_field_kib(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long value = -1;
+	size_t len = strlen(field);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			value = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return value;
+}
+
+/*
+ * Guest RAM resident in the VMM: the Rss of the anonymous mappings at
+ * least as large as the guest's memory (pvkit, QEMU and rawkvm each map
+ * guest RAM as one anonymous region of that size, possibly split in two
+ * around the 32-bit hole, so with >= 3 GiB we also accept the parts;
+ * everything else a VMM maps -- heaps, stacks, libraries -- is smaller for
+ * the sizes we use, >= 64 MiB, except glibc's 64 MiB malloc arenas, which
+ * are reserved PROT_NONE and have no write permission: skipped).
+ */
+static long guest_rss(pid_t pid, uint64_t guest_mem)
+{
+	if (!guest_mem)
+		return -1;
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	uint64_t min_size = guest_mem > (3ull << 30) ? (guest_mem - (3ull << 30)) : guest_mem;
+	if (guest_mem > (3ull << 30) && min_size > (3ull << 30))
+		min_size = 3ull << 30;
+	if (min_size > (64ull << 20))
+		min_size -= 1; /* accept exactly-sized mappings */
+	long total = 0;
+	bool counting = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end;
+		char perms[8];
+		int name_at = 0;
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &end, perms, &name_at) == 3) {
+			const char *name = line + name_at;
+			while (*name == ' ')
+				name++;
+			bool anonymous = *name == '\n' || *name == '\0';
+			counting = anonymous && perms[1] == 'w' && end - start >= min_size;
+			continue;
+		}
+		if (counting && !strncmp(line, "Rss:", 4))
+			total += strtol(line + 4, NULL, 10);
+	}
+	fclose(f);
+	return total;
+}
+
+static void sample_memory(struct vm *vm, const struct options *o)
+{
+	vm->hwm_kib = status_field_kib(vm->pid, "VmHWM");
+	vm->rss_kib = status_field_kib(vm->pid, "VmRSS");
+	vm->guest_rss_kib = guest_rss(vm->pid, o->guest_mem);
+	vm->sampled = true;
+}
+
+static void start_vm(struct vm *vm, const struct options *o, unsigned index,
+		     volatile int64_t *exec_time)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		perror("pipe");
+		exit(1);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		const char *err = index == 0 && o->stderr_path ? o->stderr_path : "/dev/null";
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		*exec_time = now_ns();
+		execvp(o->command[0], o->command);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	*vm = (struct vm){
+		.pid = pid, .out_fd = pipefd[0], .first_byte = -1, .until = -1, .end = -1,
+		.first_marker = -1, .last_marker = -1, .hwm_kib = -1, .rss_kib = -1,
+		.guest_rss_kib = -1,
+	};
+}
+
+/* Feed output bytes to the streaming match of TEXT (which has no repeats
+ * that matter for our banners; on a mismatch we restart the match). */
+static bool match_text(struct vm *vm, const char *text, const char *buf, size_t len)
+{
+	size_t tlen = strlen(text);
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == text[vm->matched]) {
+			if (++vm->matched == tlen)
+				return true;
+		} else {
+			vm->matched = buf[i] == text[0] ? 1 : 0;
+		}
+	}
+	return false;
+}
+
+static void kill_vm(struct vm *vm)
+{
+	if (!vm->reaped && !vm->killed) {
+		kill(vm->pid, SIGKILL);
+		vm->killed = true;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = parse_options(argc, argv);
+	static struct vm vms[MAX_VMS];
+	int64_t *exec_times = mmap(NULL, MAX_VMS * sizeof(int64_t), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (exec_times == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	FILE *save = NULL;
+	if (o.stdout_path && !(save = fopen(o.stdout_path, "w"))) {
+		perror(o.stdout_path);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (o.trace)
+		clear_trace(o.trace);
+
+	for (unsigned i = 0; i < o.vms; i++)
+		start_vm(&vms[i], &o, i, &exec_times[i]);
+	int64_t deadline = now_ns() + (int64_t)(o.timeout * 1e9);
+	bool timed_out = false;
+
+	unsigned running = o.vms;
+	while (running) {
+		struct pollfd pfd[MAX_VMS];
+		unsigned idx[MAX_VMS], npfd = 0;
+		for (unsigned i = 0; i < o.vms; i++) {
+			if (vms[i].out_fd >= 0) {
+				pfd[npfd] = (struct pollfd){ .fd = vms[i].out_fd, .events = POLLIN };
+				idx[npfd++] = i;
+			}
+		}
+		if (npfd && poll(pfd, npfd, 5) < 0 && errno != EINTR) {
+			perror("poll");
+			return 1;
+		}
+		if (!npfd)
+			usleep(1000);
+		for (unsigned k = 0; k < npfd; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			struct vm *vm = &vms[idx[k]];
+			char buf[65536];
+			ssize_t got = read(vm->out_fd, buf, sizeof(buf));
+			int64_t t = now_ns();
+			if (got <= 0) {
+				close(vm->out_fd);
+				vm->out_fd = -1;
+				continue;
+			}
+			if (vm->first_byte < 0)
+				vm->first_byte = t;
+			vm->bytes += (uint64_t)got;
+			if (save && idx[k] == 0)
+				fwrite(buf, 1, (size_t)got, save);
+			bool reached = o.until ? vm->until < 0 && match_text(vm, o.until, buf, (size_t)got)
+					       : vm->bytes == (uint64_t)got;
+			if (reached) {
+				if (o.until)
+					vm->until = t;
+				if (o.hold)
+					sample_memory(vm, &o);
+				else if (o.until)
+					kill_vm(vm);
+			}
+		}
+		/* Held VMs are released together, once every one has been sampled,
+		 * so N VMs really are alive at the same time. */
+		if (o.hold) {
+			bool all = true;
+			for (unsigned i = 0; i < o.vms; i++)
+				all = all && (vms[i].sampled || vms[i].reaped);
+			if (all)
+				for (unsigned i = 0; i < o.vms; i++)
+					kill_vm(&vms[i]);
+		}
+		if (!timed_out && now_ns() > deadline) {
+			timed_out = true;
+			for (unsigned i = 0; i < o.vms; i++)
+				kill_vm(&vms[i]);
+		}
+		for (unsigned i = 0; i < o.vms; i++) {
+			struct vm *vm = &vms[i];
+			if (vm->reaped)
+				continue;
+			pid_t r = wait4(vm->pid, &vm->status, WNOHANG, &vm->usage);
+			if (r == vm->pid) {
+				vm->reaped = true;
+				vm->end = now_ns();
+				running--;
+			}
+		}
+	}
+	/* Drain what is left in the pipes (grandchildren may hold them). */
+	for (unsigned i = 0; i < o.vms; i++)
+		if (vms[i].out_fd >= 0)
+			close(vms[i].out_fd);
+	if (save)
+		fclose(save);
+	if (o.trace)
+		read_markers(o.trace, vms, o.vms);
+
+	for (unsigned i = 0; i < o.vms; i++) {
+		struct vm *vm = &vms[i];
+		int64_t t0 = exec_times[i];
+#define SINCE(t) ((t) < 0 ? (int64_t)-1 : (t) - t0)
+		int status = -1, sig = 0;
+		if (WIFEXITED(vm->status))
+			status = WEXITSTATUS(vm->status);
+		else if (WIFSIGNALED(vm->status))
+			sig = WTERMSIG(vm->status);
+		printf("vm=%u pid=%d first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
+		       " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
+		       " markers=%u bytes=%" PRIu64 " status=%d signal=%d killed=%d timed_out=%d"
+		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld"
+		       " user_us=%ld sys_us=%ld\n",
+		       i, (int)vm->pid, SINCE(vm->first_marker), SINCE(vm->first_byte),
+		       SINCE(vm->until), SINCE(vm->end),
+		       vm->markers ? vm->last_marker - vm->first_marker : -1, vm->markers,
+		       vm->bytes, status, sig, vm->killed, timed_out, vm->usage.ru_maxrss,
+		       vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib,
+		       vm->usage.ru_utime.tv_sec * 1000000 + vm->usage.ru_utime.tv_usec,
+		       vm->usage.ru_stime.tv_sec * 1000000 + vm->usage.ru_stime.tv_usec);
+#undef SINCE
+	}
+	return 0;
+}
