@@ -14,18 +14,22 @@
 #define OFF_JUMP   0x200
 #define OFF_HEADER 0x202
 
-/* The first byte after the fields each protocol version defines. */
+/* The first byte after the fields each protocol version defines (boot.rst). */
 static size_t header_end_for_version(uint16_t version)
 {
-	if (version >= 0x020c)
-		return 0x26c; /* kernel_info_offset (2.15), xloadflags (2.12) */
+	if (version >= 0x020f)
+		return 0x26c; /* kernel_info_offset */
+	if (version >= 0x020b)
+		return 0x268; /* handover_offset */
 	if (version >= 0x020a)
-		return 0x264; /* pref_address, init_size (2.10), handover_offset (2.11) */
+		return 0x264; /* pref_address, init_size */
 	if (version >= 0x0209)
 		return 0x258; /* setup_data */
 	if (version >= 0x0208)
 		return 0x250; /* payload_offset, payload_length */
-	return 0x240;         /* 2.06/2.07: cmdline_size, hardware_subarch */
+	if (version >= 0x0207)
+		return 0x248; /* hardware_subarch, hardware_subarch_data */
+	return 0x23c;         /* 2.06: cmdline_size */
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -92,6 +96,11 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage_info *info,
 	/* Copy only the fields this protocol version defines; later ones stay zero. */
 	size_t defined = header_end_for_version(version) - SETUP_HEADER_OFFSET;
 	memcpy(&info->hdr, image + SETUP_HEADER_OFFSET, defined);
+	/* Two later fields sit among older ones. */
+	if (version < 0x020a)
+		info->hdr.min_alignment = 0;
+	if (version < 0x020c)
+		info->hdr.xloadflags = 0;
 	/* The kernel says how long its header is with the jump at 0x200 (boot.rst). */
 	size_t jump_end = OFF_HEADER + image[OFF_JUMP + 1];
 	info->header_len = jump_end > SETUP_HEADER_OFFSET ? jump_end - SETUP_HEADER_OFFSET : 0;
