@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "console.h"
+
+int console_init(struct console *con, int out_fd, int in_fd)
+{
+	memset(con, 0, sizeof(*con));
+	con->out_fd = out_fd;
+	con->in_fd = in_fd;
+	pthread_mutex_init(&con->out_lock, NULL);
+	con->input_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	con->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (con->input_event_fd < 0 || con->stop_fd < 0)
+		return -1;
+	return 0;
+}
+
+/* Write all of it; a closed or broken stdout loses output but never
+ * stops the guest. */
+static void write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void flush_locked(struct console *con)
+{
+	write_all(con->out_fd, con->out_buf, con->out_len);
+	con->out_len = 0;
+}
+
+void console_flush(struct console *con)
+{
+	pthread_mutex_lock(&con->out_lock);
+	flush_locked(con);
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+void console_write(struct console *con, const uint8_t *bytes, size_t n)
+{
+	pthread_mutex_lock(&con->out_lock);
+	con->bytes_out += n;
+	if (n > sizeof(con->out_buf) - con->out_len) {
+		/* Too big to buffer: keep the order, then write it directly. */
+		flush_locked(con);
+		if (n >= sizeof(con->out_buf)) {
+			write_all(con->out_fd, bytes, n);
+			pthread_mutex_unlock(&con->out_lock);
+			return;
+		}
+	}
+	memcpy(con->out_buf + con->out_len, bytes, n);
+	con->out_len += n;
+	if (memchr(bytes, '\n', n) || con->out_len == sizeof(con->out_buf))
+		flush_locked(con);
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+void console_uart_transmit(void *opaque, uint8_t byte)
+{
+	console_write(opaque, &byte, 1);
+}
+
+static void signal_input(struct console *con)
+{
+	uint64_t one = 1;
+	if (write(con->input_event_fd, &one, sizeof(one)) < 0) {
+		/* The counter can only overflow after 2^64 deliveries. */
+	}
+}
+
+static bool stop_requested(struct console *con)
+{
+	struct pollfd p = {.fd = con->stop_fd, .events = POLLIN};
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Hand `n` bytes to the UART as its FIFO drains; false if told to stop. */
+static bool deliver(struct console *con, const uint8_t *bytes, int n)
+{
+	while (n > 0) {
+		int taken = uart16550_receive(con->uart, bytes, n);
+		if (taken > 0)
+			signal_input(con);
+		bytes += taken;
+		n -= taken;
+		if (n > 0) {
+			console_flush(con);
+			if (stop_requested(con))
+				return false;
+			uart16550_wait_rx_space(con->uart, CONSOLE_FLUSH_MS);
+		}
+	}
+	return true;
+}
+
+static void *input_thread(void *opaque)
+{
+	struct console *con = opaque;
+	bool input_open = true;
+	for (;;) {
+		struct pollfd p[2] = {
+			{.fd = con->stop_fd, .events = POLLIN},
+			{.fd = input_open ? con->in_fd : -1, .events = POLLIN},
+		};
+		int r = poll(p, 2, CONSOLE_FLUSH_MS);
+		console_flush(con);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (r <= 0 || !p[1].revents)
+			continue;
+		uint8_t buf[256];
+		ssize_t n = read(con->in_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			input_open = false; /* EOF: the guest simply gets no more input */
+			continue;
+		}
+		if (!deliver(con, buf, (int)n))
+			break;
+	}
+	return NULL;
+}
+
+int console_start_input(struct console *con, struct uart16550 *uart)
+{
+	con->uart = uart;
+	/* The vCPU thread alone takes the timeout signal: block everything in
+	 * the input thread so no signal ever lands here instead. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int err = pthread_create(&con->thread, NULL, input_thread, con);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	con->thread_started = true;
+	return 0;
+}
+
+void console_destroy(struct console *con)
+{
+	if (con->thread_started) {
+		uint64_t one = 1;
+		if (write(con->stop_fd, &one, sizeof(one)) < 0) {
+			/* cannot fail for a fresh eventfd */
+		}
+		pthread_join(con->thread, NULL);
+		con->thread_started = false;
+	}
+	console_flush(con);
+	if (con->input_event_fd >= 0)
+		close(con->input_event_fd);
+	if (con->stop_fd >= 0)
+		close(con->stop_fd);
+	con->input_event_fd = con->stop_fd = -1;
+	pthread_mutex_destroy(&con->out_lock);
+}

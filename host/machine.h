@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.h - everything one `pvkit run` VM is made of, wired together:
+ * the KVM VM and its RAM, one vCPU, the I/O bus with its devices (16550
+ * UART on COM1, i8042, debug exit port), the console, the hypercall
+ * service and the time page.
+ *
+ * Order of life: vm_alloc_ram() -> the loader fills RAM -> machine_create()
+ * -> run_loop() -> machine_destroy().
+ */
+#ifndef PVKIT_HOST_MACHINE_H
+#define PVKIT_HOST_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/loader.h"
+#include "console.h"
+#include "devices/i8042.h"
+#include "devices/uart16550.h"
+#include "hypercall.h"
+#include "io_bus.h"
+#include "stop_request.h"
+#include "vcpu.h"
+#include "vm.h"
+
+/* Exit counters for --stats. */
+struct exit_stats {
+	uint64_t total;     /* every return from KVM_RUN */
+	uint64_t io;        /* port I/O to devices (hypercalls not included) */
+	uint64_t mmio;
+	uint64_t hlt;       /* only without the in-kernel irqchip */
+	uint64_t hypercall; /* OUTs to the hypercall port */
+};
+
+struct machine_config {
+	bool pvkit_cpuid; /* false: --no-pvkit-cpuid */
+};
+
+struct machine {
+	struct vm vm;
+	struct vcpu vcpu;
+	struct io_bus bus;
+	struct uart16550 uart;
+	struct i8042 kbc;
+	struct console console;
+	struct stop_request stop;
+	struct hypercall_service hypercalls;
+	struct exit_stats stats;
+	uint64_t tsc_khz;           /* 0: no time page */
+	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
+	bool console_ready, vcpu_ready, uart_ready;
+};
+
+/*
+ * Create the VM around the already loaded RAM in m->vm and make the vCPU
+ * ready to start at `entry`.  -1 with a message on failure.
+ */
+int machine_create(struct machine *m, const struct machine_config *cfg,
+		   const struct boot_entry *entry);
+
+/* Re-pair the guest TSC with the host clocks and publish the time page. */
+void machine_sync_time(struct machine *m);
+
+void machine_destroy(struct machine *m);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypercall.h"
+#include "log.h"
+#include "run_loop.h"
+
+/* Re-pair the time page at most this often (it costs an ioctl). */
+#define TIME_SYNC_INTERVAL_NS 1000000000ull
+
+/*
+ * The --timeout timer's signal goes to the vCPU thread.  The handler sets
+ * immediate_exit in kvm_run: if the signal lands while KVM_RUN is running,
+ * KVM_RUN returns EINTR; if it lands just before, the next KVM_RUN returns
+ * at once.  Either way no exit can be missed, and nothing polls.
+ */
+static volatile sig_atomic_t timed_out;
+static struct kvm_run *volatile running_vcpu;
+
+static void on_timeout_signal(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (running_vcpu)
+		running_vcpu->immediate_exit = 1;
+}
+
+static int start_timer(double seconds, timer_t *timer)
+{
+	struct sigaction sa = {.sa_handler = on_timeout_signal};
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: KVM_RUN and ppoll must return EINTR. */
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -1;
+	struct sigevent ev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGALRM,
+	};
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &ev, timer) < 0)
+		return -1;
+	struct itimerspec when = {0};
+	when.it_value.tv_sec = (time_t)seconds;
+	when.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
+		when.it_value.tv_nsec = 1;
+	return timer_settime(*timer, 0, &when, NULL);
+}
+
+static uint64_t guest_rip(struct machine *m)
+{
+	struct kvm_regs regs;
+	if (ioctl(m->vcpu.fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return regs.rip;
+}
+
+static void stop_with(struct machine *m, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void stop_with(struct machine *m, int status, const char *fmt, ...)
+{
+	char reason[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	stop_request_set(&m->stop, status, reason);
+}
+
+static void handle_hypercall(struct machine *m)
+{
+	struct kvm_regs regs;
+	if (ioctl(m->vcpu.fd, KVM_GET_REGS, &regs) < 0) {
+		stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_GET_REGS: %s", strerror(errno));
+		return;
+	}
+	if (hypercall_monotonic_now() - m->last_time_sync_ns >= TIME_SYNC_INTERVAL_NS)
+		machine_sync_time(m);
+	struct hypercall_args args = {
+		.nr = regs.rax,
+		.a0 = regs.rdi,
+		.a1 = regs.rsi,
+		.a2 = regs.rdx,
+		.a3 = regs.r10,
+	};
+	regs.rax = (uint64_t)hypercall_dispatch(&m->hypercalls, &args);
+	/* RIP is left as KVM reported it: KVM finishes the OUT (moves RIP past
+	 * it) on the next KVM_RUN, unless userspace moved RIP meanwhile. */
+	if (ioctl(m->vcpu.fd, KVM_SET_REGS, &regs) < 0)
+		stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_SET_REGS: %s", strerror(errno));
+}
+
+static void handle_io(struct machine *m)
+{
+	struct kvm_run *run = m->vcpu.run;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	if (is_write && run->io.port == HYPERCALL_PORT && run->io.size == 4 && run->io.count == 1) {
+		m->stats.hypercall++;
+		handle_hypercall(m);
+		return;
+	}
+	m->stats.io++;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	/* String I/O (rep outsb/insb) arrives as `count` accesses in a row. */
+	for (uint32_t i = 0; i < run->io.count; i++)
+		io_bus_access(&m->bus, IO_SPACE_PORT, run->io.port, data + i * run->io.size,
+			      run->io.size, is_write);
+}
+
+static void handle_mmio(struct machine *m)
+{
+	struct kvm_run *run = m->vcpu.run;
+	m->stats.mmio++;
+	uint32_t len = run->mmio.len;
+	if (len > sizeof(run->mmio.data))
+		len = sizeof(run->mmio.data);
+	io_bus_access(&m->bus, IO_SPACE_MMIO, run->mmio.phys_addr, run->mmio.data, len,
+		      run->mmio.is_write);
+}
+
+/* HLT reaches userspace only without the in-kernel irqchip: nothing can
+ * wake the guest but console input, so wait for that (or the timeout). */
+static void handle_hlt(struct machine *m)
+{
+	m->stats.hlt++;
+	console_flush(&m->console);
+	struct pollfd p = {.fd = m->console.input_event_fd, .events = POLLIN};
+	poll(&p, 1, 10);
+}
+
+static void handle_system_event(struct machine *m)
+{
+	switch (m->vcpu.run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		stop_with(m, 0, "guest powered off");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		stop_with(m, 0, "guest requested reset");
+		break;
+	default:
+		stop_with(m, EXIT_STATUS_KVM_FAILURE, "guest crashed (KVM system event %u)",
+			  m->vcpu.run->system_event.type);
+		break;
+	}
+}
+
+static void handle_exit(struct machine *m)
+{
+	struct kvm_run *run = m->vcpu.run;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(m);
+		break;
+	case KVM_EXIT_MMIO:
+		handle_mmio(m);
+		break;
+	case KVM_EXIT_HLT:
+		handle_hlt(m);
+		break;
+	case KVM_EXIT_INTR:
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		stop_with(m, EXIT_STATUS_TRIPLE_FAULT, "guest triple-faulted (RIP=0x%" PRIx64 ")",
+			  guest_rip(m));
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		stop_with(m, EXIT_STATUS_KVM_FAILURE,
+			  "KVM could not enter the guest (hardware entry failure reason 0x%llx, "
+			  "RIP=0x%" PRIx64 ")",
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			  guest_rip(m));
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		stop_with(m, EXIT_STATUS_KVM_FAILURE,
+			  "KVM internal error (suberror %u) at RIP=0x%" PRIx64,
+			  run->internal.suberror, guest_rip(m));
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		handle_system_event(m);
+		break;
+	default:
+		stop_with(m, EXIT_STATUS_KVM_FAILURE, "unexpected KVM exit reason %u at RIP=0x%" PRIx64,
+			  run->exit_reason, guest_rip(m));
+		break;
+	}
+}
+
+int run_loop(struct machine *m, double timeout_seconds)
+{
+	timer_t timer;
+	bool have_timer = false;
+	timed_out = 0;
+	running_vcpu = m->vcpu.run;
+	m->hypercalls.interrupted = (volatile int *)&timed_out;
+	if (timeout_seconds > 0) {
+		if (start_timer(timeout_seconds, &timer) < 0) {
+			log_msg("cannot start the --timeout timer: %s", strerror(errno));
+			running_vcpu = NULL;
+			return EXIT_STATUS_HOST_ERROR;
+		}
+		have_timer = true;
+	}
+	while (!m->stop.stop) {
+		if (timed_out) {
+			stop_with(m, EXIT_STATUS_TIMEOUT, "guest still running after %g s, stopped",
+				  timeout_seconds);
+			break;
+		}
+		int r = ioctl(m->vcpu.fd, KVM_RUN, 0);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				m->vcpu.run->immediate_exit = 0;
+				continue;
+			}
+			stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_RUN: %s", strerror(errno));
+			break;
+		}
+		m->stats.total++;
+		handle_exit(m);
+	}
+	if (have_timer)
+		timer_delete(timer);
+	running_vcpu = NULL;
+	m->hypercalls.interrupted = NULL;
+	console_flush(&m->console);
+	if (m->stop.reason[0])
+		log_msg("%s", m->stop.reason);
+	return m->stop.status;
+}
+
+void run_loop_print_stats(const struct machine *m)
+{
+	const struct exit_stats *s = &m->stats;
+	fprintf(stderr,
+		"pvkit: exits: total=%" PRIu64 " io=%" PRIu64 " mmio=%" PRIu64 " hlt=%" PRIu64
+		" hypercall=%" PRIu64 " console_bytes=%" PRIu64 "\n",
+		s->total, s->io, s->mmio, s->hlt, s->hypercall, m->console.bytes_out);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_loop.h - run the vCPU until the guest or the clock ends the run.
+ *
+ * pvkit's exit statuses (docs/vmm.md):
+ *	0	the guest powered off or asked for a reset
+ *	v	the guest wrote v to the debug exit port or called POWER_OFF(v)
+ *	1	pvkit or KVM failed (an ioctl error)
+ *	2	bad input (command line, image, initrd), before the guest ran
+ *	3	the guest triple-faulted (KVM_EXIT_SHUTDOWN)
+ *	4	KVM could not run the guest (FAIL_ENTRY, INTERNAL_ERROR, a
+ *		crash event, an exit reason pvkit does not know)
+ *	124	--timeout expired (the value timeout(1) uses)
+ * A guest can of course choose 1..4 or 124 itself; the message on stderr
+ * tells them apart.
+ */
+#ifndef PVKIT_HOST_RUN_LOOP_H
+#define PVKIT_HOST_RUN_LOOP_H
+
+#include "machine.h"
+
+#define EXIT_STATUS_HOST_ERROR  1
+#define EXIT_STATUS_BAD_INPUT   2
+#define EXIT_STATUS_TRIPLE_FAULT 3
+#define EXIT_STATUS_KVM_FAILURE 4
+#define EXIT_STATUS_TIMEOUT     124
+
+/* Seconds after which the guest is stopped; 0 for no limit. */
+int run_loop(struct machine *m, double timeout_seconds);
+
+/* The one --stats line: "pvkit: exits: total=N io=N ..." on stderr. */
+void run_loop_print_stats(const struct machine *m);
+
+#endif

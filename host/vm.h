@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm.h - one KVM virtual machine and its RAM.
+ *
+ * Guest RAM is a single anonymous mapping (MAP_NORESERVE, so a large guest
+ * costs only what it touches; 2 MiB aligned and MADV_HUGEPAGE, so the host
+ * can back it with huge pages).  guest_memory_init() splits it around the
+ * 32-bit MMIO hole and each piece becomes one KVM memory slot.
+ *
+ * RAM is allocated before the VM exists: the loader fills it first, so a bad
+ * image is reported before anything touches /dev/kvm.
+ */
+#ifndef PVKIT_HOST_VM_H
+#define PVKIT_HOST_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/guest_memory.h"
+
+#define KVM_API_VERSION_EXPECTED 12
+
+/* Where KVM keeps its private TSS and identity map: just below 4 GiB, in
+ * the MMIO hole, where no RAM is (as QEMU does). */
+#define VM_TSS_ADDR          0xfffbd000ull
+#define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
+	uint8_t *ram;       /* the whole mapping, 2 MiB aligned */
+	size_t ram_mapped;  /* bytes mapped, including alignment slack */
+	uint8_t *map_start; /* what munmap needs */
+	struct guest_memory mem;
+};
+
+/* A capability pvkit needs, and why (for probe and for the error). */
+struct vm_capability {
+	int cap;
+	const char *name;
+	bool needed_by_run; /* `pvkit run` refuses to start without it */
+};
+
+extern const struct vm_capability vm_capabilities[];
+extern const int vm_ncapabilities;
+
+/* Map `size` bytes of zeroed guest RAM.  -1 with a message on failure. */
+int vm_alloc_ram(struct vm *vm, uint64_t size);
+
+/*
+ * Open /dev/kvm, check the API version and capabilities, create the VM,
+ * its TSS/identity-map areas, optionally the in-kernel irqchip and PIT,
+ * and register the RAM.  -1 with a message on failure.
+ */
+int vm_create(struct vm *vm, bool with_irqchip);
+
+/* Raise or lower an interrupt line of the in-kernel irqchip. */
+int vm_irq_line(struct vm *vm, uint32_t irq, bool level);
+
+void vm_destroy(struct vm *vm);
+
+/* Open /dev/kvm and check the API version; -1 with a message otherwise. */
+int vm_open_kvm(void);
+
+#endif
