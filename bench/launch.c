@@ -23,7 +23,8 @@
  * the same clock as our timestamps.
  *
  * Output: one line per VM of key=value pairs, times in nanoseconds since
- * that VM's exec, -1 where not observed.
+ * that VM's exec (exec_abs_ns: the exec itself, on CLOCK_MONOTONIC), -1
+ * where not observed; memory in KiB.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -437,12 +438,12 @@ int main(int argc, char **argv)
 			status = WEXITSTATUS(vm->status);
 		else if (WIFSIGNALED(vm->status))
 			sig = WTERMSIG(vm->status);
-		printf("vm=%u pid=%d first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
+		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
 		       " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
 		       " markers=%u bytes=%" PRIu64 " status=%d signal=%d killed=%d timed_out=%d"
 		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld"
 		       " user_us=%ld sys_us=%ld\n",
-		       i, (int)vm->pid, SINCE(vm->first_marker), SINCE(vm->first_byte),
+		       i, (int)vm->pid, t0, SINCE(vm->first_marker), SINCE(vm->first_byte),
 		       SINCE(vm->until), SINCE(vm->end),
 		       vm->markers ? vm->last_marker - vm->first_marker : -1, vm->markers,
 		       vm->bytes, status, sig, vm->killed, timed_out, vm->usage.ru_maxrss,

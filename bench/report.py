@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""report.py: turn build/bench/results.txt into docs/performance.md.
+
+Input lines are key=value pairs: workload, vmm, run and the configuration
+added by bench/run-bench.sh, then what build/bench/launch measured (times in
+ns since exec, memory in KiB, -1 = not observed), or a `note=` saying why a
+row was not measured.  The template (bench/performance.md.in) holds the
+hand-written methods; @@NAME@@ markers in it are replaced by the generated
+tables, so rerunning the bench keeps the prose.
+
+Every number printed here comes from the results file; a row without
+measurements says why instead.
+"""
+import argparse
+import re
+import statistics
+from collections import defaultdict
+
+VMM_NAMES = {
+    "rawkvm": "raw KVM (limit)",
+    "pvkit": "pvkit",
+    "qemu-kvm": "QEMU microvm, -accel kvm",
+    "qemu-tcg": "QEMU microvm, -accel tcg",
+}
+
+
+def parse(path):
+    rows = []
+    for line in open(path):
+        fields = {}
+        for item in line.split():
+            if "=" in item:
+                k, v = item.split("=", 1)
+                fields[k] = v
+        if fields:
+            rows.append(fields)
+    return rows
+
+
+def num(row, key):
+    try:
+        v = float(row.get(key, "-1"))
+    except ValueError:
+        return None
+    return None if v < 0 else v
+
+
+class Report:
+    def __init__(self, rows, meta):
+        self.rows = rows
+        self.meta = meta
+        self.targets = []
+
+    def select(self, workload, vmm=None, **config):
+        out = []
+        for r in self.rows:
+            if r.get("workload") != workload or "note" in r:
+                continue
+            if vmm is not None and r.get("vmm") != vmm:
+                continue
+            if any(r.get(k) != str(v) for k, v in config.items()):
+                continue
+            out.append(r)
+        return out
+
+    def note(self, workload, vmm):
+        for r in self.rows:
+            if r.get("workload") == workload and r.get("vmm") in (vmm, "all") and "note" in r:
+                return r["note"].replace("_", " ").replace(":", " =", 0)
+        return None
+
+    def why_missing(self, workload, vmm):
+        n = self.note(workload, vmm)
+        return n if n else "not measured"
+
+
+def summary(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return statistics.median(values), min(values), max(values), len(values)
+
+
+def fmt(s, scale=1.0, digits=2, unit=""):
+    """median (min-max) of a summary, scaled."""
+    if s is None:
+        return "n/a"
+    med, lo, hi, _ = s
+    f = f"{{:.{digits}f}}"
+    return f"{f.format(med / scale)}{unit} ({f.format(lo / scale)}-{f.format(hi / scale)})"
+
+
+def ratio(a, b, digits=2):
+    if a is None or b is None or b[0] == 0:
+        return "n/a"
+    return f"{a[0] / b[0]:.{digits}f}x"
+
+
+MS = 1e6  # ns per ms
+US = 1e3
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        out.append("| " + " | ".join(str(c) for c in r) + " |")
+    return "\n".join(out)
+
+
+def per_run(rows, key, reduce=statistics.mean):
+    """One value per run: reduce() over the VMs of that run."""
+    by_run = defaultdict(list)
+    for r in rows:
+        v = num(r, key)
+        if v is not None:
+            by_run[r["run"]].append(v)
+    return [reduce(v) for v in by_run.values() if v]
+
+
+def overhead_kib(r):
+    """VMM overhead: peak RSS minus the guest RAM resident at the same time."""
+    hwm, guest = num(r, "hwm_kib"), num(r, "guest_rss_kib")
+    if hwm is None or guest is None:
+        return None
+    return hwm - guest
+
+
+def status_ok(rows, expect=None):
+    good = 0
+    for r in rows:
+        if expect is not None:
+            good += r.get("status") == str(expect)
+        else:
+            good += r.get("timed_out") == "0"
+    return f"{good}/{len(rows)}"
+
+
+def startup(rep):
+    lines = []
+    rows_out = []
+    s = {}
+    for vmm in ("rawkvm", "pvkit", "qemu-kvm", "qemu-tcg"):
+        rows = rep.select("startup", vmm)
+        if not rows:
+            rows_out.append([VMM_NAMES[vmm], rep.why_missing("startup", vmm), "", "", "", ""])
+            continue
+        first_insn = summary(num(r, "first_insn_ns") for r in rows)
+        first_byte = summary(num(r, "first_byte_ns") for r in rows)
+        end = summary(num(r, "end_ns") for r in rows)
+        s[vmm] = (first_insn, first_byte)
+        expect = rows[0].get("expect")
+        rows_out.append([VMM_NAMES[vmm],
+                         fmt(first_insn, MS) if first_insn else "not observable (no KVM exits)",
+                         fmt(first_byte, MS), fmt(end, MS), None, status_ok(rows, expect)])
+    raw = s.get("rawkvm", (None, None))
+    for row, vmm in zip(rows_out, ("rawkvm", "pvkit", "qemu-kvm", "qemu-tcg")):
+        if row[4] is None:
+            fi, fb = s[vmm]
+            row[4] = f"{ratio(fi, raw[0])} / {ratio(fb, raw[1])}"
+    lines.append(table(["VMM", "exec to first guest instruction, ms", "exec to first serial byte, ms",
+                        "exec to exit, ms", "vs limit (insn / byte)", "runs with right exit status"],
+                       rows_out))
+    p, q = s.get("pvkit"), s.get("qemu-kvm")
+    if p and q:
+        lines.append("")
+        lines.append(f"QEMU microvm (kvm) / pvkit: {ratio(q[0], p[0])} to the first instruction, "
+                     f"{ratio(q[1], p[1])} to the first serial byte.")
+    # targets
+    if p and raw[1]:
+        r_b = p[1][0] / raw[1][0]
+        r_i = p[0][0] / raw[0][0] if p[0] and raw[0] else None
+        worst = max(x for x in (r_b, r_i) if x is not None)
+        rep.targets.append(("start-up within 1.5x of the raw-KVM limit",
+                            f"first instruction {ratio(p[0], raw[0])}, first byte {ratio(p[1], raw[1])}",
+                            "met" if worst <= 1.5 else "not met"))
+    else:
+        rep.targets.append(("start-up within 1.5x of the raw-KVM limit",
+                            rep.why_missing("startup", "pvkit"), "not measured"))
+    if p and q:
+        r_b = q[1][0] / p[1][0]
+        rep.targets.append(("start-up at least 10x faster than QEMU microvm",
+                            f"QEMU/pvkit: first instruction {ratio(q[0], p[0])}, first byte {ratio(q[1], p[1])}",
+                            "met" if r_b >= 10 and (not q[0] or q[0][0] / p[0][0] >= 10) else "not met"))
+    else:
+        rep.targets.append(("start-up at least 10x faster than QEMU microvm",
+                            rep.why_missing("startup", "pvkit"), "not measured"))
+    return "\n".join(lines)
+
+
+def linux(rep):
+    rows_out = []
+    s = {}
+    for vmm in ("pvkit", "qemu-kvm", "qemu-tcg"):
+        rows = rep.select("linux", vmm)
+        if not rows:
+            rows_out.append([VMM_NAMES[vmm], rep.why_missing("linux", vmm), "", "", ""])
+            continue
+        fb = summary(num(r, "first_byte_ns") for r in rows)
+        banner = summary(num(r, "until_ns") for r in rows)
+        s[vmm] = banner
+        seen = sum(1 for r in rows if num(r, "until_ns") is not None)
+        rows_out.append([VMM_NAMES[vmm], fmt(fb, MS, 1), fmt(banner, MS, 1), None, f"{seen}/{len(rows)}"])
+    for row, vmm in zip(rows_out, ("pvkit", "qemu-kvm", "qemu-tcg")):
+        if row[3] is None:
+            row[3] = ratio(s[vmm], s.get("pvkit")) if s.get("pvkit") else "n/a"
+    image = rep.meta.get("linux_image", "Debian linux-image-cloud-amd64")
+    return (f"Kernel: {image}, 512 MiB, command line `earlyprintk=serial,ttyS0 console=ttyS0 nokaslr`.\n\n"
+            + table(["VMM", "exec to first serial byte, ms", "exec to \"Linux version\", ms",
+                     "banner time / pvkit's", "runs that reached the banner"], rows_out))
+
+
+def memory_rows(rep, workload, vmm, **config):
+    rows = rep.select(workload, vmm, **config)
+    if not rows:
+        return None
+    hwm = summary(per_run(rows, "hwm_kib"))
+    guest = summary(per_run(rows, "guest_rss_kib"))
+    over = summary(per_run([dict(r, over=str(overhead_kib(r) if overhead_kib(r) is not None else -1))
+                            for r in rows], "over"))
+    return hwm, guest, over, rows
+
+
+def memory(rep):
+    out = []
+    rows_out = []
+    for n in (1, 16):
+        for vmm in ("rawkvm", "pvkit", "qemu-kvm"):
+            m = memory_rows(rep, "scale-vms", vmm, vms=n, mem="256M")
+            if not m:
+                rows_out.append([n, VMM_NAMES[vmm], rep.why_missing("scale-vms", vmm), "", "", ""])
+                continue
+            hwm, guest, over, rows = m
+            held = sum(1 for r in rows if num(r, "hwm_kib") is not None)
+            rows_out.append([n, VMM_NAMES[vmm], fmt(hwm, 1024, 2), fmt(guest, 1, 0),
+                             fmt(over, 1024, 2), f"{held}/{len(rows)}"])
+            if vmm == "pvkit" and over:
+                rep.targets.append((f"VMM overhead below 2 MiB RSS per VM ({n} VM{'s' if n > 1 else ''})",
+                                    f"{over[0] / 1024:.2f} MiB", "met" if over[0] < 2048 else "not met"))
+    if not any(t[0].startswith("VMM overhead") for t in rep.targets):
+        rep.targets.append(("VMM overhead below 2 MiB RSS per VM",
+                            rep.why_missing("scale-vms", "pvkit"), "not measured"))
+    out.append(table(["VMs at once", "VMM", "peak RSS per VM, MiB", "guest RAM resident per VM, KiB",
+                      "VMM overhead per VM, MiB", "VMs measured alive"], rows_out))
+    cross = []
+    for vmm in ("rawkvm", "pvkit", "qemu-kvm"):
+        rows = rep.select("time-rss", vmm)
+        if rows:
+            cross.append(f"{VMM_NAMES[vmm]} {float(rows[0]['time_maxrss_kib']) / 1024:.2f} MiB")
+    if cross:
+        out.append("")
+        out.append("Cross-check, `/usr/bin/time -f %M` maximum RSS of one tiny-guest run (256 MiB): "
+                   + ", ".join(cross) + ".")
+    return "\n".join(out)
+
+
+def exits(rep):
+    n = int(rep.meta.get("exit_count", "20000"))
+    s = {}
+    rows_out = []
+    for vmm in ("rawkvm", "pvkit", "qemu-kvm"):
+        ex = rep.select("exits", vmm)
+        sp = rep.select("spin", vmm)
+        if not ex:
+            rows_out.append([VMM_NAMES[vmm], rep.why_missing("exits", vmm), "", "", "", ""])
+            continue
+
+        def span(r):
+            v = num(r, "marker_span_ns") if r.get("markers") == "2" else None
+            return v
+
+        use_markers = all(span(r) is not None for r in ex + sp)
+        key = span if use_markers else (lambda r: num(r, "first_byte_ns"))
+        ex_by_run = {r["run"]: key(r) for r in ex}
+        sp_by_run = {r["run"]: key(r) for r in sp}
+        iteration = summary(v / n for v in ex_by_run.values() if v is not None)
+        spin = summary(v / n for v in sp_by_run.values() if v is not None)
+        if use_markers:
+            net = summary((ex_by_run[k] - sp_by_run[k]) / n for k in ex_by_run
+                          if k in sp_by_run and ex_by_run[k] is not None and sp_by_run[k] is not None)
+        else:
+            net = summary((ex_by_run[k] - sp_by_run[k]) / n for k in ex_by_run
+                          if k in sp_by_run and ex_by_run[k] is not None and sp_by_run[k] is not None)
+        s[vmm] = (iteration, net)
+        perf = rep.select("perf-exits", vmm)
+        perf_txt = "n/a"
+        if perf and perf[0].get("userspace_exits"):
+            perf_txt = f"{perf[0]['userspace_exits']} exits, {float(perf[0]['task_clock_ms']):.0f} ms CPU"
+        rows_out.append([VMM_NAMES[vmm], fmt(iteration, US, 2), fmt(spin, US, 2), fmt(net, US, 2), None,
+                         perf_txt])
+    raw = s.get("rawkvm")
+    for row, vmm in zip(rows_out, ("rawkvm", "pvkit", "qemu-kvm")):
+        if row[4] is None:
+            it, net = s[vmm]
+            if raw and raw[1] and net:
+                row[4] = f"{(net[0] / raw[1][0] - 1) * 100:+.1f}% / {(it[0] / raw[0][0] - 1) * 100:+.1f}%"
+            else:
+                row[4] = "n/a"
+    p = s.get("pvkit")
+    if p and raw and p[1] and raw[1]:
+        over = p[1][0] / raw[1][0] - 1
+        rep.targets.append(("per-exit cost within 5% of the raw KVM_RUN loop",
+                            f"pvkit {p[1][0] / US:.2f} us vs {raw[1][0] / US:.2f} us per exit ({over * 100:+.1f}%)",
+                            "met" if over <= 0.05 else "not met"))
+    else:
+        rep.targets.append(("per-exit cost within 5% of the raw KVM_RUN loop",
+                            rep.why_missing("exits", "pvkit"), "not measured"))
+    method = ("between the guest's two port-0x80 markers (kvm:kvm_pio tracepoint)"
+              if rep.meta.get("first_insn", "").startswith("kvm") else
+              "from the first-serial-byte times of the two guests (no tracepoint here)")
+    return (f"N = {n} `out` instructions to the UART scratch register (0x3ff), timed {method}.\n\n"
+            + table(["VMM", "loop iteration (out + dec + jnz), us", "same loop without the out, us",
+                     "cost of one exit, us", "above the limit (exit / iteration)",
+                     "perf stat: exits to user space, CPU time"], rows_out))
+
+
+def pvkernel(rep):
+    rows_out = []
+    for vmm, name in (("pvkit", "pvkit (pvkit backend)"), ("qemu-tcg", "QEMU microvm TCG, PVH (native backend)")):
+        rows = rep.select("pvkernel", vmm)
+        if not rows:
+            rows_out.append([name, rep.why_missing("pvkernel", vmm), "", "", ""])
+            continue
+        fb = summary(num(r, "first_byte_ns") for r in rows)
+        until = summary(num(r, "until_ns") for r in rows)
+        end = summary(num(r, "end_ns") for r in rows)
+        rows_out.append([name, fmt(fb, MS), fmt(until, MS), fmt(end, MS),
+                         status_ok(rows, "0" if vmm == "pvkit" else "1")])
+    out = [table(["VMM", "exec to first serial byte, ms", "exec to self-test summary, ms",
+                  "exec to exit, ms", "runs exiting with success"], rows_out)]
+    rows_out = []
+    for backend, name in (("pvkit", "hypercall (pvkit backend)"), ("native", "UART (native backend, --subarch pc)")):
+        rows = rep.select("console", backend)
+        stats = rep.select("console-stats", backend)
+        if not rows:
+            rows_out.append([name, rep.why_missing("console", backend), "", "", ""])
+            continue
+        by_run = {r["run"]: r for r in stats}
+        rates, per_mib, totals = [], [], []
+        for r in rows:
+            st = by_run.get(r["run"])
+            t = num(r, "end_ns")
+            if not st or t is None:
+                continue
+            mib = float(st.get("console_bytes", 0)) / (1 << 20)
+            if mib <= 0:
+                continue
+            rates.append(mib / (t / 1e9))
+            per_mib.append(float(st["total"]) / mib)
+            totals.append(mib)
+        rows_out.append([name, fmt(summary(totals), 1, 2), fmt(summary(rates), 1, 3),
+                         fmt(summary(per_mib), 1, 0), f"{len(rates)}/{len(rows)}"])
+    out.append("")
+    out.append(table(["console path", "MiB written (console_bytes)", "MiB/s (exec to exit)",
+                      "VM exits per MiB", "runs"], rows_out))
+    return "\n".join(out)
+
+
+def scaling(rep):
+    out = []
+    sizes = ("64M", "256M", "1G", "4G", "8G")
+    vmms = ("rawkvm", "pvkit", "qemu-kvm")
+    rows_out = []
+    for m in sizes:
+        row = [m]
+        for vmm in vmms:
+            rows = rep.select("scale-mem", vmm, mem=m)
+            if not rows:
+                row += ["n/a", "n/a"]
+                continue
+            fb = summary(num(r, "first_byte_ns") for r in rows)
+            over = summary(overhead_kib(r) for r in rows)
+            row += [fmt(fb, MS), fmt(over, 1024, 2)]
+        rows_out.append(row)
+    header = ["guest memory"]
+    for vmm in vmms:
+        header += [f"{VMM_NAMES[vmm]}: first byte, ms", f"{VMM_NAMES[vmm]}: overhead, MiB"]
+    out.append("With guest memory size (one VM, hold guest):\n")
+    out.append(table(header, rows_out))
+    missing = [VMM_NAMES[v] + ": " + rep.why_missing("scale-mem", v) for v in vmms
+               if not rep.select("scale-mem", v)]
+    if missing:
+        out.append("\n" + "; ".join(missing))
+
+    rows_out = []
+    for n in (1, 4, 16, 64):
+        row = [n]
+        for vmm in vmms:
+            rows = rep.select("scale-vms", vmm, vms=n, mem="256M")
+            if not rows:
+                row += ["n/a", "n/a", "n/a"]
+                continue
+            per_vm = summary(per_run(rows, "first_byte_ns", statistics.median))
+            # all up: from the first exec of the batch to the last first byte
+            by_run = defaultdict(list)
+            for r in rows:
+                e, f = num(r, "exec_abs_ns"), num(r, "first_byte_ns")
+                if e is not None and f is not None:
+                    by_run[r["run"]].append((e, e + f))
+            all_up = summary(max(b for _, b in v) - min(a for a, _ in v) for v in by_run.values())
+            over = summary(per_run([dict(r, over=str(overhead_kib(r) if overhead_kib(r) is not None else -1))
+                                    for r in rows], "over"))
+            row += [fmt(per_vm, MS), fmt(all_up, MS), fmt(over, 1024, 2)]
+        rows_out.append(row)
+    header = ["VMs at once"]
+    for vmm in vmms:
+        header += [f"{VMM_NAMES[vmm]}: first byte per VM, ms", "all printed, ms", "overhead per VM, MiB"]
+    out.append("\nWith the number of concurrent VMs (256 MiB each, hold guest):\n")
+    out.append(table(header, rows_out))
+    return "\n".join(out)
+
+
+def machine(rep):
+    m = rep.meta
+    keys = [("date", "Date"), ("cpu", "CPU"), ("memory", "Memory"), ("kernel", "Host kernel"),
+            ("kvm", "KVM"), ("qemu", "QEMU"), ("pvkit", "pvkit"), ("gcc", "Compiler"),
+            ("perf", "perf"), ("first_insn", "First-instruction probe"),
+            ("runs", "Runs per measurement"), ("linux_runs", "Runs of the Linux boot"),
+            ("duration_s", "Duration of the whole bench, s"), ("pvkit_status", "pvkit status")]
+    return table(["", ""], [[label, m.get(k, "n/a")] for k, label in keys])
+
+
+def targets(rep):
+    return table(["target", "measured (medians)", "status"], rep.targets)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    meta = {}
+    for line in open(a.meta):
+        if "=" in line:
+            k, v = line.rstrip("\n").split("=", 1)
+            meta[k] = v
+    rep = Report(parse(a.results), meta)
+    sections = {
+        "MACHINE": machine(rep),
+        "STARTUP": startup(rep),
+        "LINUX": linux(rep),
+        "MEMORY": memory(rep),
+        "EXITS": exits(rep),
+        "PVKERNEL": pvkernel(rep),
+        "SCALING": scaling(rep),
+    }
+    sections["TARGETS"] = targets(rep)  # last: the others fill rep.targets
+    text = open(a.template).read()
+    text = re.sub(r"@@([A-Z]+)@@", lambda mo: sections[mo.group(1)], text)
+    with open(a.out, "w") as f:
+        f.write(text)
+
+
+main()

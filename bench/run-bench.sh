@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# make bench: measure pvkit, QEMU microvm and the raw-KVM limit side by side,
+# on this machine, in one run, and write docs/performance.md.
+#
+# Every measurement is a line of build/bench/launch output (key=value), kept
+# with its workload, VMM and configuration in build/bench/results.txt;
+# bench/report.py turns that file and bench/performance.md.in (the
+# hand-written methods) into docs/performance.md.  Runs alternate between the
+# VMMs (run 1 of each, then run 2 of each, ...) so a slow spell of this
+# shared 2-core machine hits every VMM alike.
+#
+# Environment: BENCH_RUNS (runs per cheap measurement, default 10, at least
+# 5), BENCH_LINUX_RUNS (default 5: each KVM boot to the banner takes ~15 s
+# here), BENCH_EXIT_COUNT (the exit-loop guest's N, set by bench/build.mk),
+# BENCH_ONLY (space-separated workloads to run: startup linux memory exits
+# pvkernel scaling; default all), BENCH_OUT (default docs/performance.md).
+set -u
+cd "$(dirname "$0")/.."
+
+B=build/bench
+LAUNCH=$B/launch
+RAWKVM=$B/rawkvm
+PVKIT=${PVKIT:-build/pvkit}
+QEMU=${QEMU:-qemu-system-x86_64}
+RUNS=${BENCH_RUNS:-10}
+LINUX_RUNS=${BENCH_LINUX_RUNS:-5}
+EXIT_COUNT=${BENCH_EXIT_COUNT:-20000}
+ONLY=${BENCH_ONLY:-startup linux memory exits pvkernel scaling}
+OUT=${BENCH_OUT:-docs/performance.md}
+RESULTS=$B/results.txt
+META=$B/meta.txt
+WORK=$B/work
+SERIAL_CMDLINE="console=ttyS0"
+LINUX_CMDLINE="earlyprintk=serial,ttyS0 console=ttyS0 nokaslr"
+TRACE=/sys/kernel/tracing/instances/pvkit-bench
+
+[ "$RUNS" -ge 5 ] || RUNS=5
+for f in "$LAUNCH" "$RAWKVM" "$B/tiny.elf" "$B/hold.elf" "$B/exits-$EXIT_COUNT.elf" \
+	"$B/spin-$EXIT_COUNT.elf"; do
+	[ -e "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
+done
+mkdir -p "$WORK"
+: >"$RESULTS"
+: >"$META"
+
+log() { echo "bench: $*" >&2; }
+wants() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+meta() { printf '%s=%s\n' "$1" "$2" >>"$META"; }
+# note WORKLOAD VMM TEXT: why a row has no numbers (shown in the table).
+note() { printf 'workload=%s vmm=%s note=%s\n' "$1" "$2" "$(echo "$3" | tr ' =' '_:')" >>"$RESULTS"; }
+
+# --- first-instruction tracepoint ------------------------------------------
+# A tracefs instance of our own (its own buffer and clock, nobody else's
+# tracing is touched) records kvm:kvm_pio for port 0x80 -- the bench guests'
+# first instruction -- on the "mono" clock, i.e. CLOCK_MONOTONIC, with the
+# thread group id so QEMU's vCPU thread maps back to its process.
+TRACE_OK=
+setup_trace() {
+	[ -w /sys/kernel/tracing ] || { log "no writable tracefs: first instruction not observed"; return; }
+	mkdir -p "$TRACE" 2>/dev/null || return
+	[ -d "$TRACE/events/kvm/kvm_pio" ] || { log "no kvm:kvm_pio tracepoint"; return; }
+	echo mono >"$TRACE/trace_clock" &&
+		echo 1 >"$TRACE/options/record-tgid" &&
+		echo 4096 >"$TRACE/buffer_size_kb" &&
+		echo 'port == 0x80' >"$TRACE/events/kvm/kvm_pio/filter" &&
+		echo 1 >"$TRACE/events/kvm/kvm_pio/enable" && TRACE_OK=1
+}
+teardown_trace() {
+	[ -d "$TRACE" ] || return 0
+	echo 0 >"$TRACE/events/kvm/kvm_pio/enable" 2>/dev/null
+	rmdir "$TRACE" 2>/dev/null
+	return 0
+}
+cleanup() {
+	teardown_trace
+	kill $(jobs -p) 2>/dev/null
+}
+trap cleanup EXIT
+
+# --- the VMMs ----------------------------------------------------------------
+# vmm_cmd VMM GUEST MEM [CMDLINE]: the command line in CMD.  Same image, same
+# memory size, same kernel command line for every VMM; QEMU gets what a user
+# of microvm would type for a serial console and the debug-exit port.
+vmm_cmd() {
+	local vmm=$1 guest=$2 mem=$3 cmdline=${4:-$SERIAL_CMDLINE}
+	local qemu=("$QEMU" -M microvm -m "$mem" -nodefaults -no-user-config -display none
+		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot
+		-kernel "$guest" -append "$cmdline")
+	case $vmm in
+	rawkvm) CMD=("$RAWKVM" --mem "$mem" --kernel "$guest") ;;
+	pvkit) CMD=("$PVKIT" run --kernel "$guest" --mem "$mem" --entry pvh --cmdline "$cmdline") ;;
+	qemu-kvm) CMD=("${qemu[@]}" -accel kvm) ;;
+	qemu-tcg) CMD=("${qemu[@]}" -accel tcg) ;;
+	*) echo "bench: unknown VMM $vmm" >&2; exit 2 ;;
+	esac
+}
+
+# exit status each VMM gives the tiny guest's debug-exit value 0x2a
+expected_status() {
+	case $1 in
+	qemu-*) echo $(((0x2a << 1) | 1)) ;;
+	*) echo $((0x2a)) ;;
+	esac
+}
+
+# measure WORKLOAD VMM RUN CONFIG LAUNCH-ARGS... -- : one launch, lines
+# appended to the results with their labels.  CONFIG is "key=value ...".
+measure() {
+	local workload=$1 vmm=$2 run=$3 config=$4
+	shift 4
+	local trace_args=()
+	[ -n "$TRACE_OK" ] && trace_args=(--trace "$TRACE")
+	local line
+	"$LAUNCH" "${trace_args[@]}" "$@" -- "${CMD[@]}" | while IFS= read -r line; do
+		echo "workload=$workload vmm=$vmm run=$run $config $line"
+	done >>"$RESULTS"
+}
+
+# pvkit may not be able to run yet while it is being written: say why in
+# the table instead of inventing a number.
+PVKIT_WHY=
+check_pvkit() {
+	if [ ! -x "$PVKIT" ]; then
+		PVKIT_WHY="$PVKIT is not built"
+		return
+	fi
+	local out rc
+	out=$(timeout 20 "$PVKIT" run --kernel "$B/tiny.elf" --mem 256M --entry pvh \
+		--cmdline "$SERIAL_CMDLINE" 2>"$WORK/pvkit-check.err" </dev/null)
+	rc=$?
+	if [ "$rc" -ne 42 ] || [ "$out" != "!" ]; then
+		PVKIT_WHY="pvkit run of the tiny PVH guest: exit status $rc (want 42), output '$out': $(tail -n1 "$WORK/pvkit-check.err")"
+	fi
+}
+
+available() { # VMM: is it usable?  Prints nothing; notes why not.
+	local workload=$1 vmm=$2
+	if [ "$vmm" = pvkit ] && [ -n "$PVKIT_WHY" ]; then
+		note "$workload" pvkit "not run: $PVKIT_WHY"
+		return 1
+	fi
+	return 0
+}
+
+# --- machine and versions ----------------------------------------------------
+record_meta() {
+	meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	meta cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) ($(nproc) CPUs)"
+	meta memory "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	meta kernel "$(uname -sr)"
+	local virt=none
+	grep -qw vmx /proc/cpuinfo && virt=vmx
+	grep -qw svm /proc/cpuinfo && virt=svm
+	local kvm=kvm
+	[ -d /sys/module/kvm_pvm ] && kvm=kvm_pvm
+	meta kvm "/dev/kvm from $kvm, hardware virtualization: $virt"
+	meta qemu "$("$QEMU" --version | head -n1)"
+	meta pvkit "$( ("$PVKIT" --version 2>/dev/null || echo "not built") | head -n1), tree $(git describe --always --dirty 2>/dev/null)"
+	meta gcc "$(gcc --version | head -n1)"
+	meta perf "$(perf --version 2>/dev/null || echo none)"
+	meta runs "$RUNS"
+	meta linux_runs "$LINUX_RUNS"
+	meta exit_count "$EXIT_COUNT"
+	meta first_insn "$([ -n "$TRACE_OK" ] && echo "kvm:kvm_pio tracepoint" || echo "not observable")"
+}
+
+# --- 1. start-up ---------------------------------------------------------------
+bench_startup() {
+	log "start-up: tiny guest, $RUNS runs each"
+	local vmms=(rawkvm pvkit qemu-kvm qemu-tcg) r v
+	for v in "${vmms[@]}"; do available startup "$v" || true; done
+	for r in $(seq 1 "$RUNS"); do
+		for v in "${vmms[@]}"; do
+			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			vmm_cmd "$v" "$B/tiny.elf" 256M
+			measure startup "$v" "$r" "mem=256M expect=$(expected_status "$v")" --timeout 30
+		done
+	done
+}
+
+# --- 2. Linux --------------------------------------------------------------------
+bench_linux() {
+	local vmlinuz
+	if [ ! -f scripts/fetch-linux.sh ]; then
+		for v in pvkit qemu-kvm qemu-tcg; do note linux "$v" "not run: scripts/fetch-linux.sh is missing"; done
+		return
+	fi
+	if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>"$WORK/fetch.err"); then
+		for v in pvkit qemu-kvm qemu-tcg; do note linux "$v" "not run: fetch-linux.sh failed: $(tail -n1 "$WORK/fetch.err")"; done
+		return
+	fi
+	local elf=$WORK/vmlinux.elf
+	if [ ! -s "$elf" ] || [ "$vmlinuz" -nt "$elf" ]; then
+		python3 bench/payload-elf.py "$vmlinuz" "$elf" || {
+			note linux qemu-kvm "not run: could not take the ELF out of $vmlinuz"
+			return
+		}
+	fi
+	meta linux_image "$(basename "$vmlinuz") ($(strings "$vmlinuz" | grep -m1 -o '^[0-9]\.[0-9.]*-[^ ]*' || true))"
+	log "Linux: exec to the banner, $LINUX_RUNS runs each (~15 s per KVM boot)"
+	local vmms=(pvkit qemu-kvm qemu-tcg) r v
+	available linux pvkit || true
+	for r in $(seq 1 "$LINUX_RUNS"); do
+		for v in "${vmms[@]}"; do
+			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			if [ "$v" = pvkit ]; then
+				vmm_cmd pvkit "$vmlinuz" 512M "$LINUX_CMDLINE"
+			else
+				vmm_cmd "$v" "$elf" 512M "$LINUX_CMDLINE"
+			fi
+			measure linux "$v" "$r" "mem=512M" --until "Linux version" --timeout 90
+		done
+	done
+}
+
+# --- 3 and 6. memory and scaling -------------------------------------------------
+# The hold guest prints its byte and halts; the launcher reads /proc while
+# every VM of the batch is alive, then kills them.
+bench_memory_size() {
+	log "scaling with guest memory: 64M..8G, $RUNS runs each"
+	local sizes=(64M 256M 1G 4G 8G) vmms=(rawkvm pvkit qemu-kvm) r v m
+	available scale-mem pvkit || true
+	for r in $(seq 1 "$RUNS"); do
+		for m in "${sizes[@]}"; do
+			for v in "${vmms[@]}"; do
+				[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+				vmm_cmd "$v" "$B/hold.elf" "$m"
+				measure scale-mem "$v" "$r" "mem=$m vms=1" --hold --mem "$m" --timeout 60
+			done
+		done
+	done
+}
+
+bench_memory_vms() {
+	local counts=("$@") r v n
+	log "concurrent VMs: ${counts[*]}, 256M each, $RUNS runs each"
+	available scale-vms pvkit || true
+	for r in $(seq 1 "$RUNS"); do
+		for n in "${counts[@]}"; do
+			for v in rawkvm pvkit qemu-kvm; do
+				[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+				vmm_cmd "$v" "$B/hold.elf" 256M
+				measure scale-vms "$v" "$r" "mem=256M vms=$n" --vms "$n" --hold --mem 256M --timeout 120
+			done
+		done
+	done
+}
+
+# /usr/bin/time's view of the same peak RSS, as a cross-check of wait4().
+bench_time_rss() {
+	local v out
+	for v in rawkvm pvkit qemu-kvm; do
+		[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+		vmm_cmd "$v" "$B/tiny.elf" 256M
+		out=$(/usr/bin/time -f 'time_maxrss_kib=%M time_elapsed_s=%e' "${CMD[@]}" 2>&1 >/dev/null </dev/null | tail -n1)
+		echo "workload=time-rss vmm=$v run=1 mem=256M $out" >>"$RESULTS"
+	done
+}
+
+# --- 4. exit throughput ---------------------------------------------------------
+bench_exits() {
+	log "exit throughput: $EXIT_COUNT port writes, $RUNS runs each"
+	local vmms=(rawkvm pvkit qemu-kvm) r v g
+	available exits pvkit || true
+	for r in $(seq 1 "$RUNS"); do
+		for v in "${vmms[@]}"; do
+			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			for g in exits spin; do
+				vmm_cmd "$v" "$B/$g-$EXIT_COUNT.elf" 256M
+				measure "$g" "$v" "$r" "mem=256M n=$EXIT_COUNT" --timeout 60
+			done
+		done
+	done
+	# perf stat: exits to user space and CPU time of the whole process, to
+	# check that every VMM saw the same number of exits.
+	if perf stat -e kvm:kvm_userspace_exit true >/dev/null 2>&1; then
+		for v in "${vmms[@]}"; do
+			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			vmm_cmd "$v" "$B/exits-$EXIT_COUNT.elf" 256M
+			perf stat -x, -o "$WORK/perf.txt" -e kvm:kvm_userspace_exit,task-clock \
+				"${CMD[@]}" >/dev/null 2>&1 </dev/null
+			awk -F, -v v="$v" -v n="$EXIT_COUNT" '
+				/kvm_userspace_exit/ { exits = $1 }
+				/task-clock/ { ms = $1 }
+				END { printf "workload=perf-exits vmm=%s run=1 n=%s userspace_exits=%s task_clock_ms=%s\n", v, n, exits, ms }
+			' "$WORK/perf.txt" >>"$RESULTS"
+		done
+	else
+		note perf-exits all "perf stat cannot count kvm:kvm_userspace_exit here"
+	fi
+}
+
+# --- 5. pvkernel --------------------------------------------------------------------
+bench_pvkernel() {
+	local image=build/pvkernel elf=build/pvkernel.elf
+	if [ ! -s "$image" ] || [ ! -s "$elf" ]; then
+		note pvkernel pvkit "not run: build/pvkernel is not built yet"
+		note pvkernel qemu-tcg "not run: build/pvkernel.elf is not built yet"
+		return
+	fi
+	log "pvkernel: boot to the self-test summary, $RUNS runs each"
+	available pvkernel pvkit || true
+	local r v
+	for r in $(seq 1 "$RUNS"); do
+		for v in pvkit qemu-tcg; do
+			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			if [ "$v" = pvkit ]; then
+				CMD=("$PVKIT" run --kernel "$image" --mem 256M --cmdline "$SERIAL_CMDLINE")
+			else
+				vmm_cmd qemu-tcg "$elf" 256M
+			fi
+			measure pvkernel "$v" "$r" "mem=256M" --until " failed" --stdout "$WORK/pvkernel-$v.out" --timeout 120
+		done
+	done
+	bench_console
+}
+
+# Console throughput: pvkernel prints 1 MiB through its console op, once
+# with the pvkit backend (hypercall: one exit per buffer) and once with the
+# native backend (UART: one exit per byte); pvkit --stats counts the exits.
+bench_console() {
+	local opt
+	opt=$(grep -rhoE 'pvkernel\.[a-z_]*(blast|flood|console_(test|bench)|bench)[a-z_]*' guest/ 2>/dev/null | head -n1)
+	if [ -z "$opt" ] || [ -n "$PVKIT_WHY" ]; then
+		note console pvkit "not run: ${PVKIT_WHY:-pvkernel has no console-throughput command-line option yet}"
+		return
+	fi
+	log "console throughput via $opt, $RUNS runs each"
+	local r backend
+	for r in $(seq 1 "$RUNS"); do
+		for backend in pvkit native; do
+			local subarch=()
+			[ "$backend" = native ] && subarch=(--subarch pc)
+			CMD=("$PVKIT" run --kernel build/pvkernel --mem 256M --stats "${subarch[@]}"
+				--cmdline "$SERIAL_CMDLINE $opt")
+			measure console "$backend" "$r" "mem=256M" --stderr "$WORK/console-$backend.err" --timeout 300
+			sed -n 's/^pvkit: exits: /stats /p' "$WORK/console-$backend.err" | tail -n1 |
+				sed "s/^/workload=console-stats vmm=$backend run=$r /" >>"$RESULTS"
+		done
+	done
+}
+
+# --- main ------------------------------------------------------------------------
+setup_trace
+check_pvkit
+[ -n "$PVKIT_WHY" ] && log "pvkit unavailable: $PVKIT_WHY"
+record_meta
+meta pvkit_status "${PVKIT_WHY:-ok}"
+
+start=$SECONDS
+wants startup && bench_startup
+wants exits && bench_exits
+wants memory && { bench_memory_vms 1 16; bench_time_rss; }
+wants scaling && { bench_memory_size; bench_memory_vms 4 64; }
+wants pvkernel && bench_pvkernel
+wants linux && bench_linux
+meta duration_s "$((SECONDS - start))"
+
+python3 bench/report.py --results "$RESULTS" --meta "$META" \
+	--template bench/performance.md.in --out "$OUT"
+log "wrote $OUT ($((SECONDS - start)) s)"
