@@ -76,8 +76,8 @@ bool io_bus_access(struct io_bus *bus, enum io_space space, uint64_t addr, uint8
 	if (!is_write)
 		memset(data, 0xff, size);
 	if (log_debug_enabled && first_time_unclaimed(bus, space, addr))
-		log_debug("unknown %s %s at %s0x%" PRIx64 " (size %u): %s", is_write ? "write" : "read",
-			  space == IO_SPACE_PORT ? "port" : "MMIO", space == IO_SPACE_PORT ? "port " : "",
-			  addr, size, is_write ? "ignored" : "reads as all ones");
+		log_debug("unknown %s %s 0x%" PRIx64 " (size %u): %s",
+			  space == IO_SPACE_PORT ? "port" : "MMIO", is_write ? "write" : "read", addr,
+			  size, is_write ? "ignored" : "reads as all ones");
 	return false;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "abi/pvkit_abi.h"
@@ -103,6 +105,9 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	m->vcpu_ready = true;
 	m->tsc_khz = vcpu_tsc_khz(&m->vcpu);
+	m->sync_regs = !getenv("PVKIT_NO_SYNC_REGS") &&
+		       (ioctl(m->vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+			KVM_SYNC_X86_REGS);
 
 	if (console_init(&m->console, STDOUT_FILENO, STDIN_FILENO) < 0) {
 		log_msg("cannot create the console's eventfds");

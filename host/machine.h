@@ -49,6 +49,7 @@ struct machine {
 	struct exit_stats stats;
 	uint64_t tsc_khz;           /* 0: no time page */
 	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
+	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
 	bool console_ready, vcpu_ready, uart_ready;
 };
 

@@ -14,3 +14,4 @@ $(BUILD)/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(BUILD)/libhost-san.a $
 
 .PHONY: tests
 tests: $(UNIT_TESTS)
+include tests/guests/build.mk
