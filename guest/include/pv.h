@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pv.h - the paravirt ops table: every privileged operation of the kernel
+ * goes through pv_ops, which the backend chosen at boot fills in.
+ *
+ * "Everywhere we have multiple implementations we select at runtime, we use
+ * an ops struct."  Callers never know which backend runs; a new backend
+ * (kvm with its PV clock, pvm deprivileged) is one more file in pv/ and one
+ * more line in the backend list of pv/select.c.
+ */
+#ifndef PVKERNEL_PV_H
+#define PVKERNEL_PV_H
+
+#include "kernel.h"
+#include "x86.h"
+
+struct boot_info;
+
+struct pv_ops {
+	const char *name;
+
+	/* Interrupt flag.  save returns the old flags for restore. */
+	uint64_t (*irq_save)(void);
+	void (*irq_restore)(uint64_t flags);
+	void (*irq_enable)(void);
+	void (*irq_disable)(void);
+	/* Enable interrupts and wait for one (or a short bounded while). */
+	void (*safe_halt)(void);
+
+	/* MMU. */
+	uint64_t (*read_cr3)(void);
+	void (*write_cr3)(uint64_t cr3);
+	uint64_t (*read_cr2)(void);
+	void (*flush_tlb_all)(void);
+	void (*flush_tlb_one)(uint64_t va);
+	void (*set_pte)(uint64_t *ptep, uint64_t val);
+
+	/* Descriptor tables. */
+	void (*load_idt)(const struct desc_ptr *dp);
+	void (*load_gdt)(const struct desc_ptr *dp);
+
+	/* MSRs and CPUID.  read_msr_safe returns 0 or -1 if the MSR faults. */
+	int (*read_msr_safe)(uint32_t msr, uint64_t *val);
+	int (*write_msr_safe)(uint32_t msr, uint64_t val);
+	void (*cpuid)(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
+	/* Time: nanoseconds since boot, and since 1970 (0 if unknown). */
+	uint64_t (*monotonic_ns)(void);
+	uint64_t (*wall_clock_ns)(void);
+
+	/* Console: returns 0 or a negative error. */
+	int (*console_write)(const char *buf, size_t len);
+
+	/* Periodic timer on `vector`; eoi acknowledges one tick. */
+	int (*timer_start)(uint32_t hz, uint8_t vector);
+	void (*timer_stop)(void);
+	void (*timer_eoi)(void);
+
+	NORETURN void (*power_off)(int status);
+
+	/* Self-tests of what only this backend has (its ABI), or none. */
+	const struct selftest *selftests;
+	unsigned nselftests;
+};
+
+extern struct pv_ops pv_ops;
+
+/*
+ * A backend: `detect` says whether it can run here (and why not), `init`
+ * fills pv_ops.  Backends are tried in the order of pv/select.c.
+ */
+struct pv_backend {
+	const char *name;
+	bool (*detect)(const struct boot_info *bi, const char **why_not);
+	int (*init)(const struct boot_info *bi);
+};
+
+extern const struct pv_backend pv_backend_native;
+extern const struct pv_backend pv_backend_pvkit;
+
+/* The native ops, which other backends start from and override. */
+extern const struct pv_ops native_pv_ops;
+
+/* Choose a backend, fill pv_ops, print the "pv: backend=" line. */
+void pv_select(const struct boot_info *bi);
+
+/* Early console (before pv_select): the 8250 UART. */
+int early_console_write(const char *buf, size_t len);
+
+#endif

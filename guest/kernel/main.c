@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the one C entry every boot path ends in (head.S).
+ *
+ * Order matters: the boot information is copied out of the loader's memory
+ * first, then the backend is chosen (so everything after prints through the
+ * right console), then the CPU tables, memory and timer are set up through
+ * pv_ops, then the self-tests run and decide the exit status.
+ *
+ * Command-line options:
+ *   pvkernel.console_bench=N  print N bytes (K/M/G) through the console op
+ *                             instead of the self-tests, then power off
+ *   pvkernel.crash=1          run ud2 with no handler armed: shows the
+ *                             exception report and the failure status
+ */
+#include "boot_info.h"
+#include "mm.h"
+#include "pv.h"
+#include "trap.h"
+
+#define TIMER_HZ 250
+
+extern char _end[];
+
+void kernel_main(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs);
+void kernel_main(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs)
+{
+	const char *why = "";
+	/* Until a backend is chosen, errors go out through the UART. */
+	pv_ops = native_pv_ops;
+	if (boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why))
+		panic("boot: %s", why);
+
+	pv_select(&boot_info);
+	const struct boot_info *bi = &boot_info;
+	printk("boot: entry=%s, loader 0x%x, protocol %u.%02u, cmdline \"%s\"\n", bi->entry_name,
+	       bi->loader_type, bi->protocol_version >> 8, bi->protocol_version & 0xff,
+	       bi->cmdline);
+	printk("boot: %u memory map entries, %u setup_data entries%s\n", bi->mem_count,
+	       bi->setup_data_count, bi->has_rng_seed ? " (RNG seed)" : "");
+
+	gdt_init();
+	trap_init();
+	page_alloc_init(bi, ALIGN_UP((uint64_t)_end, PAGE_SIZE));
+	printk("mm: %lu KiB of RAM for the page allocator\n", page_alloc_ram_bytes() >> 10);
+	if (paging_init(bi))
+		panic("mm: cannot build the kernel page tables");
+	if (pv_ops.timer_start(TIMER_HZ, VEC_TIMER))
+		printk("timer: could not start the periodic timer\n");
+	else
+		printk("timer: %u Hz on vector 0x%x\n", TIMER_HZ, VEC_TIMER);
+
+	if (cmdline_has("pvkernel.crash"))
+		asm volatile("ud2");
+
+	uint64_t bench = cmdline_get_u64("pvkernel.console_bench", 0);
+	if (bench) {
+		pv_ops.timer_stop();
+		console_bench(bench);
+		pv_ops.power_off(EXIT_OK);
+	}
+
+	int failed = run_selftests();
+	pv_ops.timer_stop();
+	printk("pvkernel: powering off with status %d\n", failed ? EXIT_TESTS_FAILED : EXIT_OK);
+	pv_ops.power_off(failed ? EXIT_TESTS_FAILED : EXIT_OK);
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvkit.c - the backend for the pvkit VMM, through ABI v1 (abi/pvkit_abi.h).
+ *
+ * What pvkit paravirtualizes here: the console (a buffer per exit instead of
+ * an exit per byte), time (the shared time page, no exit at all), idle
+ * (halt with a deadline), power-off (a status, no device needed).  The
+ * kernel still runs in ring 0 under this backend, so CPU state (CR3, PTEs,
+ * IDT/GDT, MSRs, interrupt flag) stays native; the in-kernel LAPIC
+ * provides the timer, calibrated against the time page.
+ *
+ * Every call goes through the hypercall page pvkit filled: this file never
+ * contains vmcall, vmmcall or a port number.  Virtual == physical in
+ * pvkernel, so buffer addresses are passed as they are.
+ */
+#include "abi/pvkit_abi.h"
+#include "boot_info.h"
+#include "drivers.h"
+#include "pv.h"
+
+#define HALT_SLICE_NS 2000000ull /* a halt never outlasts this: see pvkit_safe_halt */
+
+static uint64_t hypercall_entry;
+static volatile struct pvkit_time_page *time_page;
+static uint32_t features;
+static uint32_t host_abi_version;
+static bool halt_call_works = true;
+
+void native_platform_init(void);
+
+static int64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	int64_t ret;
+	register uint64_t r10 asm("r10") = 0;
+	asm volatile("call *%[entry]"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), [entry] "m"(hypercall_entry)
+		     : "memory");
+	return ret;
+}
+
+static int pvkit_console_write(const char *buf, size_t len)
+{
+	while (len) {
+		size_t n = MIN(len, (size_t)PVKIT_CONSOLE_WRITE_MAX);
+		int64_t r = hypercall(PVKIT_HC_CONSOLE_WRITE, (uint64_t)buf, n, 0);
+		if (r < 0)
+			return (int)r;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static uint64_t clock_call(uint32_t which)
+{
+	int64_t r = hypercall(PVKIT_HC_CLOCK, which, 0, 0);
+	return r < 0 ? 0 : (uint64_t)r;
+}
+
+/* The seqlock read of abi/pvkit_abi.h. */
+static bool time_page_read(uint64_t *mono, uint64_t *offset)
+{
+	for (unsigned tries = 0; tries < 100; tries++) {
+		uint32_t seq = time_page->sequence;
+		asm volatile("" : : : "memory");
+		if (seq & 1)
+			continue;
+		uint64_t tsc_base = time_page->tsc_base;
+		uint64_t mul = time_page->tsc_to_ns_mul;
+		uint32_t shift = time_page->tsc_shift;
+		uint64_t base = time_page->monotonic_base_ns;
+		uint64_t off = time_page->realtime_offset_ns;
+		uint64_t tsc = rdtsc();
+		asm volatile("" : : : "memory");
+		if (time_page->sequence != seq)
+			continue;
+		if (!mul)
+			return false;
+		uint64_t d = tsc - tsc_base;
+		*mono = base + (uint64_t)(((unsigned __int128)d * mul) >> shift);
+		*offset = off;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t pvkit_monotonic_ns(void)
+{
+	uint64_t mono, off;
+	if (time_page && time_page_read(&mono, &off))
+		return mono;
+	return clock_call(PVKIT_CLOCK_MONOTONIC);
+}
+
+static uint64_t pvkit_wall_clock_ns(void)
+{
+	uint64_t mono, off;
+	if (time_page && time_page_read(&mono, &off))
+		return mono + off;
+	return clock_call(PVKIT_CLOCK_REALTIME);
+}
+
+/*
+ * Idle: interrupts on, then the halt call with a deadline.  An interrupt
+ * that arrives between the sti and the call is handled at once and the
+ * halt still ends at the deadline, so a lost wake-up costs at most
+ * HALT_SLICE_NS.  Where the host has no halt call, the real hlt.
+ */
+static void pvkit_safe_halt(void)
+{
+	if (!halt_call_works) {
+		native_pv_ops.safe_halt();
+		return;
+	}
+	uint64_t deadline = pvkit_monotonic_ns() + HALT_SLICE_NS;
+	asm volatile("sti" : : : "memory");
+	if (hypercall(PVKIT_HC_HALT, deadline, 0, 0) == PVKIT_ENOSYS)
+		halt_call_works = false;
+}
+
+static int pvkit_timer_start(uint32_t hz, uint8_t vector)
+{
+	return lapic_timer_start(hz, vector, pvkit_monotonic_ns);
+}
+
+static NORETURN void pvkit_power_off(int status)
+{
+	hypercall(PVKIT_HC_POWER_OFF, (uint64_t)(status & 0xff), 0, 0);
+	native_pv_ops.power_off(status); /* only if the call came back */
+}
+
+static bool pvkit_detect(const struct boot_info *bi, const char **why_not)
+{
+	(void)bi;
+	struct cpuid_regs r;
+	cpuid_raw(1, 0, &r);
+	if (!(r.ecx & (1u << 31))) {
+		*why_not = "no hypervisor bit in CPUID";
+		return false;
+	}
+	cpuid_raw(PVKIT_CPUID_SIGNATURE, 0, &r);
+	if (r.ebx != PVKIT_CPUID_SIG_EBX || r.ecx != PVKIT_CPUID_SIG_ECX ||
+	    r.edx != PVKIT_CPUID_SIG_EDX) {
+		*why_not = "no pvkit signature at CPUID 0x40000000";
+		return false;
+	}
+	if (r.eax < PVKIT_CPUID_INFO) {
+		*why_not = "pvkit CPUID info leaf missing";
+		return false;
+	}
+	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
+	if ((r.eax >> 16) != PVKIT_ABI_VERSION_MAJOR) {
+		*why_not = "pvkit ABI major version is not 1";
+		return false;
+	}
+	if (!(r.ebx & PVKIT_FEATURE_HYPERCALL) || !r.ecx) {
+		*why_not = "pvkit offers no hypercall page";
+		return false;
+	}
+	return true;
+}
+
+/* Tags this kernel asks for; `granted` records the host's answers. */
+static struct pvkit_tag negotiated[4];
+
+static int negotiate(void)
+{
+	negotiated[0] = (struct pvkit_tag){.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION};
+	negotiated[1] = (struct pvkit_tag){.tag = PVKIT_TAG_CONSOLE, .value = 1};
+	negotiated[2] = (struct pvkit_tag){.tag = PVKIT_TAG_TIME_PAGE};
+	negotiated[3] = (struct pvkit_tag){.tag = PVKIT_TAG_HALT, .value = 1};
+	return (int)hypercall(PVKIT_HC_NEGOTIATE, (uint64_t)negotiated, ARRAY_SIZE(negotiated), 0);
+}
+
+static int pvkit_init(const struct boot_info *bi);
+
+/* ---- self-tests of the ABI as this host serves it ---------------------- */
+
+static int test_negotiate(void)
+{
+	struct pvkit_tag tags[2] = {
+		{.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION},
+		{.tag = 0x7fffffff, .value = 42}, /* a tag from a future guest */
+	};
+	int64_t r = hypercall(PVKIT_HC_NEGOTIATE, (uint64_t)tags, 2, 0);
+	if (r != 1 || !(tags[0].flags & PVKIT_TAG_ACCEPTED) ||
+	    (tags[0].value >> 16) != PVKIT_ABI_VERSION_MAJOR || !(tags[1].flags & PVKIT_TAG_UNKNOWN)) {
+		printk("  negotiate returned %ld, flags 0x%x/0x%x, version 0x%lx\n", r,
+		       tags[0].flags, tags[1].flags, tags[0].value);
+		return 1;
+	}
+	return 0;
+}
+
+static int test_bad_calls(void)
+{
+	int fails = 0;
+	int64_t r = hypercall(PVKIT_HC_COUNT + 100, 0, 0, 0);
+	if (r != PVKIT_ENOSYS) {
+		printk("  unknown call gave %ld, not ENOSYS\n", r);
+		fails++;
+	}
+	r = hypercall(PVKIT_HC_CONSOLE_WRITE, 0xfffffffff000ull, 16, 0);
+	if (r != PVKIT_EFAULT) {
+		printk("  console write outside RAM gave %ld, not EFAULT\n", r);
+		fails++;
+	}
+	r = hypercall(PVKIT_HC_CONSOLE_WRITE, 0x100000, PVKIT_CONSOLE_WRITE_MAX + 1, 0);
+	if (r != PVKIT_EINVAL) {
+		printk("  oversized console write gave %ld, not EINVAL\n", r);
+		fails++;
+	}
+	r = hypercall(PVKIT_HC_CLOCK, 77, 0, 0);
+	if (r != PVKIT_EINVAL) {
+		printk("  unknown clock gave %ld, not EINVAL\n", r);
+		fails++;
+	}
+	r = hypercall(PVKIT_HC_NEGOTIATE, 0xfffffffff000ull, 4, 0);
+	if (r != PVKIT_EFAULT) {
+		printk("  negotiate outside RAM gave %ld, not EFAULT\n", r);
+		fails++;
+	}
+	return fails;
+}
+
+/* The time page and the clock call must tell the same time. */
+static int test_time_page(void)
+{
+	uint64_t mono, off;
+	if (!time_page || !time_page_read(&mono, &off)) {
+		printk("  no usable time page\n");
+		return 1;
+	}
+	uint64_t call = clock_call(PVKIT_CLOCK_MONOTONIC);
+	uint64_t after = pvkit_monotonic_ns();
+	/* Both read the host's CLOCK_MONOTONIC; allow 1 ms of calibration skew. */
+	if (call + 1000000 < mono || call > after + 1000000) {
+		printk("  clock call %lu ns not between time page reads %lu and %lu\n", call, mono,
+		       after);
+		return 1;
+	}
+	uint64_t wall_call = clock_call(PVKIT_CLOCK_REALTIME);
+	uint64_t wall_page = pvkit_wall_clock_ns();
+	int64_t skew = (int64_t)(wall_page - wall_call);
+	if (skew < 0 || skew > 50000000) {
+		printk("  realtime: page %lu vs call %lu\n", wall_page, wall_call);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct selftest pvkit_tests[] = {
+	{"pvkit: negotiate (known and unknown tags)", test_negotiate},
+	{"pvkit: bad calls get error statuses", test_bad_calls},
+	{"pvkit: time page agrees with the clock call", test_time_page},
+};
+
+static int pvkit_init(const struct boot_info *bi)
+{
+	(void)bi;
+	struct cpuid_regs r;
+	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
+	host_abi_version = r.eax;
+	features = r.ebx;
+	hypercall_entry = ((uint64_t)r.ecx << 12) + PVKIT_HYPERCALL_ENTRY;
+	if ((features & PVKIT_FEATURE_TIME_PAGE) && r.edx)
+		time_page = (volatile struct pvkit_time_page *)((uint64_t)r.edx << 12);
+
+	/* CPU state stays native; the legacy PIC is masked as on hardware. */
+	pv_ops = native_pv_ops;
+	pic_disable();
+	pv_ops.name = "pvkit";
+	pv_ops.monotonic_ns = pvkit_monotonic_ns;
+	pv_ops.wall_clock_ns = pvkit_wall_clock_ns;
+	pv_ops.safe_halt = pvkit_safe_halt;
+	pv_ops.timer_start = pvkit_timer_start;
+	pv_ops.power_off = pvkit_power_off;
+	pv_ops.selftests = pvkit_tests;
+	pv_ops.nselftests = ARRAY_SIZE(pvkit_tests);
+
+	int accepted = -1;
+	if (features & PVKIT_FEATURE_NEGOTIATE)
+		accepted = negotiate();
+	bool console = (features & PVKIT_FEATURE_CONSOLE) &&
+		       (accepted < 0 || (negotiated[1].flags & PVKIT_TAG_ACCEPTED));
+	if (console)
+		pv_ops.console_write = pvkit_console_write;
+	printk("pvkit: ABI %u.%u, features 0x%x, hypercall page 0x%lx, time page 0x%lx, "
+	       "negotiated %d tags, console %s\n",
+	       host_abi_version >> 16, host_abi_version & 0xffff, features, hypercall_entry,
+	       (uint64_t)time_page, accepted, console ? "hypercall" : "uart");
+	return 0;
+}
+
+const struct pv_backend pv_backend_pvkit = {
+	.name = "pvkit",
+	.detect = pvkit_detect,
+	.init = pvkit_init,
+};
