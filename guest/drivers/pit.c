@@ -1,34 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pit.c - the 8254's channel 2 as a stopwatch: count down 10 ms (mode 0,
- * gate through port 0x61) and see how far the TSC moved.  Polling port 0x61
- * costs a VM exit per read when virtualized, so the window is short.
+ * pit.c - the 8254 as a stopwatch for the TSC: let channel 0 count down
+ * from 0xffff (mode 2), latch and read it until 10 ms of PIT ticks have
+ * passed, and see how far the TSC moved.
+ *
+ * Channel 0 and the latch command, not channel 2 gated through port 0x61:
+ * KVM's in-kernel PIT serves ports 0x40-0x43 everywhere, while port 0x61
+ * is a board feature that a VMM may leave unimplemented (all-ones reads
+ * would make the wait end at once).  Each poll is three port accesses,
+ * which is a few hundred exits when virtualized.  IRQ 0 is masked at the
+ * PIC (pic_disable) and the IOAPIC, so the counting raises nothing.
  */
 #include "drivers.h"
 #include "x86.h"
 
 #define PIT_HZ 1193182u
-#define PIT_CH2 0x42
+#define PIT_CH0 0x40
 #define PIT_CMD 0x43
-#define PORT_B 0x61
-#define PORT_B_GATE2 0x01
-#define PORT_B_SPEAKER 0x02
-#define PORT_B_OUT2 0x20
 #define WINDOW_MS 10u
-#define POLL_LIMIT 2000000u
+#define POLL_LIMIT 200000u
+
+static uint16_t pit_read_ch0(void)
+{
+	outb(PIT_CMD, 0x00); /* latch channel 0 */
+	uint8_t lo = inb(PIT_CH0);
+	uint8_t hi = inb(PIT_CH0);
+	return (uint16_t)(lo | (hi << 8));
+}
 
 uint64_t pit_measure_tsc_khz(void)
 {
-	uint16_t count = PIT_HZ * WINDOW_MS / 1000;
-	outb(PORT_B, (inb(PORT_B) & ~PORT_B_SPEAKER) & ~PORT_B_GATE2);
-	outb(PIT_CMD, 0xb0); /* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
+	const uint32_t target = PIT_HZ * WINDOW_MS / 1000;
+	outb(PIT_CMD, 0x34); /* channel 0, lobyte/hibyte, mode 2, binary */
+	outb(PIT_CH0, 0xff);
+	outb(PIT_CH0, 0xff);
+	uint16_t prev = pit_read_ch0();
 	uint64_t t0 = rdtsc();
-	outb(PORT_B, (inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2);
-	for (unsigned n = 0; !(inb(PORT_B) & PORT_B_OUT2); n++)
-		if (n == POLL_LIMIT)
-			return 0;
+	uint32_t elapsed = 0;
+	unsigned polls = 0;
+	while (elapsed < target) {
+		uint16_t cur = pit_read_ch0();
+		elapsed += cur <= prev ? (uint32_t)(prev - cur) : (uint32_t)prev + 0xffffu - cur;
+		prev = cur;
+		if (++polls == POLL_LIMIT)
+			return 0; /* no PIT counting here */
+	}
 	uint64_t t1 = rdtsc();
-	return (t1 - t0) / WINDOW_MS;
+	outb(PIT_CMD, 0x30); /* back to a one-shot that is not running */
+	return (t1 - t0) * PIT_HZ / ((uint64_t)elapsed * 1000);
 }

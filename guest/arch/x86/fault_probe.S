@@ -91,14 +91,4 @@ probe_div0:
 1:	mov	$-1, %eax
 	ret
 
-	.globl probe_int3
-probe_int3:
-	ARM(1f)
-	int3
-	DISARM
-	xor	%eax, %eax
-	ret
-1:	mov	$-1, %eax
-	ret
-
 	.section .note.GNU-stack, "", @progbits
