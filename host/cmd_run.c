@@ -16,6 +16,7 @@
 #include "boot/layout.h"
 #include "boot/loader.h"
 #include "cmd_run.h"
+#include "parse_size.h"
 #include "log.h"
 #include "machine.h"
 #include "run_loop.h"
@@ -43,42 +44,6 @@ struct run_options {
 	bool stats;
 	bool pvkit_cpuid;
 };
-
-int parse_size(const char *text, uint64_t *bytes)
-{
-	if (!text || !*text || *text == '-' || *text == '+')
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(text, &end, 0);
-	if (errno || end == text)
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	case '\0':
-		break;
-	default:
-		return -1;
-	}
-	if (shift && *++end != '\0')
-		return -1;
-	if (n > (UINT64_MAX >> shift))
-		return -1;
-	*bytes = (uint64_t)n << shift;
-	return 0;
-}
 
 static int parse_mem(const char *text, uint64_t *mem)
 {
