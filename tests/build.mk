@@ -15,3 +15,4 @@ $(BUILD)/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(BUILD)/libhost-san.a $
 .PHONY: tests
 tests: $(UNIT_TESTS)
 include tests/guests/build.mk
+include tests/pvm/build.mk

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exp_entry.c - experiments 1 and 2: where guest code runs natively, and the
+ * way into and out of the fast kernel context (syscall in, iretq out).
+ */
+#include <stdio.h>
+
+#include "tests/pvm/experiments.h"
+#include "tests/pvm/report.h"
+
+#define USER_LOOP_ITERATIONS   200000000ull /* ~60 ms native */
+#define KERNEL_LOOP_ITERATIONS 20000ull     /* ~30-60 ms emulated */
+#define ROUND_TRIPS            100000ull
+
+/* ns per iteration of `dec; jnz` started at CPL3 (user) or CPL0. */
+static double loop_ns(bool user, uint64_t iterations)
+{
+	struct pvm_vm vm;
+	double ns = -1;
+
+	if (!exp_vm(&vm, false, NULL))
+		return -1;
+	if (pvm_vm_start(&vm, user, pvm_gaddr(pvm_g_loop), iterations, 0, 0) == 0 &&
+	    exp_run_to_doorbell(&vm, 10000, user ? "CPL3 loop" : "CPL0 loop"))
+		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)iterations);
+	pvm_vm_destroy(&vm);
+	return ns;
+}
+
+int exp_loops(void)
+{
+	double user = loop_ns(true, USER_LOOP_ITERATIONS);
+	double kernel = loop_ns(false, KERNEL_LOOP_ITERATIONS);
+
+	if (user <= 0 || kernel <= 0)
+		return report_failures();
+	report_value("cpl3_loop_ns_per_iteration", user, "ns", "(dec/jnz started at CPL3)");
+	report_value("cpl0_loop_ns_per_iteration", kernel, "ns", "(dec/jnz started at CPL0)");
+	report_value("cpl0_over_cpl3", kernel / user, "x", NULL);
+	report_check(kernel / user >= 100, "CPL3 loop runs at least 100x faster than CPL0 (%.0fx)",
+		     kernel / user);
+	return report_failures();
+}
+
+/* The same loop in the context entered by `syscall` from user mode. */
+static void syscall_entered_loop(double user_ns)
+{
+	struct pvm_vm vm;
+
+	if (!exp_vm(&vm, false, pvm_g_entry))
+		return;
+	/* service 3: loop rdi times, result into D_RESULT(rsi = 0) */
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), USER_LOOP_ITERATIONS, 0, 3) ==
+		    0 &&
+	    exp_run_to_doorbell(&vm, 10000, "syscall-entered loop")) {
+		double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)USER_LOOP_ITERATIONS);
+
+		report_value("syscall_entered_loop_ns_per_iteration", ns, "ns", NULL);
+		report_check(ns < 2 * user_ns,
+			     "syscall-entered kernel code runs natively (%.2f ns vs CPL3 %.2f ns)",
+			     ns, user_ns);
+	}
+	pvm_vm_destroy(&vm);
+}
+
+/* ns per user->kernel->user round trip with the given LSTAR handler. */
+static double round_trip_ns(const char *entry, const char *what)
+{
+	struct pvm_vm vm;
+	double ns = -1;
+
+	if (!exp_vm(&vm, false, entry))
+		return -1;
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_loop), ROUND_TRIPS, 0, 0) == 0 &&
+	    exp_run_to_doorbell(&vm, 10000, what))
+		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
+	pvm_vm_destroy(&vm);
+	return ns;
+}
+
+/* Returning with sysretq: expect #GP at the sysretq, through the guest IDT. */
+static void sysret_faults(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!exp_vm(&vm, false, pvm_g_entry_sysret))
+		return;
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), 0, 0, 0) == 0) {
+		pvm_vm_run(&vm, 5000, &stop);
+		report_note("sysretq: %s", pvm_stop_describe(&stop));
+		report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 13 &&
+				     stop.frame_rip == pvm_gaddr(pvm_g_sysret_insn),
+			     "sysretq from the syscall-entered context raises #GP at the sysretq");
+	}
+	pvm_vm_destroy(&vm);
+}
+
+int exp_syscall(void)
+{
+	double user = loop_ns(true, USER_LOOP_ITERATIONS);
+	double minimal, general;
+	char comment[64];
+
+	if (user > 0)
+		syscall_entered_loop(user);
+	minimal = round_trip_ns(pvm_g_entry_iret, "syscall/iretq round trips");
+	general = round_trip_ns(pvm_g_entry, "syscall/iretq round trips (general entry)");
+	if (minimal > 0) {
+		snprintf(comment, sizeof(comment), "(target < 2000 ns: %s)",
+			 minimal < 2000 ? "met" : "MISSED");
+		report_value("syscall_iretq_round_trip_ns", minimal, "ns", comment);
+		/* An emulated return path would cost several us per instruction. */
+		report_check(minimal < 5000,
+			     "user->kernel->user round trip via syscall/iretq is native-fast "
+			     "(%.0f ns)",
+			     minimal);
+	}
+	if (general > 0)
+		report_value("syscall_iretq_round_trip_general_entry_ns", general, "ns",
+			     "(entry with the per-CPU in-kernel flag and service dispatch)");
+	sysret_faults();
+	return report_failures();
+}

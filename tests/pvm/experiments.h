@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * experiments.h - the PVM experiments, one function per question; each prints
+ * value/check/note lines (report.h) and returns the number of failed checks.
+ */
+#ifndef PVM_EXPERIMENTS_H
+#define PVM_EXPERIMENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tests/pvm/harness.h"
+
+/* 1. CPL3 loop (native) vs CPL0 loop (emulated). */
+int exp_loops(void);
+/* 2. syscall entry: native handler, iretq round trip, sysretq -> #GP. */
+int exp_syscall(void);
+/* 3. exceptions from user mode: direct CPL0 handlers and the native bounce. */
+int exp_exceptions(void);
+/* 4. exception frames in kernel mode: CS shows the user selector. */
+int exp_frames(void);
+/* 5. LAPIC timer interrupts in user and in syscall-entered kernel mode. */
+int exp_timer(void);
+/* 6. CR3 switching and the published PVM spec's mechanisms on this host. */
+int exp_cr3(void);
+int exp_pvm_spec(void);
+/* 7. U/S checks in syscall-entered kernel mode. */
+int exp_user_supervisor(void);
+
+/* Shared helpers (exp_common.c). */
+bool exp_vm(struct pvm_vm *vm, bool irqchip, const char *lstar);
+bool exp_run_to_doorbell(struct pvm_vm *vm, unsigned timeout_ms, const char *what);
+double exp_ns(struct pvm_vm *vm, uint64_t cycles, double count);
+
+#endif
