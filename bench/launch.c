@@ -3,15 +3,18 @@
  * launch - start N copies of a VMM command at once and time them from the
  * outside, the same way whatever the VMM is (pvkit, QEMU, bench/rawkvm).
  *
- *	launch [--vms N] [--until TEXT] [--hold] [--trace DIR] [--mem SIZE]
- *	       [--timeout SECONDS] [--stderr FILE] [--stdout FILE] -- COMMAND...
+ *	launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]
+ *	       [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]
+ *	       -- COMMAND...
  *
  * For each VM: the child takes a CLOCK_MONOTONIC timestamp right before
  * execvp() (kept in a shared page, so fork() is not counted), its stdout
  * is a pipe the launcher polls, and the launcher timestamps the arrival of
- * the first byte and of TEXT.  The VM ends when it exits by itself; with
+ * the first byte, of the --from text and of the --until TEXT (searched for
+ * after the --from text, so the two bracket a stretch of output).  The VM ends when it exits by itself; with
  * --until it is killed as soon as TEXT arrives (a Linux guest keeps on
- * booting after the banner we time); with --hold it is kept alive after
+ * booting after the banner we time) unless --keep says to let it finish
+ * (to read what it prints when it exits); with --hold it is kept alive after
  * its first byte (or TEXT) until its memory has been read from /proc, then
  * killed: peak RSS from wait4()'s rusage (what /usr/bin/time reports), and
  * the guest RAM actually resident from /proc/PID/smaps (see guest_rss()).
@@ -48,12 +51,14 @@ struct vm {
 	pid_t pid;
 	int out_fd;          /* read end of the child's stdout, -1 at EOF */
 	int64_t first_byte;  /* absolute CLOCK_MONOTONIC ns, -1 if none */
+	int64_t from;        /* when the --from text was seen */
 	int64_t until;       /* when TEXT was seen */
 	int64_t end;         /* when the child was reaped */
 	int64_t first_marker, last_marker;
 	unsigned markers;
 	uint64_t bytes;
 	size_t matched;      /* bytes of TEXT matched so far (streaming) */
+	size_t from_matched; /* same for the --from text */
 	bool sampled, killed, reaped;
 	int status;
 	struct rusage usage;
@@ -62,8 +67,8 @@ struct vm {
 
 struct options {
 	unsigned vms;
-	const char *until;
-	bool hold;
+	const char *until, *from;
+	bool hold, keep;
 	const char *trace;
 	uint64_t guest_mem;
 	double timeout;
@@ -81,8 +86,9 @@ static int64_t now_ns(void)
 static void usage(const char *what)
 {
 	fprintf(stderr, "launch: %s\n"
-		"usage: launch [--vms N] [--until TEXT] [--hold] [--trace DIR] [--mem SIZE]\n"
-		"              [--timeout SECONDS] [--stderr FILE] [--stdout FILE] -- COMMAND...\n",
+		"usage: launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]\n"
+		"              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
+		"              -- COMMAND...\n",
 		what);
 	exit(2);
 }
@@ -111,7 +117,7 @@ static struct options parse_options(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (i + 1 >= argc && strcmp(a, "--hold"))
+		if (i + 1 >= argc && strcmp(a, "--hold") && strcmp(a, "--keep"))
 			usage("option without a value");
 		if (!strcmp(a, "--vms")) {
 			o.vms = (unsigned)atoi(argv[++i]);
@@ -121,6 +127,12 @@ static struct options parse_options(int argc, char **argv)
 			o.until = argv[++i];
 			if (!*o.until)
 				usage("empty --until text");
+		} else if (!strcmp(a, "--from")) {
+			o.from = argv[++i];
+			if (!*o.from)
+				usage("empty --from text");
+		} else if (!strcmp(a, "--keep")) {
+			o.keep = true;
 		} else if (!strcmp(a, "--hold")) {
 			o.hold = true;
 		} else if (!strcmp(a, "--trace")) {
@@ -295,26 +307,30 @@ static void start_vm(struct vm *vm, const struct options *o, unsigned index,
 	}
 	close(pipefd[1]);
 	*vm = (struct vm){
-		.pid = pid, .out_fd = pipefd[0], .first_byte = -1, .until = -1, .end = -1,
+		.pid = pid, .out_fd = pipefd[0], .first_byte = -1, .from = -1, .until = -1, .end = -1,
 		.first_marker = -1, .last_marker = -1, .hwm_kib = -1, .rss_kib = -1,
 		.guest_rss_kib = -1,
 	};
 }
 
-/* Feed output bytes to the streaming match of TEXT (which has no repeats
- * that matter for our banners; on a mismatch we restart the match). */
-static bool match_text(struct vm *vm, const char *text, const char *buf, size_t len)
+/*
+ * Feed output bytes to a streaming match of TEXT (whose prefixes do not
+ * recur inside it, true of the lines we wait for; on a mismatch the match
+ * restarts).  Returns how many bytes of buf were consumed up to the end of
+ * the match, or 0 when TEXT has not been completed.
+ */
+static size_t match_text(size_t *matched, const char *text, const char *buf, size_t len)
 {
 	size_t tlen = strlen(text);
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == text[vm->matched]) {
-			if (++vm->matched == tlen)
-				return true;
+		if (buf[i] == text[*matched]) {
+			if (++*matched == tlen)
+				return i + 1;
 		} else {
-			vm->matched = buf[i] == text[0] ? 1 : 0;
+			*matched = buf[i] == text[0] ? 1 : 0;
 		}
 	}
-	return false;
+	return 0;
 }
 
 static void kill_vm(struct vm *vm)
@@ -382,14 +398,27 @@ int main(int argc, char **argv)
 			vm->bytes += (uint64_t)got;
 			if (save && idx[k] == 0)
 				fwrite(buf, 1, (size_t)got, save);
-			bool reached = o.until ? vm->until < 0 && match_text(vm, o.until, buf, (size_t)got)
+			const char *rest = buf;
+			size_t rest_len = (size_t)got;
+			if (o.from && vm->from < 0) {
+				size_t used = match_text(&vm->from_matched, o.from, buf, (size_t)got);
+				if (used) {
+					vm->from = t;
+					rest += used;
+					rest_len -= used;
+				} else {
+					rest_len = 0;
+				}
+			}
+			bool reached = o.until ? vm->until < 0 && rest_len &&
+							 match_text(&vm->matched, o.until, rest, rest_len)
 					       : vm->bytes == (uint64_t)got;
 			if (reached) {
 				if (o.until)
 					vm->until = t;
 				if (o.hold)
 					sample_memory(vm, &o);
-				else if (o.until)
+				else if (o.until && !o.keep)
 					kill_vm(vm);
 			}
 		}
@@ -439,12 +468,12 @@ int main(int argc, char **argv)
 		else if (WIFSIGNALED(vm->status))
 			sig = WTERMSIG(vm->status);
 		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
-		       " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
+		       " from_ns=%" PRId64 " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
 		       " markers=%u bytes=%" PRIu64 " status=%d signal=%d killed=%d timed_out=%d"
 		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld"
 		       " user_us=%ld sys_us=%ld\n",
 		       i, (int)vm->pid, t0, SINCE(vm->first_marker), SINCE(vm->first_byte),
-		       SINCE(vm->until), SINCE(vm->end),
+		       SINCE(vm->from), SINCE(vm->until), SINCE(vm->end),
 		       vm->markers ? vm->last_marker - vm->first_marker : -1, vm->markers,
 		       vm->bytes, status, sig, vm->killed, timed_out, vm->usage.ru_maxrss,
 		       vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib,

@@ -21,6 +21,9 @@ VMM_NAMES = {
     "pvkit": "pvkit",
     "qemu-kvm": "QEMU microvm, -accel kvm",
     "qemu-tcg": "QEMU microvm, -accel tcg",
+    "rawkvm-irqchip-before": "raw KVM + irqchip and PIT created before the memory slot",
+    "rawkvm-irqchip-after": "raw KVM + irqchip and PIT created after the memory slot",
+    "pvkit-version": "`pvkit --version` (process start and exit, no VM)",
 }
 
 
@@ -139,7 +142,9 @@ def startup(rep):
     lines = []
     rows_out = []
     s = {}
-    for vmm in ("rawkvm", "pvkit", "qemu-kvm", "qemu-tcg"):
+    startup_vmms = ("rawkvm", "pvkit", "qemu-kvm", "qemu-tcg", "rawkvm-irqchip-before",
+                    "rawkvm-irqchip-after", "pvkit-version")
+    for vmm in startup_vmms:
         rows = rep.select("startup", vmm)
         if not rows:
             rows_out.append([VMM_NAMES[vmm], rep.why_missing("startup", vmm), "", "", "", ""])
@@ -150,13 +155,15 @@ def startup(rep):
         s[vmm] = (first_insn, first_byte)
         expect = rows[0].get("expect")
         rows_out.append([VMM_NAMES[vmm],
-                         fmt(first_insn, MS) if first_insn else "not observable (no KVM exits)",
+                         fmt(first_insn, MS) if first_insn else
+                         ("not observable (no KVM exits)" if vmm == "qemu-tcg" else "n/a"),
                          fmt(first_byte, MS), fmt(end, MS), None, status_ok(rows, expect)])
     raw = s.get("rawkvm", (None, None))
-    for row, vmm in zip(rows_out, ("rawkvm", "pvkit", "qemu-kvm", "qemu-tcg")):
+    for row, vmm in zip(rows_out, startup_vmms):
         if row[4] is None:
             fi, fb = s[vmm]
             row[4] = f"{ratio(fi, raw[0])} / {ratio(fb, raw[1])}"
+    rows_out = [r for r, v in zip(rows_out, startup_vmms) if v != "pvkit-version" or r[2]]
     lines.append(table(["VMM", "exec to first guest instruction, ms", "exec to first serial byte, ms",
                         "exec to exit, ms", "vs limit (insn / byte)", "runs with right exit status"],
                        rows_out))
@@ -318,40 +325,51 @@ def pvkernel(rep):
     for vmm, name in (("pvkit", "pvkit (pvkit backend)"), ("qemu-tcg", "QEMU microvm TCG, PVH (native backend)")):
         rows = rep.select("pvkernel", vmm)
         if not rows:
-            rows_out.append([name, rep.why_missing("pvkernel", vmm), "", "", ""])
+            rows_out.append([name, rep.why_missing("pvkernel", vmm), "", "", "", ""])
             continue
         fb = summary(num(r, "first_byte_ns") for r in rows)
         until = summary(num(r, "until_ns") for r in rows)
         end = summary(num(r, "end_ns") for r in rows)
+        lines = [r.get("line", "").replace("_", " ") or "no summary line"
+                 for r in rep.select("pvkernel-summary", vmm)]
+        # the distinct summary lines, without the run's own duration
+        counts = defaultdict(int)
+        for line in lines:
+            counts[re.sub(r", \d+ ms:", ":", line)] += 1
+        seen = "; ".join(f"`{k}` x{v}" for k, v in counts.items())
         rows_out.append([name, fmt(fb, MS), fmt(until, MS), fmt(end, MS),
-                         status_ok(rows, "0" if vmm == "pvkit" else "1")])
+                         status_ok(rows, "0" if vmm == "pvkit" else "1"), seen])
     out = [table(["VMM", "exec to first serial byte, ms", "exec to self-test summary, ms",
-                  "exec to exit, ms", "runs exiting with success"], rows_out)]
+                  "exec to exit, ms", "runs exiting with success", "summary lines printed (runs)"], rows_out)]
     rows_out = []
+    rates = {}
     for backend, name in (("pvkit", "hypercall (pvkit backend)"), ("native", "UART (native backend, --subarch pc)")):
         rows = rep.select("console", backend)
-        stats = rep.select("console-stats", backend)
+        stats = {r["run"]: r for r in rep.select("console-stats", backend)}
         if not rows:
-            rows_out.append([name, rep.why_missing("console", backend), "", "", ""])
+            rows_out.append([name, rep.why_missing("console", backend), "", "", "", ""])
             continue
-        by_run = {r["run"]: r for r in stats}
-        rates, per_mib, totals = [], [], []
+        rate, per_mib, secs, exits = [], [], [], []
         for r in rows:
-            st = by_run.get(r["run"])
-            t = num(r, "end_ns")
-            if not st or t is None:
+            a, b = num(r, "from_ns"), num(r, "until_ns")
+            if a is None or b is None or b <= a:
                 continue
-            mib = float(st.get("console_bytes", 0)) / (1 << 20)
-            if mib <= 0:
-                continue
-            rates.append(mib / (t / 1e9))
-            per_mib.append(float(st["total"]) / mib)
-            totals.append(mib)
-        rows_out.append([name, fmt(summary(totals), 1, 2), fmt(summary(rates), 1, 3),
-                         fmt(summary(per_mib), 1, 0), f"{len(rates)}/{len(rows)}"])
+            secs.append((b - a) / 1e9)
+            rate.append(1.0 / ((b - a) / 1e9))  # 1 MiB written
+            st = stats.get(r["run"])
+            if st and float(st.get("console_bytes", 0)) > 0:
+                total = float(st["total"])
+                exits.append(total)
+                per_mib.append(total / (float(st["console_bytes"]) / (1 << 20)))
+        rates[backend] = summary(rate)
+        rows_out.append([name, fmt(summary(secs), 1e-3, 1), fmt(summary(rate), 1, 3),
+                         fmt(summary(exits), 1, 0), fmt(summary(per_mib), 1, 0), f"{len(rate)}/{len(rows)}"])
     out.append("")
-    out.append(table(["console path", "MiB written (console_bytes)", "MiB/s (exec to exit)",
-                      "VM exits per MiB", "runs"], rows_out))
+    out.append(table(["console path", "1 MiB written in, ms", "MiB/s", "VM exits in the run (--stats)",
+                      "VM exits per MiB of console output", "runs"], rows_out))
+    if rates.get("pvkit") and rates.get("native"):
+        out.append("")
+        out.append(f"Hypercall console / UART console throughput: {ratio(rates['pvkit'], rates['native'], 1)}.")
     return "\n".join(out)
 
 
