@@ -11,18 +11,18 @@
 #include "drivers.h"
 #include "pv.h"
 
-#define APIC_SVR 0x0f0
-#define APIC_EOI 0x0b0
-#define APIC_LVT_TIMER 0x320
-#define APIC_TIMER_INIT 0x380
-#define APIC_TIMER_CUR 0x390
-#define APIC_TIMER_DIV 0x3e0
-#define APIC_SVR_ENABLE 0x100
-#define APIC_LVT_MASKED (1u << 16)
+#define APIC_SVR	    0x0f0
+#define APIC_EOI	    0x0b0
+#define APIC_LVT_TIMER	    0x320
+#define APIC_TIMER_INIT	    0x380
+#define APIC_TIMER_CUR	    0x390
+#define APIC_TIMER_DIV	    0x3e0
+#define APIC_SVR_ENABLE	    0x100
+#define APIC_LVT_MASKED	    (1u << 16)
 #define APIC_TIMER_PERIODIC (1u << 17)
-#define APIC_DIV_16 0x3
-#define APIC_BASE_MASK 0xfffff000ull
-#define CALIBRATE_NS 2000000ull
+#define APIC_DIV_16	    0x3
+#define APIC_BASE_MASK	    0xfffff000ull
+#define CALIBRATE_NS	    2000000ull
 
 static uint64_t base;
 

@@ -14,10 +14,10 @@
 #include "drivers.h"
 #include "x86.h"
 
-#define PIT_HZ 1193182u
-#define PIT_CH0 0x40
-#define PIT_CMD 0x43
-#define WINDOW_MS 10u
+#define PIT_HZ	   1193182u
+#define PIT_CH0	   0x40
+#define PIT_CMD	   0x43
+#define WINDOW_MS  10u
 #define POLL_LIMIT 200000u
 
 static uint16_t pit_read_ch0(void)

@@ -9,7 +9,7 @@
 #include "x86.h"
 
 #define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
+#define CMOS_DATA  0x71
 
 static uint8_t cmos(uint8_t reg)
 {

@@ -10,16 +10,16 @@
 #include "drivers.h"
 #include "x86.h"
 
-#define COM1 0x3f8
-#define UART_THR 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_DLL 0
-#define UART_DLM 1
-#define LSR_THRE 0x20
+#define COM1	   0x3f8
+#define UART_THR   0
+#define UART_IER   1
+#define UART_FCR   2
+#define UART_LCR   3
+#define UART_MCR   4
+#define UART_LSR   5
+#define UART_DLL   0
+#define UART_DLM   1
+#define LSR_THRE   0x20
 #define FIFO_DEPTH 16
 #define POLL_LIMIT 100000
 
@@ -27,13 +27,13 @@ static bool uart_ready;
 
 void uart_init(void)
 {
-	outb(COM1 + UART_IER, 0x00);  /* polled: no interrupts */
-	outb(COM1 + UART_LCR, 0x80);  /* divisor latch */
-	outb(COM1 + UART_DLL, 0x01);  /* 115200 baud */
+	outb(COM1 + UART_IER, 0x00); /* polled: no interrupts */
+	outb(COM1 + UART_LCR, 0x80); /* divisor latch */
+	outb(COM1 + UART_DLL, 0x01); /* 115200 baud */
 	outb(COM1 + UART_DLM, 0x00);
-	outb(COM1 + UART_LCR, 0x03);  /* 8N1 */
-	outb(COM1 + UART_FCR, 0x07);  /* FIFO on, both cleared */
-	outb(COM1 + UART_MCR, 0x03);  /* DTR, RTS */
+	outb(COM1 + UART_LCR, 0x03); /* 8N1 */
+	outb(COM1 + UART_FCR, 0x07); /* FIFO on, both cleared */
+	outb(COM1 + UART_MCR, 0x03); /* DTR, RTS */
 	uart_ready = true;
 }
 

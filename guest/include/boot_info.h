@@ -9,7 +9,7 @@
 
 #include "kernel.h"
 
-#define BOOT_MEM_MAX 128
+#define BOOT_MEM_MAX	 128
 #define BOOT_CMDLINE_MAX 4096
 
 struct mem_region {
@@ -19,9 +19,9 @@ struct mem_region {
 };
 
 struct boot_info {
-	int kind;               /* BOOT_KIND_* */
+	int kind;		/* BOOT_KIND_* */
 	const char *entry_name; /* for the log */
-	bool has_boot_params;   /* false for PVH */
+	bool has_boot_params;	/* false for PVH */
 	uint32_t hardware_subarch;
 	uint8_t loader_type;
 	uint16_t protocol_version;

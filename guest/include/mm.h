@@ -5,17 +5,17 @@
 
 #include "kernel.h"
 
-#define PAGE_SIZE 4096ul
+#define PAGE_SIZE	4096ul
 #define LARGE_PAGE_SIZE (2ul << 20)
 
-#define PTE_P (1ul << 0)
-#define PTE_W (1ul << 1)
-#define PTE_U (1ul << 2)
-#define PTE_PWT (1ul << 3)
-#define PTE_PCD (1ul << 4)
-#define PTE_A (1ul << 5)
-#define PTE_D (1ul << 6)
-#define PTE_PS (1ul << 7)
+#define PTE_P	      (1ul << 0)
+#define PTE_W	      (1ul << 1)
+#define PTE_U	      (1ul << 2)
+#define PTE_PWT	      (1ul << 3)
+#define PTE_PCD	      (1ul << 4)
+#define PTE_A	      (1ul << 5)
+#define PTE_D	      (1ul << 6)
+#define PTE_PS	      (1ul << 7)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 struct boot_info;

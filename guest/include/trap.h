@@ -5,13 +5,13 @@
 
 #include "kernel.h"
 
-#define VEC_DE 0
-#define VEC_BP 3
-#define VEC_UD 6
-#define VEC_DF 8
-#define VEC_GP 13
-#define VEC_PF 14
-#define VEC_TIMER 0x20
+#define VEC_DE	     0
+#define VEC_BP	     3
+#define VEC_UD	     6
+#define VEC_DF	     8
+#define VEC_GP	     13
+#define VEC_PF	     14
+#define VEC_TIMER    0x20
 #define VEC_SPURIOUS 0xff
 
 /* The register frame isr.S builds; its layout is that file's push order. */

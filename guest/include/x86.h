@@ -9,15 +9,15 @@
 #include <stdint.h>
 
 #define X86_EFLAGS_IF (1ul << 9)
-#define X86_CR0_PG (1ul << 31)
-#define X86_CR0_PE (1ul << 0)
+#define X86_CR0_PG    (1ul << 31)
+#define X86_CR0_PE    (1ul << 0)
 
-#define MSR_APIC_BASE 0x1b
-#define MSR_EFER 0xc0000080
+#define MSR_APIC_BASE	   0x1b
+#define MSR_EFER	   0xc0000080
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_DEADLINE 0x6e0
-#define EFER_LME (1ul << 8)
-#define EFER_LMA (1ul << 10)
+#define MSR_TSC_DEADLINE   0x6e0
+#define EFER_LME	   (1ul << 8)
+#define EFER_LMA	   (1ul << 10)
 
 struct desc_ptr {
 	uint16_t limit;

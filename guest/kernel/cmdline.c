@@ -43,10 +43,20 @@ uint64_t cmdline_get_u64(const char *key, uint64_t dflt)
 		n = n * 10 + (uint64_t)(v[i] - '0');
 	if (i < len) {
 		switch (v[i]) {
-		case 'K': case 'k': n <<= 10; break;
-		case 'M': case 'm': n <<= 20; break;
-		case 'G': case 'g': n <<= 30; break;
-		default: return dflt;
+		case 'K':
+		case 'k':
+			n <<= 10;
+			break;
+		case 'M':
+		case 'm':
+			n <<= 20;
+			break;
+		case 'G':
+		case 'g':
+			n <<= 30;
+			break;
+		default:
+			return dflt;
 		}
 	}
 	return n;

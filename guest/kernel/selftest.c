@@ -25,10 +25,10 @@
 	} while (0)
 
 #define ALLOC_TEST_PAGES 32
-#define TEST_VA 0x0000008000000000ull /* 512 GiB: a PML4 slot of its own */
-#define NONCANONICAL 0x0000800000000000ull
+#define TEST_VA		 0x0000008000000000ull /* 512 GiB: a PML4 slot of its own */
+#define NONCANONICAL	 0x0000800000000000ull
 #define TIMER_TEST_TICKS 5
-#define JAN_2020_NS (1577836800ul * 1000000000ul)
+#define JAN_2020_NS	 (1577836800ul * 1000000000ul)
 
 extern char _end[];
 
@@ -66,7 +66,8 @@ static int test_page_alloc(void)
 	}
 	for (unsigned i = 0; i < ALLOC_TEST_PAGES; i++) {
 		uint64_t *p = (uint64_t *)pages[i];
-		EXPECT(p[0] == (pages[i] ^ 0x5a5a) && p[511] == i, "page 0x%lx overwritten", pages[i]);
+		EXPECT(p[0] == (pages[i] ^ 0x5a5a) && p[511] == i, "page 0x%lx overwritten",
+		       pages[i]);
 	}
 	EXPECT(page_alloc_free_count() == before - ALLOC_TEST_PAGES, "free count off");
 	for (unsigned i = 0; i < ALLOC_TEST_PAGES; i++)
@@ -260,18 +261,18 @@ static int test_console(void)
 }
 
 static const struct selftest tests[] = {
-	{"boot info", test_boot_info},
-	{"page allocator", test_page_alloc},
-	{"page tables (map, remap, unmap, #PF, CR3)", test_paging},
-	{"exceptions caught and recovered", test_exceptions},
-	{"interrupt flag ops", test_irq_flags},
-	{"IDT/GDT load", test_descriptor_tables},
-	{"MSR access", test_msr},
-	{"CPUID", test_cpuid},
-	{"monotonic clock", test_monotonic},
-	{"timer ticks and halt", test_timer},
-	{"wall clock", test_wall_clock},
-	{"console op", test_console},
+    {"boot info", test_boot_info},
+    {"page allocator", test_page_alloc},
+    {"page tables (map, remap, unmap, #PF, CR3)", test_paging},
+    {"exceptions caught and recovered", test_exceptions},
+    {"interrupt flag ops", test_irq_flags},
+    {"IDT/GDT load", test_descriptor_tables},
+    {"MSR access", test_msr},
+    {"CPUID", test_cpuid},
+    {"monotonic clock", test_monotonic},
+    {"timer ticks and halt", test_timer},
+    {"wall clock", test_wall_clock},
+    {"console op", test_console},
 };
 
 static void run_one(const struct selftest *t, int *passed, int *failed)

@@ -12,7 +12,7 @@
 #include "boot_info.h"
 #include "mm.h"
 
-#define LOW_LIMIT (1ull << 20)
+#define LOW_LIMIT  (1ull << 20)
 #define HIGH_LIMIT (4ull << 30)
 
 struct free_range {

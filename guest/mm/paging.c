@@ -13,7 +13,7 @@
 #include "mm.h"
 #include "pv.h"
 
-#define APIC_WINDOW 0xfec00000ull
+#define APIC_WINDOW	0xfec00000ull
 #define APIC_WINDOW_END (0xfee00000ull + LARGE_PAGE_SIZE)
 
 static uint64_t root;

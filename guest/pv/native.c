@@ -16,7 +16,7 @@
 
 /* QEMU i440fx PIIX4 PM1a control as SeaBIOS programs it; SLP_EN | S5. */
 #define ACPI_PM1A_CNT_QEMU 0x604
-#define ACPI_SLP_EN_S5 0x2000
+#define ACPI_SLP_EN_S5	   0x2000
 
 static uint64_t tsc_at_boot;
 static uint64_t tsc_khz;
@@ -136,36 +136,38 @@ static NORETURN void native_power_off(int status)
 	asm volatile("cli");
 	outb(DEBUG_EXIT_PORT, (uint8_t)status);
 	/* No debug-exit device: ACPI S5 (status is lost), then stop. */
-	asm volatile("outw %0, %1" : : "a"((uint16_t)ACPI_SLP_EN_S5), "Nd"((uint16_t)ACPI_PM1A_CNT_QEMU));
+	asm volatile("outw %0, %1"
+		     :
+		     : "a"((uint16_t)ACPI_SLP_EN_S5), "Nd"((uint16_t)ACPI_PM1A_CNT_QEMU));
 	for (;;)
 		asm volatile("hlt");
 }
 
 const struct pv_ops native_pv_ops = {
-	.name = "native",
-	.irq_save = native_irq_save,
-	.irq_restore = native_irq_restore,
-	.irq_enable = native_irq_enable,
-	.irq_disable = native_irq_disable,
-	.safe_halt = native_safe_halt,
-	.read_cr3 = native_read_cr3,
-	.write_cr3 = native_write_cr3,
-	.read_cr2 = native_read_cr2,
-	.flush_tlb_all = native_flush_tlb_all,
-	.flush_tlb_one = native_flush_tlb_one,
-	.set_pte = native_set_pte,
-	.load_idt = native_load_idt,
-	.load_gdt = native_load_gdt,
-	.read_msr_safe = native_read_msr_safe,
-	.write_msr_safe = native_write_msr_safe,
-	.cpuid = native_cpuid,
-	.monotonic_ns = native_monotonic_ns,
-	.wall_clock_ns = native_wall_clock_ns,
-	.console_write = uart_write,
-	.timer_start = native_timer_start,
-	.timer_stop = lapic_timer_stop,
-	.timer_eoi = lapic_eoi,
-	.power_off = native_power_off,
+    .name = "native",
+    .irq_save = native_irq_save,
+    .irq_restore = native_irq_restore,
+    .irq_enable = native_irq_enable,
+    .irq_disable = native_irq_disable,
+    .safe_halt = native_safe_halt,
+    .read_cr3 = native_read_cr3,
+    .write_cr3 = native_write_cr3,
+    .read_cr2 = native_read_cr2,
+    .flush_tlb_all = native_flush_tlb_all,
+    .flush_tlb_one = native_flush_tlb_one,
+    .set_pte = native_set_pte,
+    .load_idt = native_load_idt,
+    .load_gdt = native_load_gdt,
+    .read_msr_safe = native_read_msr_safe,
+    .write_msr_safe = native_write_msr_safe,
+    .cpuid = native_cpuid,
+    .monotonic_ns = native_monotonic_ns,
+    .wall_clock_ns = native_wall_clock_ns,
+    .console_write = uart_write,
+    .timer_start = native_timer_start,
+    .timer_stop = lapic_timer_stop,
+    .timer_eoi = lapic_eoi,
+    .power_off = native_power_off,
 };
 
 /* Native needs ring 0: the probe of last resort. */
@@ -210,9 +212,9 @@ static int native_init(const struct boot_info *bi)
 }
 
 const struct pv_backend pv_backend_native = {
-	.name = "native",
-	.detect = native_detect,
-	.init = native_init,
+    .name = "native",
+    .detect = native_detect,
+    .init = native_init,
 };
 
 int early_console_write(const char *buf, size_t len)

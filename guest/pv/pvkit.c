@@ -166,7 +166,8 @@ static struct pvkit_tag negotiated[4];
 
 static int negotiate(void)
 {
-	negotiated[0] = (struct pvkit_tag){.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION};
+	negotiated[0] =
+	    (struct pvkit_tag){.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION};
 	negotiated[1] = (struct pvkit_tag){.tag = PVKIT_TAG_CONSOLE, .value = 1};
 	negotiated[2] = (struct pvkit_tag){.tag = PVKIT_TAG_TIME_PAGE};
 	negotiated[3] = (struct pvkit_tag){.tag = PVKIT_TAG_HALT, .value = 1};
@@ -180,12 +181,13 @@ static int pvkit_init(const struct boot_info *bi);
 static int test_negotiate(void)
 {
 	struct pvkit_tag tags[2] = {
-		{.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION},
-		{.tag = 0x7fffffff, .value = 42}, /* a tag from a future guest */
+	    {.tag = PVKIT_TAG_ABI_VERSION, .value = PVKIT_ABI_VERSION},
+	    {.tag = 0x7fffffff, .value = 42}, /* a tag from a future guest */
 	};
 	int64_t r = hypercall(PVKIT_HC_NEGOTIATE, (uint64_t)tags, 2, 0);
 	if (r != 1 || !(tags[0].flags & PVKIT_TAG_ACCEPTED) ||
-	    (tags[0].value >> 16) != PVKIT_ABI_VERSION_MAJOR || !(tags[1].flags & PVKIT_TAG_UNKNOWN)) {
+	    (tags[0].value >> 16) != PVKIT_ABI_VERSION_MAJOR ||
+	    !(tags[1].flags & PVKIT_TAG_UNKNOWN)) {
 		printk("  negotiate returned %ld, flags 0x%x/0x%x, version 0x%lx\n", r,
 		       tags[0].flags, tags[1].flags, tags[0].value);
 		return 1;
@@ -251,9 +253,9 @@ static int test_time_page(void)
 }
 
 static const struct selftest pvkit_tests[] = {
-	{"pvkit: negotiate (known and unknown tags)", test_negotiate},
-	{"pvkit: bad calls get error statuses", test_bad_calls},
-	{"pvkit: time page agrees with the clock call", test_time_page},
+    {"pvkit: negotiate (known and unknown tags)", test_negotiate},
+    {"pvkit: bad calls get error statuses", test_bad_calls},
+    {"pvkit: time page agrees with the clock call", test_time_page},
 };
 
 static int pvkit_init(const struct boot_info *bi)
@@ -294,7 +296,7 @@ static int pvkit_init(const struct boot_info *bi)
 }
 
 const struct pv_backend pv_backend_pvkit = {
-	.name = "pvkit",
-	.detect = pvkit_detect,
-	.init = pvkit_init,
+    .name = "pvkit",
+    .detect = pvkit_detect,
+    .init = pvkit_init,
 };

@@ -52,7 +52,8 @@ static bool try_subarch(const struct boot_info *bi)
 		return false;
 	if (bi->hardware_subarch == PVKIT_HARDWARE_SUBARCH) {
 		if (pv_backend_pvkit.detect(bi, &why)) {
-			snprintf(via, sizeof(via), "hardware_subarch=0x%x (pvkit)", bi->hardware_subarch);
+			snprintf(via, sizeof(via), "hardware_subarch=0x%x (pvkit)",
+				 bi->hardware_subarch);
 			return use(&pv_backend_pvkit, bi, via);
 		}
 		printk("pv: hardware_subarch=0x%x (pvkit) but %s: falling back\n",

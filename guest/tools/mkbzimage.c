@@ -23,9 +23,9 @@
 
 #include "boot/bootparam.h"
 
-#define LOAD_ADDRESS 0x100000u
+#define LOAD_ADDRESS  0x100000u
 #define PAYLOAD_ALIGN 4096u
-#define PAGE 4096u
+#define PAGE	      4096u
 
 static void die(const char *what, const char *why)
 {
@@ -50,7 +50,8 @@ static uint8_t *read_file(const char *path, size_t *size)
 /* Highest p_paddr + p_memsz over PT_LOAD, and a check that it starts at 1 MiB. */
 static uint64_t elf_memory_end(const char *path, const uint8_t *elf, size_t size)
 {
-	if (size < sizeof(Elf64_Ehdr) || memcmp(elf, ELFMAG, SELFMAG) || elf[EI_CLASS] != ELFCLASS64)
+	if (size < sizeof(Elf64_Ehdr) || memcmp(elf, ELFMAG, SELFMAG) ||
+	    elf[EI_CLASS] != ELFCLASS64)
 		die(path, "not an ELF64 file");
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
 	if (eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
@@ -72,7 +73,6 @@ static uint64_t elf_memory_end(const char *path, const uint8_t *elf, size_t size
 		die(path, "ELF entry is not startup_64 at 1 MiB + 0x200");
 	return end;
 }
-
 
 int main(int argc, char **argv)
 {
@@ -121,8 +121,9 @@ int main(int argc, char **argv)
 	FILE *f = fopen(argv[4], "wb");
 	if (!f || fwrite(out, 1, total, f) != total || fclose(f))
 		die(argv[4], "write failed");
-	printf("mkbzimage: %s: setup %zu + kernel %zu + ELF payload %zu at +0x%zx, init_size 0x%x\n",
-	       argv[4], setup_size, flat_size, elf_size, payload_offset, hdr.init_size);
+	printf(
+	    "mkbzimage: %s: setup %zu + kernel %zu + ELF payload %zu at +0x%zx, init_size 0x%x\n",
+	    argv[4], setup_size, flat_size, elf_size, payload_offset, hdr.init_size);
 	free(setup);
 	free(flat);
 	free(elf);

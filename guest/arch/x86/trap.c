@@ -18,14 +18,17 @@ struct idt_gate {
 	uint32_t reserved;
 } __attribute__((packed));
 
-#define KERNEL_CS 0x10
-#define KERNEL_DS 0x18
+#define KERNEL_CS      0x10
+#define KERNEL_DS      0x18
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 /* Same selectors as the boot GDT (Linux's __BOOT_CS/__BOOT_DS). */
 static uint64_t gdt[4] __attribute__((aligned(16))) = {
-	0, 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull,
+    0,
+    0,
+    0x00af9a000000ffffull,
+    0x00cf92000000ffffull,
 };
 
 struct fault_expectation fault_expect;
@@ -35,22 +38,38 @@ extern const uint64_t isr_exception_stubs[32];
 extern const uint64_t isr_timer_stub, isr_spurious_stub;
 
 static const char *const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
-	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-	"#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 static void set_gate(unsigned vec, uint64_t handler)
 {
 	idt[vec] = (struct idt_gate){
-		.offset_low = handler & 0xffff,
-		.selector = KERNEL_CS,
-		.type_attr = GATE_INTERRUPT,
-		.offset_mid = (handler >> 16) & 0xffff,
-		.offset_high = handler >> 32,
+	    .offset_low = handler & 0xffff,
+	    .selector = KERNEL_CS,
+	    .type_attr = GATE_INTERRUPT,
+	    .offset_mid = (handler >> 16) & 0xffff,
+	    .offset_high = handler >> 32,
 	};
 }
 
@@ -86,7 +105,7 @@ void gdt_init(void)
 static NORETURN void die(const struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
-									  : "unexpected vector";
+									: "unexpected vector";
 	printk("\nexception: vector %lu (%s) error=0x%lx\n", f->vector, name, f->error_code);
 	printk("  rip=%016lx cs=%04lx rflags=%016lx rsp=%016lx ss=%04lx cr2=%016lx\n", f->rip,
 	       f->cs, f->rflags, f->rsp, f->ss, pv_ops.read_cr2());
