@@ -305,6 +305,8 @@ static uint32_t be32(const uint8_t *p)
 static int decompress_lz4(struct outbuf *ob, const uint8_t *in, size_t n)
 {
 	size_t pos = 4;
+	if (n < pos)
+		return truncated(ob);
 	while (n - pos > 4) {
 		uint32_t bsize = le32(in + pos);
 		pos += 4;
@@ -459,7 +461,8 @@ int payload_decompress(enum payload_compression c, const uint8_t *data, size_t s
 	int rc;
 	switch (c) {
 	case PAYLOAD_NONE:
-		rc = size > max_out ? bomb(&ob) : reserve(&ob, size);
+		/* Reserve at least a byte: an empty payload still yields a buffer, never NULL. */
+		rc = size > max_out ? bomb(&ob) : reserve(&ob, size ? size : 1);
 		if (rc == 0) {
 			memcpy(ob.buf, data, size);
 			ob.len = size;

@@ -16,11 +16,11 @@ $(BUILD)/libhost-fuzz.a: $(HOST_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
 
 $(BUILD)/fuzz/fuzz_boot_%: fuzz/fuzz_boot_%.c $(BUILD)/libboot-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(HOST_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libhost-fuzz.a $(BUILD)/libboot-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(HOST_LIBS)
 
 .PHONY: fuzz-targets
 fuzz-targets: $(FUZZ_TARGETS)
