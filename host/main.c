@@ -21,6 +21,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		log_msg("no command given");
 		usage(stderr);
 		return 2;
 	}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# pvkit's devices and exits, driven by the tiny guests of tests/guests/:
+# UART output and input, debug-exit status, i8042 reset, unknown ports,
+# triple fault, --timeout, the PVH (32-bit) entry.
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+PVKIT=build/pvkit-san
+G=build/guests
+why=$(kvm_missing)
+if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/uart_hello.elf ]; then
+	skip "vmm devices" "${why:-build/pvkit-san or the test guests are not built}"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run GUEST [ARGS...]: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
+run() {
+	local guest=$1
+	shift
+	timeout 60 $PVKIT run --kernel $G/$guest.elf --timeout 20 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+run uart_hello --stats
+check "uart: entry state ok, guest exits 0" [ $rc -eq 0 ]
+check "uart: bytes reach stdout" grep -qx "hello from the 16550" "$tmp/out"
+check "uart: boot path printed" grep -q "^pvkit: booting uart_hello.elf via 64-bit entry" "$tmp/err"
+check "uart: --stats counts the UART's exits" \
+	grep -qE "^pvkit: exits: total=[0-9]+ io=[1-9][0-9]* mmio=0 hlt=0 hypercall=0 console_bytes=21$" "$tmp/err"
+
+echo "the quick brown fox" >"$tmp/in"
+timeout 60 $PVKIT run --kernel $G/uart_echo.elf --timeout 20 <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "uart input: stdin reaches the guest through the receive FIFO" \
+	grep -qx "type a line: echo: the quick brown fox" "$tmp/out"
+check "uart input: exit 0" [ $rc -eq 0 ]
+
+run exit_status
+check "debug exit: 2-byte write of 0x1234 gives status 0x34" [ $rc -eq 52 ]
+check "debug exit: no message of pvkit's own" [ "$(grep -vc '^pvkit: booting' "$tmp/err")" -eq 0 ]
+
+run reset
+check "i8042 reset: exit status 0" [ $rc -eq 0 ]
+check "i8042 reset: says so" grep -qx "pvkit: guest requested reset" "$tmp/err"
+
+run unknown_io --debug
+check "unknown I/O: reads all ones, guest goes on" [ $rc -eq 0 ]
+check "unknown I/O: guest finished" grep -qx "unknown I/O ignored" "$tmp/out"
+check "unknown I/O: logged once per address" \
+	[ "$(grep -c 'unknown MMIO .* 0xd0000000' "$tmp/err")" -eq 1 ]
+check "unknown I/O: port logged" grep -q "unknown port write 0x2f8 (size 1): ignored" "$tmp/err"
+run unknown_io
+check "unknown I/O: silent without --debug" [ "$(grep -cE 'unknown (port|MMIO)' "$tmp/err")" -eq 0 ]
+
+run triple_fault
+fault_rip=$(nm $G/triple_fault.elf | awk '$3 == "fault_here" { print $1 }' | sed 's/^0*//')
+check "triple fault: exit status 3" [ $rc -eq 3 ]
+check "triple fault: reported with the faulting RIP" \
+	grep -qx "pvkit: guest triple-faulted (RIP=0x$fault_rip)" "$tmp/err"
+
+start=$(date +%s.%N)
+timeout 60 $PVKIT run --kernel $G/spin.elf --timeout 1 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+check "timeout: spinning guest stopped with status 124" [ $rc -eq 124 ]
+check "timeout: message" grep -qx "pvkit: guest still running after 1 s, stopped" "$tmp/err"
+check "timeout: within 1-3 s (took $elapsed s)" [ "$(echo "$elapsed >= 1 && $elapsed < 3" | bc)" -eq 1 ]
+timeout 60 $PVKIT run --kernel $G/spin.elf --timeout 0.3 </dev/null >"$tmp/out" 2>"$tmp/err"
+check "timeout: fractional seconds" grep -qx "pvkit: guest still running after 0.3 s, stopped" "$tmp/err"
+
+run pvh
+check "PVH: 32-bit entry with start_info, exit 0" [ $rc -eq 0 ]
+check "PVH: output" grep -qx "hello from PVH" "$tmp/out"
+check "PVH: path named" grep -q "via PVH entry" "$tmp/err"
