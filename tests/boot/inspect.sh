@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `pvkit inspect`: synthetic images in every payload format (the fuzz seeds),
+# Debian's kernel when it can be had, valid JSON, and one error line with
+# exit status 2 and no partial output for each kind of bad file.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+PVKIT=${PVKIT:-build/pvkit-san}
+if [ ! -x "$PVKIT" ]; then
+	skip "inspect" "$PVKIT not built"
+	exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+json_ok() { # json_ok FILE: parses as JSON
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null
+}
+
+# Synthetic bzImages, one per compressor: the report names the compressor.
+for img in fuzz/corpus/fuzz_boot_bzimage/bzimage-*; do
+	fmt=${img##*-}
+	if "$PVKIT" inspect "$img" >"$work/out" 2>"$work/err" &&
+		grep -qx "  compression: $fmt" "$work/out" &&
+		grep -q '^  pvh_entry: 0x200040$' "$work/out" &&
+		grep -q '^kernel_version: 6.1.0-test' "$work/out"; then
+		ok "inspect: synthetic bzImage, $fmt payload"
+	else
+		not_ok "inspect: synthetic bzImage, $fmt payload: $(head -c 300 "$work/err")"
+	fi
+	"$PVKIT" inspect "$img" --json >"$work/json" 2>/dev/null
+	if command -v python3 >/dev/null; then
+		check "inspect --json: synthetic bzImage, $fmt payload is valid JSON" json_ok "$work/json"
+	fi
+done
+
+# An ELF with the pvkit note: decoded, not hex.
+elf=fuzz/corpus/fuzz_boot_elf/elf-notes2
+if "$PVKIT" inspect "$elf" >"$work/out" 2>&1 && grep -q '^      type_name: ABI (pvkit ABI version)$' "$work/out" &&
+	grep -q '^  pvkit_note: yes$' "$work/out" && grep -q '^      string: linux$' "$work/out"; then
+	ok "inspect: ELF notes decoded (Xen string, PVH entry, pvkit ABI)"
+else
+	not_ok "inspect: ELF notes decoded"
+fi
+
+# Bad files: exactly one line "pvkit: FILE: what is wrong", status 2, nothing on stdout.
+bad_file() { # bad_file NAME FILE EXPECTED-MESSAGE
+	local name=$1 file=$2 msg=$3 rc
+	"$PVKIT" inspect "$file" >"$work/out" 2>"$work/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ ! -s "$work/out" ] && [ "$(wc -l <"$work/err")" -eq 1 ] &&
+		[ "$(cat "$work/err")" = "pvkit: $file: $msg" ]; then
+		ok "inspect: $name"
+	else
+		not_ok "inspect: $name (status $rc, stderr: $(head -c 200 "$work/err"))"
+	fi
+}
+head -c 3000 fuzz/corpus/fuzz_boot_bzimage/bzimage-gzip >"$work/truncated"
+syssize=$(od -An -tu4 -j $((0x1f4)) -N 4 "$work/truncated" | tr -d ' ')
+bad_file "truncated bzImage" "$work/truncated" \
+	"protected-mode kernel (syssize $syssize = $((syssize * 16)) bytes) extends past the end of the file (440 bytes after the setup code)"
+: >"$work/empty"
+bad_file "empty file" "$work/empty" "file is empty"
+bad_file "missing file" "$work/missing" "No such file or directory"
+bad_file "not an image" /etc/hostname 'not a bzImage (no "HdrS" at 0x202) nor an ELF'
+bad_file "directory" "$work" "not a regular file"
+# A bzImage whose payload ELF is corrupt: the whole report is refused.
+cp fuzz/corpus/fuzz_boot_bzimage/bzimage-none "$work/bad-payload"
+# EI_CLASS of the raw payload ELF (setup 2560 bytes, fake decompressor 1024) becomes 32-bit.
+printf '\x01' | dd of="$work/bad-payload" bs=1 seek=$((2560 + 1024 + 4)) conv=notrunc 2>/dev/null
+bad_file "corrupt payload ELF" "$work/bad-payload" \
+	"ELF in the bzImage payload: ELF class is 1, not 64-bit (ELFCLASS64)"
+
+# Debian's kernel: lz4 payload, an ELF with the PVH note.
+if vmlinuz=$(bash scripts/fetch-linux.sh 2>/dev/null); then
+	if "$PVKIT" inspect "$vmlinuz" >"$work/out" 2>"$work/err" &&
+		grep -q '^format: bzImage$' "$work/out" && grep -q '^  pvh: yes$' "$work/out" &&
+		grep -Eq '^  compression: (lz4|gzip|xz|zstd|lzma|lzo|bzip2)$' "$work/out"; then
+		ok "inspect: Debian kernel ($(sed -n 's/^  compression: //p' "$work/out") payload, PVH note)"
+	else
+		not_ok "inspect: Debian kernel: $(head -c 300 "$work/err")"
+	fi
+	"$PVKIT" inspect "$vmlinuz" --json >"$work/json" 2>/dev/null
+	command -v python3 >/dev/null && check "inspect --json: Debian kernel is valid JSON" json_ok "$work/json"
+else
+	skip "inspect: Debian kernel" "scripts/fetch-linux.sh could not get it"
+fi
