@@ -38,27 +38,27 @@ qemu_boot() {
 	ms=$(((t1 - t0) / 1000000))
 }
 
-# check_boot NAME ENTRY_PATTERN BACKEND_PATTERN
+# check_boot NAME LABEL ENTRY_PATTERN BACKEND_PATTERN
 check_boot() {
-	local name=$1 entry=$2 backend=$3 out=$work/$1.out problems=()
+	local name=$1 label=$2 entry=$3 backend=$4 out=$work/$1.out problems=()
 	grep -qaE "^pv: backend=$backend" "$out" || problems+=("no 'pv: backend=$backend' line")
 	grep -qaE "^boot: entry=$entry" "$out" || problems+=("entry is not '$entry'")
 	grep -qaE "^selftest: .*: [0-9]+ passed, 0 failed" "$out" ||
 		problems+=("no 'N passed, 0 failed' line")
 	[ "$rc" -eq 1 ] || problems+=("QEMU exit code $rc, not 1 (status 0)")
 	if [ ${#problems[@]} -eq 0 ]; then
-		ok "pvkernel qemu: $name: $(grep -aE '^pv: backend=' "$out"), $(grep -aoE '[0-9]+ passed, 0 failed' "$out"), ${ms} ms"
+		ok "pvkernel qemu: $label: $(grep -aE '^pv: backend=' "$out"), $(grep -aoE '[0-9]+ passed, 0 failed' "$out"), ${ms} ms"
 	else
-		not_ok "pvkernel qemu: $name: ${problems[*]}"
+		not_ok "pvkernel qemu: $label: ${problems[*]}"
 		sed 's/^/# /' "$out" | tail -n 40
 	fi
 }
 
 qemu_boot realmode build/pvkernel "console=ttyS0 from=seabios"
-check_boot realmode "real-mode setup" "native via hardware_subarch=0 \(PC\)"
+check_boot realmode "${names[0]}" "real-mode setup" "native via hardware_subarch=0 \(PC\)"
 
 qemu_boot pvh build/pvkernel.elf "console=ttyS0 from=pvh"
-check_boot pvh "PVH" "native via probe \(ring 0, paging off at entry\)"
+check_boot pvh "${names[1]}" "PVH" "native via probe \(ring 0, paging off at entry\)"
 
 # An exception nobody expects: the report names the vector, RIP and CR2,
 # and the status is EXIT_PANIC (3), i.e. QEMU exit code 7.
@@ -66,8 +66,8 @@ qemu_boot crash build/pvkernel "pvkernel.crash=1"
 if grep -qaE "^exception: vector 6 \(#UD" "$work/crash.out" &&
 	grep -qaE "rip=[0-9a-f]{16} .*cr2=" "$work/crash.out" &&
 	grep -qaE "rax=[0-9a-f]{16}" "$work/crash.out" && [ "$rc" -eq 7 ]; then
-	ok "pvkernel qemu: unhandled exception report, status 3, ${ms} ms"
+	ok "pvkernel qemu: ${names[2]}: status 3, ${ms} ms"
 else
-	not_ok "pvkernel qemu: unhandled exception report (QEMU exit $rc)"
+	not_ok "pvkernel qemu: ${names[2]} (QEMU exit $rc)"
 	sed 's/^/# /' "$work/crash.out" | tail -n 20
 fi
