@@ -228,13 +228,13 @@ static long status_field_kib(pid_t pid, const char *field)
 }
 
 /*
- * Guest RAM resident in the VMM: the Rss of the anonymous mappings at
- * least as large as the guest's memory (pvkit, QEMU and rawkvm each map
- * guest RAM as one anonymous region of that size, possibly split in two
- * around the 32-bit hole, so with >= 3 GiB we also accept the parts;
- * everything else a VMM maps -- heaps, stacks, libraries -- is smaller for
- * the sizes we use, >= 64 MiB, except glibc's 64 MiB malloc arenas, which
- * are reserved PROT_NONE and have no write permission: skipped).
+ * Guest RAM resident in the VMM: the Rss of the writable anonymous mappings
+ * at least as large as the guest's memory.  pvkit, QEMU and rawkvm each map
+ * guest RAM as one anonymous region of (at least) that size, even when KVM
+ * sees it as two slots around the 32-bit hole; nothing else they map
+ * writable and anonymous is that large for the sizes we use (>= 64 MiB:
+ * glibc's 64 MiB malloc arenas are mostly PROT_NONE, so their writable part
+ * is smaller).
  */
 static long guest_rss(pid_t pid, uint64_t guest_mem)
 {
@@ -245,11 +245,6 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	uint64_t min_size = guest_mem > (3ull << 30) ? (guest_mem - (3ull << 30)) : guest_mem;
-	if (guest_mem > (3ull << 30) && min_size > (3ull << 30))
-		min_size = 3ull << 30;
-	if (min_size > (64ull << 20))
-		min_size -= 1; /* accept exactly-sized mappings */
 	long total = 0;
 	bool counting = false;
 	while (fgets(line, sizeof(line), f)) {
@@ -261,7 +256,7 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 			while (*name == ' ')
 				name++;
 			bool anonymous = *name == '\n' || *name == '\0';
-			counting = anonymous && perms[1] == 'w' && end - start >= min_size;
+			counting = anonymous && perms[1] == 'w' && end - start >= guest_mem;
 			continue;
 		}
 		if (counting && !strncmp(line, "Rss:", 4))

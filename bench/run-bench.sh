@@ -184,6 +184,36 @@ bench_startup() {
 			measure startup pvkit-version "$r" "expect=0" --timeout 30
 		fi
 	done
+	profile_pvkit
+}
+
+# Where pvkit's start-up goes: one run under strace -T (which slows every
+# system call a little, so only the ranking matters), its slowest calls,
+# and whether it creates the irqchip before the guest-memory slot (the
+# rawkvm-irqchip-* rows measure what that order costs).
+profile_pvkit() {
+	[ -z "$PVKIT_WHY" ] || return 0
+	command -v strace >/dev/null || { note strace pvkit "strace is not installed"; return 0; }
+	strace -f -T -o "$WORK/pvkit.strace" "$PVKIT" run --kernel "$B/tiny.elf" --mem 256M \
+		--entry pvh --cmdline "$SERIAL_CMDLINE" >/dev/null 2>&1 </dev/null
+	# "PID call(args) = result <seconds>" -> "seconds call", where an
+	# ioctl is named by its request (KVM_...)
+	awk 'match($0, /<[0-9.]+>$/) {
+		secs = substr($0, RSTART + 1, RLENGTH - 2)
+		call = $2
+		if (call == "<...") call = $3 "(resumed)"
+		sub(/\(.*/, "", call)
+		if (call == "ioctl" && split($0, a, ", ") >= 2 && a[2] ~ /^[A-Z_0-9]+$/) call = a[2]
+		print secs, call
+	}' "$WORK/pvkit.strace" | sort -rn | head -n 6 | while read -r secs call; do
+		echo "workload=strace vmm=pvkit secs=$secs call=$call"
+	done >>"$RESULTS"
+	local irq slot
+	irq=$(grep -n -m1 'KVM_CREATE_IRQCHIP' "$WORK/pvkit.strace" | cut -d: -f1)
+	slot=$(grep -n -m1 'KVM_SET_USER_MEMORY_REGION' "$WORK/pvkit.strace" | cut -d: -f1)
+	if [ -n "$irq" ] && [ -n "$slot" ]; then
+		[ "$irq" -lt "$slot" ] && meta pvkit_irqchip_order before || meta pvkit_irqchip_order after
+	fi
 }
 
 # --- 2. Linux --------------------------------------------------------------------
