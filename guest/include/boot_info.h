@@ -42,4 +42,7 @@ extern struct boot_info boot_info;
 int boot_info_parse(struct boot_info *bi, int kind, uint64_t info, uint64_t entry_cr0,
 		    uint64_t entry_cs, const char **why);
 
+/* The kernel proper (kernel/main.c), entered once boot_info is complete. */
+NORETURN void kernel_main(const struct boot_info *bi);
+
 #endif

@@ -11,6 +11,7 @@
 #include "boot/pvh.h"
 #include "boot_info.h"
 #include "boot_kind.h"
+#include "pv.h"
 #include "x86.h"
 
 struct boot_info boot_info;
@@ -125,4 +126,20 @@ int boot_info_parse(struct boot_info *bi, int kind, uint64_t info, uint64_t entr
 		return -1;
 	}
 	return r;
+}
+
+/*
+ * The first C code of every boot path (head.S calls it with the raw entry
+ * registers): copy what the loader gave into boot_info, then start the
+ * kernel with that alone.  Until a backend is chosen, errors go out through
+ * the UART.
+ */
+void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs);
+void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs)
+{
+	const char *why = "";
+	pv_ops = native_pv_ops;
+	if (boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why))
+		panic("boot: %s", why);
+	kernel_main(&boot_info);
 }

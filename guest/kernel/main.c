@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - the one C entry every boot path ends in (head.S).
+ * main.c - the kernel proper, the same whichever way it was started.
  *
- * Order matters: the boot information is copied out of the loader's memory
- * first, then the backend is chosen (so everything after prints through the
+ * It receives the normalized boot information (kernel/boot_info.c built it
+ * from boot_params or hvm_start_info).  Order matters: the backend is
+ * chosen first (so everything after prints through the
  * right console), then the CPU tables, memory and timer are set up through
  * pv_ops, then the self-tests run and decide the exit status.
  *
@@ -22,17 +23,9 @@
 
 extern char _end[];
 
-void kernel_main(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs);
-void kernel_main(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs)
+void kernel_main(const struct boot_info *bi)
 {
-	const char *why = "";
-	/* Until a backend is chosen, errors go out through the UART. */
-	pv_ops = native_pv_ops;
-	if (boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why))
-		panic("boot: %s", why);
-
-	pv_select(&boot_info);
-	const struct boot_info *bi = &boot_info;
+	pv_select(bi);
 	printk("boot: entry=%s, loader 0x%x, protocol %u.%02u, cmdline \"%s\"\n", bi->entry_name,
 	       bi->loader_type, bi->protocol_version >> 8, bi->protocol_version & 0xff,
 	       bi->cmdline);

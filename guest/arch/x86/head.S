@@ -13,8 +13,9 @@
  *
  * The 32-bit paths switch to long mode on the static identity map below;
  * all paths then zero .bss, take the boot stack and call
- *	kernel_main(kind, info, entry_cr0, entry_cs)
- * where entry_cr0/entry_cs describe the CPU as the loader left it: the
+ *	boot_entry(kind, info, entry_cr0, entry_cs)
+ * (kernel/boot_info.c), which builds struct boot_info and calls
+ * kernel_main(&boot_info).  entry_cr0/entry_cs describe the CPU as the loader left it: the
  * environment probe of the backend selection reads them.
  */
 #include "boot_kind.h"
@@ -136,7 +137,7 @@ common64:
 	mov	%r13, %rsi
 	mov	%r14, %rdx
 	mov	%r15, %rcx
-	call	kernel_main
+	call	boot_entry
 2:	cli
 	hlt
 	jmp	2b
