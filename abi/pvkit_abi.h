@@ -95,6 +95,10 @@
 #define PVKIT_CLOCK_MONOTONIC      0u /* ns since the VM started */
 #define PVKIT_CLOCK_REALTIME       1u /* ns since 1970-01-01 UTC */
 
+/* PVKIT_HC_HALT returns why it ended (docs/abi.md). */
+#define PVKIT_HALT_DEADLINE        0 /* the deadline passed (or was already past) */
+#define PVKIT_HALT_EVENT           1 /* woken early by a host event (console input) */
+
 /* ---- Feature negotiation: tagged values ---------------------------------
  *
  * The guest passes an array of tags, each with the value it would like.  The

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/guest_memory.h"
 #include "console.h"
 #include "stop_request.h"
@@ -30,9 +31,9 @@
 /* The most tags one NEGOTIATE call may carry. */
 #define HYPERCALL_MAX_TAGS 64
 
-/* HALT's return values (>= 0). */
-#define HYPERCALL_HALT_DEADLINE 0 /* the deadline passed (or was already past) */
-#define HYPERCALL_HALT_EVENT    1 /* woken early: console input arrived */
+/* HALT's return values (abi/pvkit_abi.h). */
+#define HYPERCALL_HALT_DEADLINE PVKIT_HALT_DEADLINE
+#define HYPERCALL_HALT_EVENT    PVKIT_HALT_EVENT
 
 struct hypercall_service {
 	struct guest_memory *mem;
