@@ -37,6 +37,10 @@ check "uart input: stdin reaches the guest through the receive FIFO" \
 	grep -qx "type a line: echo: the quick brown fox" "$tmp/out"
 check "uart input: exit 0" [ $rc -eq 0 ]
 
+run uart_irq --timeout 10
+check "uart irq: THR-empty interrupt reaches the guest via IRQ 4 and the PIC (status $rc)" [ $rc -eq 0 ]
+check "uart irq: handler ran" grep -qx "irq 4 delivered" "$tmp/out"
+
 run exit_status
 check "debug exit: 2-byte write of 0x1234 gives status 0x34" [ $rc -eq 52 ]
 check "debug exit: no message of pvkit's own" [ "$(grep -vc '^pvkit: booting' "$tmp/err")" -eq 0 ]
