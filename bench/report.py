@@ -24,6 +24,7 @@ VMM_NAMES = {
     "rawkvm-irqchip-before": "raw KVM + irqchip and PIT created before the memory slot",
     "rawkvm-irqchip-after": "raw KVM + irqchip and PIT created after the memory slot",
     "pvkit-version": "`pvkit --version` (process start and exit, no VM)",
+    "pvkit-elf": "pvkit, given the payload ELF (as QEMU is)",
 }
 
 
@@ -212,19 +213,23 @@ def startup(rep):
 def linux(rep):
     rows_out = []
     s = {}
-    for vmm in ("pvkit", "qemu-kvm", "qemu-tcg"):
+    linux_vmms = ("pvkit", "pvkit-elf", "qemu-kvm", "qemu-tcg")
+    for vmm in linux_vmms:
         rows = rep.select("linux", vmm)
         if not rows:
-            rows_out.append([VMM_NAMES[vmm], rep.why_missing("linux", vmm), "", "", ""])
+            if vmm != "pvkit-elf":
+                rows_out.append([VMM_NAMES[vmm], rep.why_missing("linux", vmm), "", "", ""])
+            else:
+                rows_out.append([VMM_NAMES[vmm], rep.why_missing("linux", "pvkit"), "", "", ""])
             continue
         fb = summary(num(r, "first_byte_ns") for r in rows)
         banner = summary(num(r, "until_ns") for r in rows)
         s[vmm] = banner
         seen = sum(1 for r in rows if num(r, "until_ns") is not None)
         rows_out.append([VMM_NAMES[vmm], fmt(fb, MS, 1), fmt(banner, MS, 1), None, f"{seen}/{len(rows)}"])
-    for row, vmm in zip(rows_out, ("pvkit", "qemu-kvm", "qemu-tcg")):
+    for row, vmm in zip(rows_out, linux_vmms):
         if row[3] is None:
-            row[3] = ratio(s[vmm], s.get("pvkit")) if s.get("pvkit") else "n/a"
+            row[3] = ratio(s[vmm], s.get("pvkit"), 3) if s.get("pvkit") else "n/a"
     image = rep.meta.get("linux_image", "Debian linux-image-cloud-amd64")
     return (f"Kernel: {image}, 512 MiB, command line `earlyprintk=serial,ttyS0 console=ttyS0 nokaslr`.\n\n"
             + table(["VMM", "exec to first serial byte, ms", "exec to \"Linux version\", ms",
