@@ -32,6 +32,9 @@ def parse(path):
     rows = []
     for line in open(path):
         fields = {}
+        line, _, note = line.rstrip("\n").partition(" note=")
+        if note:
+            fields["note"] = note.strip()
         for item in line.split():
             if "=" in item:
                 k, v = item.split("=", 1)
@@ -70,7 +73,7 @@ class Report:
     def note(self, workload, vmm):
         for r in self.rows:
             if r.get("workload") == workload and r.get("vmm") in (vmm, "all") and "note" in r:
-                return r["note"].replace("_", " ").replace(":", " =", 0)
+                return r["note"]
         return None
 
     def why_missing(self, workload, vmm):

@@ -47,7 +47,8 @@ log() { echo "bench: $*" >&2; }
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 meta() { printf '%s=%s\n' "$1" "$2" >>"$META"; }
 # note WORKLOAD VMM TEXT: why a row has no numbers (shown in the table).
-note() { printf 'workload=%s vmm=%s note=%s\n' "$1" "$2" "$(echo "$3" | tr ' =' '_:')" >>"$RESULTS"; }
+# note= is the last field of its line and runs to the end of it.
+note() { printf 'workload=%s vmm=%s note=%s\n' "$1" "$2" "$(echo "$3" | tr '\n' ' ')" >>"$RESULTS"; }
 
 # --- first-instruction tracepoint ------------------------------------------
 # A tracefs instance of our own (its own buffer and clock, nobody else's
@@ -135,13 +136,34 @@ check_pvkit() {
 	fi
 }
 
-available() { # VMM: is it usable?  Prints nothing; notes why not.
-	local workload=$1 vmm=$2
-	if [ "$vmm" = pvkit ] && [ -n "$PVKIT_WHY" ]; then
-		note "$workload" pvkit "not run: $PVKIT_WHY"
-		return 1
-	fi
-	return 0
+# QEMU likewise (scripts/deps.sh installs it; say so if it is not there).
+QEMU_WHY=
+check_qemu() {
+	command -v "$QEMU" >/dev/null || { QEMU_WHY="$QEMU is not installed"; return; }
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || QEMU_WHY="/dev/kvm is not usable"
+}
+
+# usable VMM: can this VMM run here?  (rawkvm needs /dev/kvm too: without
+# it nothing here can run, and check_qemu says so.)
+usable() {
+	case $1 in
+	pvkit*) [ -z "$PVKIT_WHY" ] ;;
+	qemu-tcg) command -v "$QEMU" >/dev/null ;;
+	*) [ -z "$QEMU_WHY" ] ;;
+	esac
+}
+
+# available WORKLOAD VMM...: note, once per workload, each VMM that cannot run.
+available() {
+	local workload=$1 v
+	shift
+	for v in "$@"; do
+		usable "$v" && continue
+		case $v in
+		pvkit*) note "$workload" "$v" "not run: $PVKIT_WHY" ;;
+		*) note "$workload" "$v" "not run: ${QEMU_WHY:-$QEMU is not installed}" ;;
+		esac
+	done
 }
 
 # --- machine and versions ----------------------------------------------------
@@ -170,10 +192,10 @@ record_meta() {
 bench_startup() {
 	log "start-up: tiny guest, $RUNS runs each"
 	local vmms=(rawkvm pvkit qemu-kvm qemu-tcg rawkvm-irqchip-before rawkvm-irqchip-after) r v
-	for v in "${vmms[@]}"; do available startup "$v" || true; done
+	available startup "${vmms[@]}"
 	for r in $(seq 1 "$RUNS"); do
 		for v in "${vmms[@]}"; do
-			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			usable "$v" || continue
 			vmm_cmd "$v" "$B/tiny.elf" 256M
 			measure startup "$v" "$r" "mem=256M expect=$(expected_status "$v")" --timeout 30
 		done
@@ -242,10 +264,10 @@ bench_linux() {
 	# pvkit twice: given Debian's bzImage (what a user does; pvkit takes
 	# the ELF out of the payload itself) and given the ELF QEMU gets.
 	local vmms=(pvkit pvkit-elf qemu-kvm qemu-tcg) r v
-	available linux pvkit || true
+	available linux "${vmms[@]}"
 	for r in $(seq 1 "$LINUX_RUNS"); do
 		for v in "${vmms[@]}"; do
-			case $v in pvkit*) [ -n "$PVKIT_WHY" ] && continue ;; esac
+			usable "$v" || continue
 			case $v in
 			pvkit) vmm_cmd pvkit "$vmlinuz" 512M "$LINUX_CMDLINE" ;;
 			pvkit-elf) vmm_cmd pvkit "$elf" 512M "$LINUX_CMDLINE" ;;
@@ -262,11 +284,11 @@ bench_linux() {
 bench_memory_size() {
 	log "scaling with guest memory: 64M..8G, $RUNS runs each"
 	local sizes=(64M 256M 1G 4G 8G) vmms=(rawkvm pvkit qemu-kvm) r v m
-	available scale-mem pvkit || true
+	available scale-mem "${vmms[@]}"
 	for r in $(seq 1 "$RUNS"); do
 		for m in "${sizes[@]}"; do
 			for v in "${vmms[@]}"; do
-				[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+				usable "$v" || continue
 				vmm_cmd "$v" "$B/hold.elf" "$m"
 				measure scale-mem "$v" "$r" "mem=$m vms=1" --hold --mem "$m" --timeout 60
 			done
@@ -277,11 +299,11 @@ bench_memory_size() {
 bench_memory_vms() {
 	local counts=("$@") r v n
 	log "concurrent VMs: ${counts[*]}, 256M each, $RUNS runs each"
-	available scale-vms pvkit || true
+	available scale-vms rawkvm pvkit qemu-kvm
 	for r in $(seq 1 "$RUNS"); do
 		for n in "${counts[@]}"; do
 			for v in rawkvm pvkit qemu-kvm; do
-				[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+				usable "$v" || continue
 				vmm_cmd "$v" "$B/hold.elf" 256M
 				measure scale-vms "$v" "$r" "mem=256M vms=$n" --vms "$n" --hold --mem 256M --timeout 120
 			done
@@ -293,7 +315,7 @@ bench_memory_vms() {
 bench_time_rss() {
 	local v out
 	for v in rawkvm pvkit qemu-kvm; do
-		[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+		usable "$v" || continue
 		vmm_cmd "$v" "$B/tiny.elf" 256M
 		out=$(/usr/bin/time -f 'time_maxrss_kib=%M time_elapsed_s=%e' "${CMD[@]}" 2>&1 >/dev/null </dev/null | tail -n1)
 		echo "workload=time-rss vmm=$v run=1 mem=256M $out" >>"$RESULTS"
@@ -304,10 +326,10 @@ bench_time_rss() {
 bench_exits() {
 	log "exit throughput: $EXIT_COUNT port writes, $RUNS runs each"
 	local vmms=(rawkvm pvkit qemu-kvm) r v g
-	available exits pvkit || true
+	available exits "${vmms[@]}"
 	for r in $(seq 1 "$RUNS"); do
 		for v in "${vmms[@]}"; do
-			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			usable "$v" || continue
 			for g in exits spin; do
 				vmm_cmd "$v" "$B/$g-$EXIT_COUNT.elf" 256M
 				measure "$g" "$v" "$r" "mem=256M n=$EXIT_COUNT" --timeout 60
@@ -318,7 +340,7 @@ bench_exits() {
 	# check that every VMM saw the same number of exits.
 	if perf stat -e kvm:kvm_userspace_exit true >/dev/null 2>&1; then
 		for v in "${vmms[@]}"; do
-			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			usable "$v" || continue
 			vmm_cmd "$v" "$B/exits-$EXIT_COUNT.elf" 256M
 			perf stat -x, -o "$WORK/perf.txt" -e kvm:kvm_userspace_exit,task-clock \
 				"${CMD[@]}" >/dev/null 2>&1 </dev/null
@@ -343,11 +365,11 @@ bench_pvkernel() {
 	fi
 	log "pvkernel: boot to the self-test summary, $RUNS runs each"
 	meta pvkernel_image "$(ls -l --time-style=+%H:%M "$image" | awk '{ print $5 " bytes, built " $6 }')"
-	available pvkernel pvkit || true
+	available pvkernel pvkit qemu-tcg
 	local r v
 	for r in $(seq 1 "$RUNS"); do
 		for v in pvkit qemu-tcg; do
-			[ "$v" = pvkit ] && [ -n "$PVKIT_WHY" ] && continue
+			usable "$v" || continue
 			if [ "$v" = pvkit ]; then
 				CMD=("$PVKIT" run --kernel "$image" --mem 256M --cmdline "$SERIAL_CMDLINE")
 			else
@@ -398,8 +420,10 @@ bench_console() {
 
 # --- main ------------------------------------------------------------------------
 setup_trace
+check_qemu
 check_pvkit
 [ -n "$PVKIT_WHY" ] && log "pvkit unavailable: $PVKIT_WHY"
+[ -n "$QEMU_WHY" ] && log "QEMU unavailable: $QEMU_WHY"
 record_meta
 meta pvkit_status "${PVKIT_WHY:-ok}"
 
