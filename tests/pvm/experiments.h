@@ -24,6 +24,8 @@ int exp_timer(void);
 /* 6. CR3 switching and the published PVM spec's mechanisms on this host. */
 int exp_cr3(void);
 int exp_pvm_spec(void);
+/* 6b. the mode that a page address in MSR 0x4b564d10 turns on. */
+int exp_pvcs_mode(void);
 /* 7. U/S checks in syscall-entered kernel mode. */
 int exp_user_supervisor(void);
 
@@ -31,5 +33,13 @@ int exp_user_supervisor(void);
 bool exp_vm(struct pvm_vm *vm, bool irqchip, const char *lstar);
 bool exp_run_to_doorbell(struct pvm_vm *vm, unsigned timeout_ms, const char *what);
 double exp_ns(struct pvm_vm *vm, uint64_t cycles, double count);
+bool exp_set_lapic_timer(struct pvm_vm *vm, bool on, uint32_t period_ns);
+uint64_t exp_gaps(struct pvm_vm *vm, double *median_ns);
+uint64_t exp_cycles(const struct pvm_vm *vm, double ns);
+
+/* Detour loop parameters: run this long, count steps longer than this. */
+#define DETOUR_NS    100e6
+#define DETOUR_GAP_NS 1000.0
+#define TIMER_PERIOD_NS 100000u
 
 #endif

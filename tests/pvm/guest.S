@@ -53,6 +53,47 @@ pvm_g_loop:
 	mov	%r9, D_RESULT(0)
 	DONE
 
+/*
+ * The detour loop: read the TSC back to back for rdi cycles; every step
+ * longer than rsi cycles is time the code did not run (an interrupt, an
+ * exit), recorded at PVM_GAPS.  D_RESULT(0) = gaps recorded.  Callable from
+ * any native context (it only needs a stack for `call`).
+ */
+pvm_g_detour_body:
+	push	%rbx
+	push	%rcx
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, %r8
+	mov	%rax, %r10
+	xor	%ecx, %ecx
+1:	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, %rbx
+	sub	%r10, %rbx
+	mov	%rax, %r10
+	cmp	%rsi, %rbx
+	jb	2f
+	cmp	$PVM_GAPS_MAX, %rcx
+	jae	2f
+	mov	%rbx, PVM_GAPS(, %rcx, 8)
+	inc	%rcx
+2:	sub	%r8, %rax
+	cmp	%rdi, %rax
+	jb	1b
+	mov	%rcx, D_RESULT(0)
+	pop	%rcx
+	pop	%rbx
+	ret
+
+/* user: the detour loop, then stop. */
+	.globl pvm_g_detour_user
+pvm_g_detour_user:
+	call	pvm_g_detour_body
+	DONE
+
 /* ---- Experiment 2: syscall entry and return -------------------------- */
 
 /* user: rax = service, rdi/rsi = arguments; `syscall`, then stop. */
@@ -221,6 +262,8 @@ pvm_g_entry:
 	je	.Lsvc_wrmsr
 	cmp	$9, %rax
 	je	.Lsvc_cr3_same
+	cmp	$10, %rax
+	je	.Lsvc_detour
 	ud2
 .Lreturn_to_user:
 	pushq	$PVM_USER_DS
@@ -331,6 +374,11 @@ pvm_g_cr3_write_b:
 	mov	%r14, D_RESULT(1)
 	pop	%r11
 	pop	%rcx
+	jmp	.Lreturn_to_user
+
+/* Service 10: the detour loop in kernel mode. */
+.Lsvc_detour:
+	call	pvm_g_detour_body
 	jmp	.Lreturn_to_user
 
 /* Service 9: rdi trapped loads of the live CR3 (A).  D_RESULT(0) = TSC. */
@@ -631,6 +679,172 @@ pvm_g_cpl0_wrmsr_loop:
 	wrmsr
 	mov	%r15, %rdi
 	jmp	pvm_g_loop
+
+/*
+ * CPL0 start: the experiments on the mode that `wrmsr` of a page address to
+ * MSR 0x4b564d10 switches on ("PVCS mode" in docs/pvm.md).  rdi = MSR value
+ * (0x400 = leave the mode off, for the control runs), esi = the MSR, rax =
+ * test number, D_PARAM(P_ARG) = iterations.
+ */
+	.globl pvm_g_sup_entry
+pvm_g_sup_entry:
+	mov	%rax, %r15
+	mov	%esi, %ecx
+	mov	%edi, %eax
+	mov	%rdi, %rdx
+	shr	$32, %rdx
+	wrmsr
+	mov	D_PARAM(P_ARG), %rdi
+	cmp	$0, %r15
+	je	pvm_g_loop
+	cmp	$1, %r15
+	je	.Lsup_state
+	cmp	$2, %r15
+	je	pvm_g_int3_loop
+	cmp	$3, %r15
+	je	.Lsup_cr3
+	cmp	$4, %r15
+	je	.Lsup_to_user
+	cmp	$5, %r15
+	je	.Lsup_timer
+	cmp	$6, %r15
+	je	.Lsup_syscall
+	cmp	$7, %r15
+	je	.Lsup_vmcall
+	cmp	$8, %r15
+	je	.Lsup_hlt
+	cmp	$9, %r15
+	je	.Lsup_detour
+	cmp	$10, %r15
+	je	.Lsup_sti_detour
+	ud2
+
+/* Test 10: sti, then the detour loop. */
+.Lsup_sti_detour:
+	sti
+
+/* Test 9: the detour loop in the mode, threshold D_PARAM(P_NR). */
+.Lsup_detour:
+	mov	D_PARAM(P_NR), %rsi
+	call	pvm_g_detour_body
+	DONE
+
+/* Test 1: CS, SS, RFLAGS as this mode sees them; `out`; rdmsr of the MSR. */
+.Lsup_state:
+	mov	%cs, %rax
+	mov	%rax, D_RESULT(0)
+	mov	%ss, %rax
+	mov	%rax, D_RESULT(1)
+	pushfq
+	popq	D_RESULT(2)
+	out	%al, $0x80
+	movq	$1, D_RESULT(3)
+	mov	$0x4b564d10, %ecx
+	rdmsr
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, D_RESULT(4)
+	mov	%cr3, %rax
+	mov	%rax, D_RESULT(5)
+	DONE
+
+/*
+ * Test 3: rdi rounds of two CR3 loads (B then A) with the marker checked
+ * after each.  D_RESULT(0) = TSC cycles, D_RESULT(1) = wrong markers.
+ */
+.Lsup_cr3:
+	mov	D_PARAM(P_CR3_A), %r12
+	mov	D_PARAM(P_CR3_B), %r13
+	xor	%r14, %r14
+	TSC	%r8
+1:	mov	%r13, %cr3
+	cmpq	$PVM_MARKER_B_VALUE, PVM_MARKER
+	je	2f
+	inc	%r14
+2:	mov	%r12, %cr3
+	cmpq	$PVM_MARKER_A_VALUE, PVM_MARKER
+	je	3f
+	inc	%r14
+3:	dec	%rdi
+	jnz	1b
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(0)
+	mov	%r14, D_RESULT(1)
+	DONE
+
+/*
+ * Test 4: iretq to user mode at D_PARAM(P_RESUME), rdi = iterations,
+ * rsi = D_PARAM(P_NR).
+ */
+.Lsup_to_user:
+	mov	D_PARAM(P_NR), %rsi
+	pushq	$PVM_USER_DS
+	pushq	$PVM_USER_STACK_TOP
+	pushq	$0x202
+	pushq	$PVM_USER_CS
+	pushq	D_PARAM(P_RESUME)
+	iretq
+
+/*
+ * Test 7: `vmcall` (KVM's hypercall instruction) with rax = D_PARAM(P_NR)
+ * and the new CR3 in rbx and rsi.  D_RESULT(0) = rax after, D_RESULT(1) =
+ * marker after, D_RESULT(2) = TSC cycles for the call.
+ */
+.Lsup_vmcall:
+	mov	D_PARAM(P_CR3_B), %rbx
+	mov	%rbx, %rsi
+	mov	%rbx, %r10
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	TSC	%r8
+	mov	D_PARAM(P_NR), %rax
+	vmcall
+	mov	%rax, %r12
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(2)
+	mov	%r12, D_RESULT(0)
+	mov	PVM_MARKER, %rax
+	mov	%rax, D_RESULT(1)
+	DONE
+
+/*
+ * Test 8: sti, then `hlt` until rdi interrupts were counted.
+ * D_RESULT(0) = TSC cycles.
+ */
+.Lsup_hlt:
+	sti
+	TSC	%r8
+1:	hlt
+	cmp	D_COUNT, %rdi
+	ja	1b
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(0)
+	DONE
+
+/* Test 5: sti, then the timed loop (the host arms the LAPIC timer). */
+.Lsup_timer:
+	sti
+	jmp	pvm_g_loop
+
+/*
+ * Test 6: `syscall` in this mode with rax = D_PARAM(P_NR) and the new
+ * CR3 in rsi and r10.  D_RESULT(0) = rax after, D_RESULT(1) = marker.
+ */
+.Lsup_syscall:
+	mov	D_PARAM(P_NR), %rax
+	xor	%ebx, %ebx
+	xor	%edi, %edi
+	xor	%edx, %edx
+	mov	D_PARAM(P_CR3_B), %rsi
+	mov	%rsi, %r10
+	syscall
+	mov	%rax, D_RESULT(0)
+	mov	PVM_MARKER, %rax
+	mov	%rax, D_RESULT(1)
+	DONE
 
 /* user: int3, then a plain syscall (service 0), then stop. */
 	.globl pvm_g_probe_user

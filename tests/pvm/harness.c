@@ -240,6 +240,7 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 	}
 	if (set_cpuid(vm) < 0)
 		goto fail;
+	vm->kernel_rflags = 0x2;
 	tsc_khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = tsc_khz > 0 ? (uint64_t)tsc_khz : 0;
 
@@ -337,7 +338,7 @@ int pvm_vm_start(struct pvm_vm *vm, bool user, uint64_t rip, uint64_t rdi, uint6
 	regs.rsi = rsi;
 	regs.rax = rax;
 	regs.rsp = user ? PVM_USER_STACK_TOP : PVM_KERNEL_STACK_TOP;
-	regs.rflags = user ? 0x202 : 0x2;
+	regs.rflags = user ? 0x202 : vm->kernel_rflags;
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
 		perror("pvm: KVM_SET_REGS");
 		return -1;

@@ -30,6 +30,8 @@ extern const char pvm_g_h_gp_wrmsr[], pvm_g_h_timer[], pvm_g_timer_user[];
 extern const char pvm_g_cpl0_wrmsr[], pvm_g_user_cpuid[], pvm_g_synthetic_cpuid[];
 extern const char pvm_g_cpl0_wrmsr_to_user[], pvm_g_cpl0_wrmsr_out[], pvm_g_probe_user[];
 extern const char pvm_g_cpl0_wrmsr_loop[];
+extern const char pvm_g_sup_entry[];
+extern const char pvm_g_detour_user[];
 extern const char pvm_g_unexpected_stubs[];
 
 uint64_t pvm_gaddr(const char *label);
@@ -46,6 +48,7 @@ struct pvm_vm {
 	long run_size;
 	uint8_t *mem; /* guest RAM, PVM_MEM_SIZE bytes at GPA 0 */
 	uint64_t tsc_khz;
+	uint64_t kernel_rflags; /* RFLAGS of a CPL0 start (default 0x2: IF clear) */
 };
 
 enum pvm_stop_kind {

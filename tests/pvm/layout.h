@@ -43,6 +43,10 @@
 #define PVM_KERNEL_STACK_LOW 0x48000
 #define PVM_EXC_STACK_TOP    0x60000 /* TSS.RSP0: where the CPU pushes frames */
 
+/* Gaps seen by the detour loop: up to PVM_GAPS_MAX qwords (2 MiB page). */
+#define PVM_GAPS     0x200000
+#define PVM_GAPS_MAX 65536
+
 /*
  * Unbacked guest-physical addresses, mapped with U set: a store there is an
  * MMIO exit to the host.  DOORBELL: "results are in PVM_DATA, stop".
@@ -92,5 +96,6 @@
 #define P_CR3_A       2
 #define P_CR3_B       3
 #define P_ARG         4
+#define P_NR          5 /* a hypercall number to try */
 
 #endif

@@ -29,6 +29,7 @@ static const struct {
 	{"timer", exp_timer, "LAPIC timer interrupts in user and kernel mode"},
 	{"cr3", exp_cr3, "CR3 switching by trap-and-emulate"},
 	{"pvm_spec", exp_pvm_spec, "the published PVM spec's mechanisms on this host"},
+	{"pvcs_mode", exp_pvcs_mode, "the mode a page address in MSR 0x4b564d10 turns on"},
 	{"user_supervisor", exp_user_supervisor, "U/S checks in kernel mode"},
 };
 

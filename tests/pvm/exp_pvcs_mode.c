@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exp_pvcs_mode.c - experiment 6b: what a guest `wrmsr` of a page address to
+ * MSR 0x4b564d10 does on this host.  It switches the CPL0 context from
+ * instruction-by-instruction emulation to native execution, with a shared
+ * page whose first qword behaves like the PVM spec's PVCS::event_flags
+ * ("PVCS mode" in docs/pvm.md).  Each test starts a fresh vCPU at CPL0,
+ * writes the MSR (0x400, its reset value, for the control runs) and then runs
+ * one test of pvm_g_sup_entry (guest.S).
+ */
+#include <stdio.h>
+
+#include "tests/pvm/experiments.h"
+#include "tests/pvm/report.h"
+
+#define MSR_PVM_VARIANT 0x4b564d10u
+#define MODE_OFF        0x400ull /* the reset value: mode not entered */
+#define MODE_ON         ((uint64_t)PVM_PVCS_PAGE)
+
+/* PVCS::event_flags bits, as in the published PVM headers. */
+#define EVENT_FLAGS_EF 0x1ull   /* events enabled */
+#define EVENT_FLAGS_IP 0x100ull /* interrupt pending (set by the host) */
+#define EVENT_FLAGS_IF 0x200ull /* interrupts enabled */
+
+#define LOOP_NATIVE   200000000ull
+#define LOOP_EMULATED 20000ull
+#define EXCEPTIONS    2000ull
+#define CR3_ROUNDS    500ull
+#define ROUND_TRIPS   100000ull
+
+enum sup_test {
+	SUP_LOOP = 0,
+	SUP_STATE = 1,
+	SUP_INT3 = 2,
+	SUP_CR3 = 3,
+	SUP_TO_USER = 4,
+	SUP_STI_LOOP = 5,
+	SUP_SYSCALL = 6,
+	SUP_VMCALL = 7,
+	SUP_HLT = 8,
+	SUP_DETOUR = 9,
+	SUP_STI_DETOUR = 10,
+};
+
+/*
+ * Start a CPL0 vCPU that writes msr_value, then runs test with
+ * D_PARAM(P_ARG) = iterations; event_flags is the first qword of the page.
+ */
+static bool sup_start(struct pvm_vm *vm, bool irqchip, const char *lstar, uint64_t msr_value,
+		      uint64_t event_flags, enum sup_test test, uint64_t iterations)
+{
+	if (!exp_vm(vm, irqchip, lstar))
+		return false;
+	pvm_set_data(vm, PVM_PVCS_PAGE, event_flags);
+	pvm_set_data(vm, D_PARAM(P_ARG), iterations);
+	return pvm_vm_start(vm, false, pvm_gaddr(pvm_g_sup_entry), msr_value, MSR_PVM_VARIANT,
+			    test) == 0;
+}
+
+static double sup_loop_ns(uint64_t msr_value, uint64_t iterations)
+{
+	struct pvm_vm vm;
+	double ns = -1;
+
+	if (sup_start(&vm, false, NULL, msr_value, 0, SUP_LOOP, iterations) &&
+	    exp_run_to_doorbell(&vm, 10000, "CPL0 loop after the MSR write"))
+		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)iterations);
+	pvm_vm_destroy(&vm);
+	return ns;
+}
+
+static void loops(void)
+{
+	double off = sup_loop_ns(MODE_OFF, LOOP_EMULATED);
+	double on = sup_loop_ns(MODE_ON, LOOP_NATIVE);
+
+	if (off <= 0 || on <= 0)
+		return;
+	report_value("cpl0_loop_mode_off_ns_per_iteration", off, "ns", "(MSR = 0x400)");
+	report_value("cpl0_loop_mode_on_ns_per_iteration", on, "ns", "(MSR = page address)");
+	report_check(off / on >= 100,
+		     "after wrmsr 0x4b564d10 <- page address, CPL0 code runs natively (%.0fx "
+		     "faster than before)",
+		     off / on);
+}
+
+static void state(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+	uint64_t host_view = 0;
+
+	if (sup_start(&vm, false, NULL, MODE_ON, 0, SUP_STATE, 0)) {
+		pvm_vm_run(&vm, 2000, &stop);
+		pvm_get_msr(&vm, MSR_PVM_VARIANT, &host_view);
+		report_note("in the mode: mov from cs 0x%llx, ss 0x%llx, pushfq 0x%llx, cr3 0x%llx",
+			    (unsigned long long)pvm_data(&vm, D_RESULT(0)),
+			    (unsigned long long)pvm_data(&vm, D_RESULT(1)),
+			    (unsigned long long)pvm_data(&vm, D_RESULT(2)),
+			    (unsigned long long)pvm_data(&vm, D_RESULT(5)));
+		report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_RESULT(3)) == 1,
+			     "in the mode `out` does not exit to the VMM (dropped, as at CPL3): %s",
+			     pvm_stop_describe(&stop));
+		report_check(pvm_data(&vm, D_RESULT(4)) == MODE_ON && host_view == (MODE_ON | 0x400),
+			     "the MSR reads back 0x%llx in the guest, 0x%llx from the host",
+			     (unsigned long long)pvm_data(&vm, D_RESULT(4)),
+			     (unsigned long long)host_view);
+	}
+	pvm_vm_destroy(&vm);
+}
+
+/* A CPL0 `out` right after the write of the reset value still exits. */
+static void out_control(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (sup_start(&vm, false, NULL, MODE_OFF, 0, SUP_STATE, 0)) {
+		pvm_vm_run(&vm, 2000, &stop);
+		report_check(stop.kind == PVM_STOP_OTHER && stop.exit_reason == 2 /* KVM_EXIT_IO */,
+			     "control: with the reset value, CPL0 `out` exits to the VMM");
+	}
+	pvm_vm_destroy(&vm);
+}
+
+static void exceptions(uint64_t event_flags)
+{
+	struct pvm_vm vm;
+	char name[64];
+
+	if (sup_start(&vm, false, NULL, MODE_ON, event_flags, SUP_INT3, EXCEPTIONS)) {
+		pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_h_iret), 0);
+		snprintf(name, sizeof(name), "pvcs_mode_int3_iretq_round_trip_ef%llu_ns",
+			 (unsigned long long)(event_flags & EVENT_FLAGS_EF));
+		if (exp_run_to_doorbell(&vm, 10000, "int3 loop in the mode"))
+			report_value(name,
+				     exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)EXCEPTIONS),
+				     "ns", "(through the guest IDT, CPL0 handler: iretq)");
+	}
+	pvm_vm_destroy(&vm);
+	if (sup_start(&vm, false, NULL, MODE_ON, event_flags, SUP_INT3, 1)) {
+		pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_h_record), 0);
+		if (exp_run_to_doorbell(&vm, 5000, "one int3 in the mode")) {
+			uint64_t cs = pvm_data(&vm, D_FRAMES + 8), ss = pvm_data(&vm, D_FRAMES + 32);
+			uint64_t at = pvm_data(&vm, D_FRAMES + 40);
+
+			report_note("event_flags 0x%llx: int3 frame rip 0x%llx cs 0x%llx rflags "
+				    "0x%llx rsp 0x%llx ss 0x%llx, pushed at 0x%llx",
+				    (unsigned long long)event_flags,
+				    (unsigned long long)pvm_data(&vm, D_FRAMES), (unsigned long long)cs,
+				    (unsigned long long)pvm_data(&vm, D_FRAMES + 16),
+				    (unsigned long long)pvm_data(&vm, D_FRAMES + 24),
+				    (unsigned long long)ss, (unsigned long long)at);
+			report_check(cs == PVM_KERNEL_CS && ss == PVM_KERNEL_DS &&
+					     at == PVM_KERNEL_STACK_TOP - 40,
+				     "int3 in the mode goes through the guest IDT with a truthful "
+				     "kernel frame (CS 0x08, SS 0x10, no stack switch)");
+		}
+	}
+	pvm_vm_destroy(&vm);
+}
+
+static void cr3(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (sup_start(&vm, false, NULL, MODE_ON, 0, SUP_CR3, CR3_ROUNDS)) {
+		pvm_vm_run(&vm, 10000, &stop);
+		if (report_check(stop.kind == PVM_STOP_DOORBELL,
+				 "in the mode, mov to CR3 needs no guest handler: %s",
+				 pvm_stop_describe(&stop))) {
+			report_value("pvcs_mode_cr3_load_ns",
+				     exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS),
+				     "ns", "(plain mov to CR3, A/B alternating, host-emulated)");
+			report_check(pvm_data(&vm, D_RESULT(1)) == 0,
+				     "every CR3 load in the mode took effect (%llu wrong markers)",
+				     (unsigned long long)pvm_data(&vm, D_RESULT(1)));
+		}
+	}
+	pvm_vm_destroy(&vm);
+}
+
+static void to_user(void)
+{
+	struct pvm_vm vm;
+
+	if (sup_start(&vm, false, pvm_g_entry_iret, MODE_ON, 0, SUP_TO_USER, ROUND_TRIPS)) {
+		pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_syscall_loop));
+		if (exp_run_to_doorbell(&vm, 10000, "syscall round trips after the mode")) {
+			double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
+
+			report_value("pvcs_mode_then_user_syscall_round_trip_ns", ns, "ns",
+				     "(iretq from the mode to user, then syscall/iretq)");
+			report_check(ns < 10000,
+				     "iretq from the mode to user mode works, and syscall/iretq "
+				     "round trips stay native-fast");
+		}
+	}
+	pvm_vm_destroy(&vm);
+}
+
+/*
+ * The detour loop in the mode (or, with SUP_TO_USER, in user mode entered
+ * from it) with the timer on; returns the interrupts handled.
+ */
+static uint64_t timer(enum sup_test test, uint64_t event_flags, const char *label,
+		      double *median_ns)
+{
+	struct pvm_vm vm;
+	uint64_t handled = 0, flags_after = 0;
+
+	*median_ns = 0;
+	if (!sup_start(&vm, true, NULL, MODE_ON, event_flags, test, 0))
+		return 0;
+	pvm_set_data(&vm, D_PARAM(P_ARG), exp_cycles(&vm, DETOUR_NS));
+	pvm_set_data(&vm, D_PARAM(P_NR), exp_cycles(&vm, DETOUR_GAP_NS));
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_detour_user));
+	pvm_vm_set_gate(&vm, PVM_TIMER_VECTOR, pvm_gaddr(pvm_g_h_timer), 0);
+	exp_set_lapic_timer(&vm, true, TIMER_PERIOD_NS);
+	if (exp_run_to_doorbell(&vm, 5000, label)) {
+		exp_gaps(&vm, median_ns);
+		handled = pvm_data(&vm, D_COUNT);
+		flags_after = pvm_data(&vm, PVM_PVCS_PAGE);
+	}
+	pvm_vm_destroy(&vm);
+	report_note("%s, event_flags 0x%llx before, 0x%llx after: %llu timer interrupts", label,
+		    (unsigned long long)event_flags, (unsigned long long)flags_after,
+		    (unsigned long long)handled);
+	if (handled == 0)
+		report_check(flags_after & EVENT_FLAGS_IP,
+			     "%s: the host marks the interrupt pending in event_flags (bit 8)", label);
+	return handled;
+}
+
+static void timers(void)
+{
+	double cost;
+	uint64_t n;
+
+	n = timer(SUP_STI_DETOUR, 0, "sti; loop in the mode", &cost);
+	report_check(n == 0, "without EF in event_flags, `sti` does not let interrupts in");
+	n = timer(SUP_DETOUR, EVENT_FLAGS_IF, "loop in the mode, event_flags IF only", &cost);
+	report_check(n == 0, "IF alone in event_flags is not enough either");
+	n = timer(SUP_DETOUR, EVENT_FLAGS_EF | EVENT_FLAGS_IF, "loop in the mode, EF|IF", &cost);
+	report_check(n > 0,
+		     "with EF|IF in event_flags, timer interrupts reach the mode through the "
+		     "guest IDT (%llu)",
+		     (unsigned long long)n);
+	if (n > 0)
+		report_value("pvcs_mode_timer_interrupt_ns", cost, "ns",
+			     "(median gap; CPL0 handler: count, EOI by MMIO, iretq)");
+	n = timer(SUP_TO_USER, EVENT_FLAGS_EF | EVENT_FLAGS_IF, "user loop after the mode", &cost);
+	report_check(n > 0, "with EF|IF, timer interrupts reach user mode entered from the mode");
+	if (n > 0)
+		report_value("pvcs_mode_user_timer_interrupt_ns", cost, "ns", "(median gap)");
+}
+
+static void hlt_wait(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!sup_start(&vm, true, NULL, MODE_ON, EVENT_FLAGS_EF | EVENT_FLAGS_IF, SUP_HLT, 20))
+		return;
+	pvm_vm_set_gate(&vm, PVM_TIMER_VECTOR, pvm_gaddr(pvm_g_h_timer), 0);
+	exp_set_lapic_timer(&vm, true, TIMER_PERIOD_NS);
+	pvm_vm_run(&vm, 2000, &stop);
+	report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_COUNT) >= 20,
+		     "sti; hlt in the mode (EF|IF) wakes on timer interrupts: %s",
+		     pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+/* `syscall` in the mode with rax = PVM_HC_LOAD_PGTBL: a hypercall or LSTAR? */
+static void supervisor_syscall(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+	uint64_t entry = pvm_gaddr(pvm_g_entry);
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_SYSCALL, 0))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_NR), 0x17088200);
+	pvm_vm_run(&vm, 2000, &stop);
+	/* pvm_g_entry rejects an unknown service with ud2 */
+	report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 6 &&
+			     stop.frame_rip > entry && stop.frame_rip < entry + 0x100 &&
+			     pvm_data(&vm, PVM_MARKER) == PVM_MARKER_A_VALUE,
+		     "syscall in the mode is a plain syscall to LSTAR, not the spec's hypercall: "
+		     "%s",
+		     pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+/* `vmcall` in the mode: the vCPU stops retiring instructions. */
+static void vmcall(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!sup_start(&vm, false, NULL, MODE_ON, 0, SUP_VMCALL, 0))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_NR), 1);
+	pvm_vm_run(&vm, 300, &stop);
+	report_check(stop.kind == PVM_STOP_TIMEOUT,
+		     "vmcall in the mode never completes (KVM_RUN only returns on a signal): %s",
+		     pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+int exp_pvcs_mode(void)
+{
+	loops();
+	state();
+	out_control();
+	exceptions(0);
+	exceptions(EVENT_FLAGS_EF | EVENT_FLAGS_IF);
+	cr3();
+	to_user();
+	timers();
+	hlt_wait();
+	supervisor_syscall();
+	vmcall();
+	return report_failures();
+}
