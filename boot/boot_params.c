@@ -34,10 +34,11 @@ static int write_setup_data(struct boot_params *bp, const struct boot_params_arg
 		return 0; /* setup_data came with protocol 2.09 */
 	uint64_t room = LAYOUT_SETUP_DATA_END - LAYOUT_SETUP_DATA - sizeof(struct setup_data);
 	if (a->rng_seed_size > room)
-		return boot_fail(err, "RNG seed (%zu bytes) does not fit in the setup_data area (%llu bytes)",
-				 a->rng_seed_size, (unsigned long long)room);
+		return boot_fail(
+		    err, "RNG seed (%zu bytes) does not fit in the setup_data area (%llu bytes)",
+		    a->rng_seed_size, (unsigned long long)room);
 	struct setup_data *sd =
-		guest_memory_ptr(mem, LAYOUT_SETUP_DATA, sizeof(*sd) + a->rng_seed_size);
+	    guest_memory_ptr(mem, LAYOUT_SETUP_DATA, sizeof(*sd) + a->rng_seed_size);
 	if (!sd)
 		return boot_fail(err, "guest RAM does not cover the setup_data area");
 	sd->next = 0;
@@ -59,7 +60,8 @@ int boot_params_build(const struct boot_params_args *a, const struct guest_memor
 
 	/* The fields boot.rst marks "write" or "modify" for the boot loader. */
 	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
-	bp->hdr.loadflags = (uint8_t)((bp->hdr.loadflags & ~KASLR_FLAG) | LOADED_HIGH | CAN_USE_HEAP);
+	bp->hdr.loadflags =
+	    (uint8_t)((bp->hdr.loadflags & ~KASLR_FLAG) | LOADED_HIGH | CAN_USE_HEAP);
 	bp->hdr.heap_end_ptr = BOOT_HEAP_END_PTR;
 	bp->hdr.cmd_line_ptr = (uint32_t)a->cmdline_addr;
 	bp->ext_cmd_line_ptr = (uint32_t)(a->cmdline_addr >> 32);

@@ -24,10 +24,10 @@ struct bzimage_info;
 struct boot_params_args {
 	const struct bzimage_info *bz; /* NULL for an ELF kernel: pvkit writes a minimal header */
 	uint64_t cmdline_addr;
-	uint64_t initrd_addr;          /* 0 with initrd_size 0: none */
+	uint64_t initrd_addr; /* 0 with initrd_size 0: none */
 	uint64_t initrd_size;
 	uint32_t hardware_subarch;
-	const uint8_t *rng_seed;       /* SETUP_RNG_SEED; NULL: no seed entry */
+	const uint8_t *rng_seed; /* SETUP_RNG_SEED; NULL: no seed entry */
 	size_t rng_seed_size;
 };
 

@@ -29,7 +29,7 @@ static size_t header_end_for_version(uint16_t version)
 		return 0x250; /* payload_offset, payload_length */
 	if (version >= 0x0207)
 		return 0x248; /* hardware_subarch, hardware_subarch_data */
-	return 0x23c;         /* 2.06: cmdline_size */
+	return 0x23c;	      /* 2.06: cmdline_size */
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -43,8 +43,8 @@ bool bzimage_detect(const uint8_t *image, size_t size)
 }
 
 /* The version string is NUL-terminated inside the setup code; keep only printable bytes. */
-static void read_version_string(const uint8_t *image, const struct bzimage_info *info,
-				char *out, size_t out_len)
+static void read_version_string(const uint8_t *image, const struct bzimage_info *info, char *out,
+				size_t out_len)
 {
 	out[0] = '\0';
 	if (info->hdr.kernel_version == 0)
@@ -81,7 +81,9 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage_info *info,
 	info->setup_size = ((size_t)info->setup_sects + 1) * SETUP_SECT_SIZE;
 	/* ...but only once we know the file really holds the whole setup. */
 	if (info->setup_size > size)
-		return boot_fail(err, "setup code (%u sectors, %zu bytes) extends past the end of the file (%zu bytes)",
+		return boot_fail(err,
+				 "setup code (%u sectors, %zu bytes) extends past the end of the "
+				 "file (%zu bytes)",
 				 info->setup_sects, info->setup_size, size);
 
 	uint16_t boot_flag = (uint16_t)(image[0x1fe] | image[0x1ff] << 8);
@@ -89,7 +91,8 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage_info *info,
 		return boot_fail(err, "boot_flag is 0x%04x, not 0xaa55", boot_flag);
 	uint16_t version = (uint16_t)(image[0x206] | image[0x207] << 8);
 	if (version < BZIMAGE_MIN_PROTOCOL)
-		return boot_fail(err, "boot protocol %u.%02u is too old (pvkit needs 2.06 or later)",
+		return boot_fail(err,
+				 "boot protocol %u.%02u is too old (pvkit needs 2.06 or later)",
 				 version >> 8, version & 0xff);
 	info->version = version;
 
@@ -116,13 +119,18 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage_info *info,
 	if (syssize_bytes == 0)
 		return boot_fail(err, "syssize is 0: the image has no protected-mode kernel");
 	if (syssize_bytes > info->kernel_size)
-		return boot_fail(err, "protected-mode kernel (syssize %u = %llu bytes) extends past the end of the file (%zu bytes after the setup code)",
-				 info->hdr.syssize, (unsigned long long)syssize_bytes, info->kernel_size);
+		return boot_fail(err,
+				 "protected-mode kernel (syssize %u = %llu bytes) extends past the "
+				 "end of the file (%zu bytes after the setup code)",
+				 info->hdr.syssize, (unsigned long long)syssize_bytes,
+				 info->kernel_size);
 
 	if (version >= 0x0208 && info->hdr.payload_length != 0) {
 		uint64_t end = (uint64_t)info->hdr.payload_offset + info->hdr.payload_length;
 		if (end > info->kernel_size)
-			return boot_fail(err, "payload (offset 0x%x, length %u) extends past the protected-mode kernel (%zu bytes)",
+			return boot_fail(err,
+					 "payload (offset 0x%x, length %u) extends past the "
+					 "protected-mode kernel (%zu bytes)",
 					 info->hdr.payload_offset, info->hdr.payload_length,
 					 info->kernel_size);
 		info->payload = info->kernel + info->hdr.payload_offset;

@@ -29,17 +29,17 @@ struct boot_error;
 #define BZIMAGE_ENTRY64_OFFSET 0x200
 
 struct bzimage_info {
-	struct setup_header hdr;  /* as found in the file, fields of newer protocols zeroed */
-	uint16_t version;         /* boot protocol, e.g. 0x020f */
-	unsigned setup_sects;     /* after "0 means 4" */
-	size_t setup_size;        /* (setup_sects + 1) * 512: file offset of the kernel */
-	const uint8_t *kernel;    /* protected-mode part: the rest of the file */
+	struct setup_header hdr; /* as found in the file, fields of newer protocols zeroed */
+	uint16_t version;	 /* boot protocol, e.g. 0x020f */
+	unsigned setup_sects;	 /* after "0 means 4" */
+	size_t setup_size;	 /* (setup_sects + 1) * 512: file offset of the kernel */
+	const uint8_t *kernel;	 /* protected-mode part: the rest of the file */
 	size_t kernel_size;
-	size_t header_len;        /* bytes of setup header from 0x1f1 the kernel defines */
-	const uint8_t *payload;   /* compressed kernel, inside the protected-mode part; may be NULL */
+	size_t header_len;	/* bytes of setup header from 0x1f1 the kernel defines */
+	const uint8_t *payload; /* compressed kernel, inside the protected-mode part; may be NULL */
 	size_t payload_size;
-	uint64_t load_address;    /* pref_address, or 1 MiB before protocol 2.10 */
-	uint64_t init_size;       /* bytes the kernel needs at load_address (>= kernel_size) */
+	uint64_t load_address;	  /* pref_address, or 1 MiB before protocol 2.10 */
+	uint64_t init_size;	  /* bytes the kernel needs at load_address (>= kernel_size) */
 	char version_string[128]; /* "6.1.0-... (debian-kernel@...) #1 SMP ..." or "" */
 };
 

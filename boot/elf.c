@@ -31,9 +31,11 @@ bool elf_note_is(const struct elf_note *note, const char *name, uint32_t type)
 static int check_header(const Elf64_Ehdr *eh, size_t size, struct boot_error *err)
 {
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return boot_fail(err, "ELF class is %u, not 64-bit (ELFCLASS64)", eh->e_ident[EI_CLASS]);
+		return boot_fail(err, "ELF class is %u, not 64-bit (ELFCLASS64)",
+				 eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return boot_fail(err, "ELF data encoding is %u, not little-endian", eh->e_ident[EI_DATA]);
+		return boot_fail(err, "ELF data encoding is %u, not little-endian",
+				 eh->e_ident[EI_DATA]);
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT)
 		return boot_fail(err, "ELF version is %u, not 1", eh->e_ident[EI_VERSION]);
 	if (eh->e_machine != EM_X86_64)
@@ -48,7 +50,9 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, struct boot_error *er
 	if (eh->e_phnum == PN_XNUM)
 		return boot_fail(err, "ELF has too many program headers (PN_XNUM)");
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
-		return boot_fail(err, "ELF program header table (offset 0x%llx, %u entries) extends past the end of the file (%zu bytes)",
+		return boot_fail(err,
+				 "ELF program header table (offset 0x%llx, %u entries) extends "
+				 "past the end of the file (%zu bytes)",
 				 (unsigned long long)eh->e_phoff, eh->e_phnum, size);
 	return 0;
 }
@@ -57,16 +61,20 @@ static int add_load_segment(struct elf_image *elf, const uint8_t *image, size_t 
 			    const Elf64_Phdr *ph, int index, struct boot_error *err)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return boot_fail(err, "ELF segment %d has filesz %llu larger than memsz %llu", index,
-				 (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
+		return boot_fail(err, "ELF segment %d has filesz %llu larger than memsz %llu",
+				 index, (unsigned long long)ph->p_filesz,
+				 (unsigned long long)ph->p_memsz);
 	if (!in_file(ph->p_offset, ph->p_filesz, size))
-		return boot_fail(err, "ELF segment %d (offset 0x%llx, %llu bytes) extends past the end of the file (%zu bytes)",
+		return boot_fail(err,
+				 "ELF segment %d (offset 0x%llx, %llu bytes) extends past the end "
+				 "of the file (%zu bytes)",
 				 index, (unsigned long long)ph->p_offset,
 				 (unsigned long long)ph->p_filesz, size);
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
-		return boot_fail(err, "ELF segment %d (physical 0x%llx, %llu bytes) wraps around the address space",
-				 index, (unsigned long long)ph->p_paddr,
-				 (unsigned long long)ph->p_memsz);
+		return boot_fail(
+		    err,
+		    "ELF segment %d (physical 0x%llx, %llu bytes) wraps around the address space",
+		    index, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
 	if (ph->p_memsz == 0)
 		return 0; /* nothing to load; it cannot hold the entry either */
 	for (int i = 0; i < elf->nsegments; i++) {
@@ -101,11 +109,13 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 /* Walk one PT_NOTE segment: namesz, descsz, type, then name and desc, each padded. */
-static int add_notes(struct elf_image *elf, const uint8_t *image, size_t size,
-		     const Elf64_Phdr *ph, int index, struct boot_error *err)
+static int add_notes(struct elf_image *elf, const uint8_t *image, size_t size, const Elf64_Phdr *ph,
+		     int index, struct boot_error *err)
 {
 	if (!in_file(ph->p_offset, ph->p_filesz, size))
-		return boot_fail(err, "ELF note segment %d (offset 0x%llx, %llu bytes) extends past the end of the file (%zu bytes)",
+		return boot_fail(err,
+				 "ELF note segment %d (offset 0x%llx, %llu bytes) extends past the "
+				 "end of the file (%zu bytes)",
 				 index, (unsigned long long)ph->p_offset,
 				 (unsigned long long)ph->p_filesz, size);
 	/* gABI notes are 4-byte aligned; 8-aligned note segments (GNU properties) pad to 8. */
@@ -113,13 +123,15 @@ static int add_notes(struct elf_image *elf, const uint8_t *image, size_t size,
 	const uint8_t *p = image + ph->p_offset;
 	uint64_t left = ph->p_filesz, off = 0;
 	while (left - off >= 12) {
-		uint32_t namesz = rd32(p + off), descsz = rd32(p + off + 4), type = rd32(p + off + 8);
+		uint32_t namesz = rd32(p + off), descsz = rd32(p + off + 4),
+			 type = rd32(p + off + 8);
 		uint64_t name_off = off + 12;
 		uint64_t desc_off = name_off + align_up(namesz, align);
 		uint64_t next = desc_off + align_up(descsz, align);
 		if (desc_off > left || descsz > left - desc_off)
-			return boot_fail(err, "ELF note at offset 0x%llx of segment %d extends past the segment",
-					 (unsigned long long)off, index);
+			return boot_fail(
+			    err, "ELF note at offset 0x%llx of segment %d extends past the segment",
+			    (unsigned long long)off, index);
 		if (elf->nnotes == ELF_MAX_NOTES)
 			return boot_fail(err, "ELF has more than %d notes", ELF_MAX_NOTES);
 		struct elf_note *n = &elf->note[elf->nnotes++];
@@ -164,14 +176,17 @@ static int read_known_notes(struct elf_image *elf, struct boot_error *err)
 		const struct elf_note *n = &elf->note[i];
 		if (elf_note_is(n, XEN_ELFNOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY)) {
 			if (n->descsz != 4 && n->descsz != 8)
-				return boot_fail(err, "Xen PHYS32_ENTRY note has a %u-byte descriptor, not 4 or 8",
-						 n->descsz);
+				return boot_fail(
+				    err,
+				    "Xen PHYS32_ENTRY note has a %u-byte descriptor, not 4 or 8",
+				    n->descsz);
 			uint64_t entry = desc_value(n);
 			if (entry >= 0x100000000ull)
 				return boot_fail(err, "PVH entry 0x%llx is above 4 GiB",
 						 (unsigned long long)entry);
 			if (!segment_holding_paddr(elf, entry))
-				return boot_fail(err, "PVH entry 0x%llx is outside the loaded segments",
+				return boot_fail(err,
+						 "PVH entry 0x%llx is outside the loaded segments",
 						 (unsigned long long)entry);
 			elf->has_pvh = true;
 			elf->pvh_entry = entry;
@@ -212,8 +227,8 @@ int elf_parse(const uint8_t *image, size_t size, struct elf_image *elf, struct b
 {
 	memset(elf, 0, sizeof(*elf));
 	if (size < sizeof(Elf64_Ehdr))
-		return boot_fail(err, "ELF file is truncated (%zu bytes, the header alone is %zu)", size,
-				 sizeof(Elf64_Ehdr));
+		return boot_fail(err, "ELF file is truncated (%zu bytes, the header alone is %zu)",
+				 size, sizeof(Elf64_Ehdr));
 	if (!elf_detect(image, size))
 		return boot_fail(err, "not an ELF file (no \\x7fELF magic)");
 	Elf64_Ehdr eh;

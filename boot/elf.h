@@ -14,40 +14,40 @@
 struct boot_error;
 
 #define ELF_MAX_SEGMENTS 32
-#define ELF_MAX_NOTES    128
+#define ELF_MAX_NOTES	 128
 
 struct elf_segment {
-	int phdr_index;       /* in the program header table, for messages */
-	uint64_t paddr;       /* where it goes in guest-physical memory */
+	int phdr_index; /* in the program header table, for messages */
+	uint64_t paddr; /* where it goes in guest-physical memory */
 	uint64_t vaddr;
-	uint64_t filesz;      /* bytes copied from the file... */
-	uint64_t memsz;       /* ...the rest up to memsz is zeroed */
-	uint32_t flags;       /* PF_R/PF_W/PF_X */
-	const uint8_t *data;  /* filesz bytes inside the image */
+	uint64_t filesz;     /* bytes copied from the file... */
+	uint64_t memsz;	     /* ...the rest up to memsz is zeroed */
+	uint32_t flags;	     /* PF_R/PF_W/PF_X */
+	const uint8_t *data; /* filesz bytes inside the image */
 };
 
 struct elf_note {
-	const char *name;     /* namesz bytes, not necessarily NUL-terminated */
-	uint32_t namesz;      /* without a trailing NUL */
+	const char *name; /* namesz bytes, not necessarily NUL-terminated */
+	uint32_t namesz;  /* without a trailing NUL */
 	uint32_t type;
 	const uint8_t *desc;
 	uint32_t descsz;
 };
 
 struct elf_image {
-	uint64_t entry;       /* e_entry as written (often virtual) */
+	uint64_t entry;	      /* e_entry as written (often virtual) */
 	uint64_t entry_paddr; /* e_entry translated through the PT_LOAD holding it */
 	int nsegments;
 	struct elf_segment segment[ELF_MAX_SEGMENTS];
 	int nnotes;
 	struct elf_note note[ELF_MAX_NOTES];
-	uint64_t lowest_paddr;  /* span of the loaded image */
+	uint64_t lowest_paddr; /* span of the loaded image */
 	uint64_t end_paddr;
-	bool has_pvh;           /* Xen PHYS32_ENTRY note */
-	uint64_t pvh_entry;     /* its 32-bit physical entry */
-	bool has_pvkit;         /* pvkit note (boot/pvh.h) */
-	uint32_t pvkit_abi;     /* its descriptor */
-	size_t file_size;       /* bytes the ELF covers (headers, segments, tables) */
+	bool has_pvh;	    /* Xen PHYS32_ENTRY note */
+	uint64_t pvh_entry; /* its 32-bit physical entry */
+	bool has_pvkit;	    /* pvkit note (boot/pvh.h) */
+	uint32_t pvkit_abi; /* its descriptor */
+	size_t file_size;   /* bytes the ELF covers (headers, segments, tables) */
 };
 
 /* Does this start with the ELF magic?  For format detection. */

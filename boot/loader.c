@@ -30,8 +30,8 @@
 struct boot_plan {
 	const struct bzimage_info *bz; /* NULL for an ELF image */
 	const struct elf_image *elf;   /* the ELF to load, or the payload's ELF for its notes */
-	bool load_elf;                 /* load elf's segments (else the bzImage's kernel) */
-	bool pvh;                      /* PVH entry (else 64-bit) */
+	bool load_elf;		       /* load elf's segments (else the bzImage's kernel) */
+	bool pvh;		       /* PVH entry (else 64-bit) */
 	uint64_t kernel_start, kernel_end;
 	uint64_t initrd_addr, initrd_size;
 	uint32_t subarch;
@@ -69,7 +69,8 @@ static int extract_payload_elf(const struct bzimage_info *bz, const struct guest
 {
 	*comp = payload_detect(bz->payload, bz->payload_size);
 	uint64_t bound = payload_bound(mem);
-	if (payload_decompress(*comp, bz->payload, bz->payload_size, bound, buf, elf_size, err) < 0) {
+	if (payload_decompress(*comp, bz->payload, bz->payload_size, bound, buf, elf_size, err) <
+	    0) {
 		if (bound < PAYLOAD_MAX_DEFAULT && strstr(err->msg, "decompresses to more than")) {
 			size_t len = strlen(err->msg);
 			snprintf(err->msg + len, sizeof(err->msg) - len, " (the guest RAM)");
@@ -103,9 +104,11 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 		}
 		if (want_pvh) {
 			if (!elf)
-				return boot_fail(err, "the bzImage has no payload to take a PVH ELF from");
+				return boot_fail(
+				    err, "the bzImage has no payload to take a PVH ELF from");
 			if (!elf->has_pvh)
-				return boot_fail(err, "the ELF in the bzImage payload has no PVH entry note (Xen PHYS32_ENTRY)");
+				return boot_fail(err, "the ELF in the bzImage payload has no PVH "
+						      "entry note (Xen PHYS32_ENTRY)");
 			plan->load_elf = plan->pvh = true;
 			snprintf(entry->path, sizeof(entry->path),
 				 "PVH entry of the ELF in the bzImage payload (%s, %s)",
@@ -114,7 +117,13 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 			return 0;
 		}
 		if (!(plan->bz->hdr.xloadflags & XLF_KERNEL_64))
-			return boot_fail(err, "the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+			return boot_fail(
+			    err, "the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+		if (plan->bz->kernel_size <= BZIMAGE_ENTRY64_OFFSET)
+			return boot_fail(err,
+					 "the protected-mode kernel (%zu bytes) ends before its "
+					 "64-bit entry at 0x200",
+					 plan->bz->kernel_size);
 		snprintf(entry->path, sizeof(entry->path), "64-bit entry of the bzImage (%s)", why);
 		return 0;
 	}
@@ -145,8 +154,9 @@ static int check_cmdline(const struct boot_request *req, const struct boot_plan 
 	if (plan->bz && plan->bz->hdr.cmdline_size < limit)
 		limit = plan->bz->hdr.cmdline_size;
 	if (len > limit)
-		return boot_fail(err, "command line is %zu bytes, longer than the kernel's limit of %llu",
-				 len, (unsigned long long)limit);
+		return boot_fail(
+		    err, "command line is %zu bytes, longer than the kernel's limit of %llu", len,
+		    (unsigned long long)limit);
 	return 0;
 }
 
@@ -161,10 +171,14 @@ static int place_kernel(struct boot_plan *plan, const struct guest_memory *mem,
 		plan->kernel_start = bz->load_address;
 		plan->kernel_end = bz->load_address + bz->init_size;
 		if (plan->kernel_start < LAYOUT_HIGH_RAM)
-			return boot_fail(err, "kernel load address 0x%llx is below 1 MiB, where pvkit keeps its boot data",
+			return boot_fail(err,
+					 "kernel load address 0x%llx is below 1 MiB, where pvkit "
+					 "keeps its boot data",
 					 (unsigned long long)plan->kernel_start);
 		if (!guest_memory_ptr(mem, plan->kernel_start, bz->init_size))
-			return boot_fail(err, "kernel needs %s at 0x%llx (init_size), more than guest RAM (%s) holds there",
+			return boot_fail(err,
+					 "kernel needs %s at 0x%llx (init_size), more than guest "
+					 "RAM (%s) holds there",
 					 boot_format_size(a, sizeof(a), bz->init_size),
 					 (unsigned long long)plan->kernel_start,
 					 boot_format_size(b, sizeof(b), mem->size));
@@ -174,10 +188,13 @@ static int place_kernel(struct boot_plan *plan, const struct guest_memory *mem,
 	for (int i = 0; i < elf->nsegments; i++) {
 		const struct elf_segment *s = &elf->segment[i];
 		if (s->paddr < LAYOUT_HIGH_RAM)
-			return boot_fail(err, "ELF segment %d at 0x%llx is below 1 MiB, where pvkit keeps its boot data",
+			return boot_fail(err,
+					 "ELF segment %d at 0x%llx is below 1 MiB, where pvkit "
+					 "keeps its boot data",
 					 s->phdr_index, (unsigned long long)s->paddr);
 		if (!guest_memory_ptr(mem, s->paddr, s->memsz))
-			return boot_fail(err, "ELF segment %d (0x%llx-0x%llx) is outside guest RAM (%s)",
+			return boot_fail(err,
+					 "ELF segment %d (0x%llx-0x%llx) is outside guest RAM (%s)",
 					 s->phdr_index, (unsigned long long)s->paddr,
 					 (unsigned long long)(s->paddr + s->memsz),
 					 boot_format_size(a, sizeof(a), mem->size));
@@ -210,9 +227,11 @@ static int place_initrd(const struct boot_request *req, struct boot_plan *plan,
 	}
 	uint64_t floor = plan->kernel_end > LAYOUT_HIGH_RAM ? plan->kernel_end : LAYOUT_HIGH_RAM;
 	if (size > limit || ((limit - size) & ~(PAGE_SIZE - 1)) < floor)
-		return boot_fail(err, "initrd (%s) does not fit in guest RAM between the kernel's end (0x%llx) and 0x%llx (%s)",
-				 boot_format_size(a, sizeof(a), size),
-				 (unsigned long long)floor, (unsigned long long)limit, limit_name);
+		return boot_fail(err,
+				 "initrd (%s) does not fit in guest RAM between the kernel's end "
+				 "(0x%llx) and 0x%llx (%s)",
+				 boot_format_size(a, sizeof(a), size), (unsigned long long)floor,
+				 (unsigned long long)limit, limit_name);
 	plan->initrd_addr = (limit - size) & ~(PAGE_SIZE - 1);
 	plan->initrd_size = size;
 	return 0;
@@ -248,22 +267,22 @@ static int write_guest(const struct boot_request *req, const struct boot_plan *p
 	memcpy(cmdline, req->cmdline, cmdline_len);
 
 	struct boot_params_args bp = {
-		.bz = plan->bz,
-		.cmdline_addr = LAYOUT_CMDLINE,
-		.initrd_addr = plan->initrd_addr,
-		.initrd_size = plan->initrd_size,
-		.hardware_subarch = plan->subarch,
-		.rng_seed = req->rng_seed,
-		.rng_seed_size = req->rng_seed_size,
+	    .bz = plan->bz,
+	    .cmdline_addr = LAYOUT_CMDLINE,
+	    .initrd_addr = plan->initrd_addr,
+	    .initrd_size = plan->initrd_size,
+	    .hardware_subarch = plan->subarch,
+	    .rng_seed = req->rng_seed,
+	    .rng_seed_size = req->rng_seed_size,
 	};
 	if (boot_params_build(&bp, mem, err) < 0)
 		return -1;
 	if (!plan->pvh)
 		return 0;
 	struct pvh_start_args pvh = {
-		.cmdline_addr = LAYOUT_CMDLINE,
-		.initrd_addr = plan->initrd_addr,
-		.initrd_size = plan->initrd_size,
+	    .cmdline_addr = LAYOUT_CMDLINE,
+	    .initrd_addr = plan->initrd_addr,
+	    .initrd_size = plan->initrd_size,
 	};
 	return pvh_start_info_build(&pvh, mem, err);
 }
@@ -280,13 +299,13 @@ static void fill_entry(const struct boot_plan *plan, struct boot_entry *entry)
 	}
 	entry->mode = BOOT_CPU_LONG64;
 	entry->rsi = LAYOUT_BOOT_PARAMS;
-	entry->rip = plan->load_elf ? plan->elf->entry_paddr
-				    : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
+	entry->rip =
+	    plan->load_elf ? plan->elf->entry_paddr : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
 }
 
-static int load(const struct boot_request *req, struct guest_memory *mem,
-		struct boot_entry *entry, struct bzimage_info *bz, struct elf_image *elf,
-		uint8_t **payload_buf, struct boot_error *err)
+static int load(const struct boot_request *req, struct guest_memory *mem, struct boot_entry *entry,
+		struct bzimage_info *bz, struct elf_image *elf, uint8_t **payload_buf,
+		struct boot_error *err)
 {
 	char a[BOOT_SIZE_STR_LEN], b[BOOT_SIZE_STR_LEN];
 	struct boot_plan plan = {0};
@@ -307,7 +326,8 @@ static int load(const struct boot_request *req, struct guest_memory *mem,
 		/* The payload's notes decide the entry and the default subarch. */
 		bool need_notes = req->entry != BOOT_ENTRY_64 || !req->subarch_given;
 		if (need_notes && bz->payload_size) {
-			if (extract_payload_elf(bz, mem, elf, payload_buf, &comp, &elf_size, err) < 0)
+			if (extract_payload_elf(bz, mem, elf, payload_buf, &comp, &elf_size, err) <
+			    0)
 				return -1;
 			plan.elf = elf;
 		}
@@ -319,7 +339,9 @@ static int load(const struct boot_request *req, struct guest_memory *mem,
 	} else {
 		const uint8_t *k = req->kernel;
 		size_t n = req->kernel_size;
-		return boot_fail(err, "not a bzImage (no \"HdrS\" at 0x202) nor an ELF (first bytes %02x %02x %02x %02x)",
+		return boot_fail(err,
+				 "not a bzImage (no \"HdrS\" at 0x202) nor an ELF (first bytes "
+				 "%02x %02x %02x %02x)",
 				 k[0], n > 1 ? k[1] : 0, n > 2 ? k[2] : 0, n > 3 ? k[3] : 0);
 	}
 
@@ -328,7 +350,8 @@ static int load(const struct boot_request *req, struct guest_memory *mem,
 	if (req->subarch_given)
 		plan.subarch = req->hardware_subarch;
 	else
-		plan.subarch = plan.elf && plan.elf->has_pvkit ? PVKIT_HARDWARE_SUBARCH : X86_SUBARCH_PC;
+		plan.subarch =
+		    plan.elf && plan.elf->has_pvkit ? PVKIT_HARDWARE_SUBARCH : X86_SUBARCH_PC;
 
 	if (check_cmdline(req, &plan, err) < 0 || place_kernel(&plan, mem, err) < 0 ||
 	    place_initrd(req, &plan, mem, err) < 0)

@@ -9,9 +9,8 @@ int boot_memmap(const struct guest_memory *mem, struct boot_memmap_entry map[BOO
 	uint64_t low_end = guest_memory_low_end(mem);
 
 	map[n++] = (struct boot_memmap_entry){0, LAYOUT_LOW_RAM_END, E820_TYPE_RAM};
-	map[n++] = (struct boot_memmap_entry){LAYOUT_LOW_RAM_END,
-					      LAYOUT_HIGH_RAM - LAYOUT_LOW_RAM_END,
-					      E820_TYPE_RESERVED};
+	map[n++] = (struct boot_memmap_entry){
+	    LAYOUT_LOW_RAM_END, LAYOUT_HIGH_RAM - LAYOUT_LOW_RAM_END, E820_TYPE_RESERVED};
 	if (low_end > LAYOUT_HIGH_RAM)
 		map[n++] = (struct boot_memmap_entry){LAYOUT_HIGH_RAM, low_end - LAYOUT_HIGH_RAM,
 						      E820_TYPE_RAM};

@@ -19,23 +19,29 @@
 #include "error.h"
 #include "payload.h"
 
-#define LZ4_LEGACY_MAGIC  0x184c2102u
-#define LZ4_LEGACY_BLOCK  (8u << 20) /* every legacy block decompresses to at most this */
-#define LZO_MAX_BLOCK     (8u << 20) /* lzop writes 256 KiB blocks; allow more, bounded */
-#define LZMA_MEMLIMIT     (256ull << 20)
-#define FIRST_ALLOC       (1u << 20)
+#define LZ4_LEGACY_MAGIC 0x184c2102u
+#define LZ4_LEGACY_BLOCK (8u << 20) /* every legacy block decompresses to at most this */
+#define LZO_MAX_BLOCK	 (8u << 20) /* lzop writes 256 KiB blocks; allow more, bounded */
+#define LZMA_MEMLIMIT	 (256ull << 20)
+#define FIRST_ALLOC	 (1u << 20)
 
 static const uint8_t lzop_magic[9] = {0x89, 'L', 'Z', 'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a};
 
 enum payload_compression payload_detect(const uint8_t *d, size_t n)
 {
-	if (n >= 4 && memcmp(d, "\x7f" "ELF", 4) == 0)
+	if (n >= 4 && memcmp(d,
+			     "\x7f"
+			     "ELF",
+			     4) == 0)
 		return PAYLOAD_NONE;
 	if (n >= 2 && d[0] == 0x1f && (d[1] == 0x8b || d[1] == 0x9e))
 		return PAYLOAD_GZIP;
 	if (n >= 3 && memcmp(d, "BZh", 3) == 0)
 		return PAYLOAD_BZIP2;
-	if (n >= 6 && memcmp(d, "\xfd" "7zXZ\0", 6) == 0)
+	if (n >= 6 && memcmp(d,
+			     "\xfd"
+			     "7zXZ\0",
+			     6) == 0)
 		return PAYLOAD_XZ;
 	/* .lzma ("alone"): properties byte 0x5d (lc=3 lp=0 pb=2), then the dictionary size. */
 	if (n >= 3 && d[0] == 0x5d && d[1] == 0x00 && d[2] == 0x00)
@@ -86,7 +92,7 @@ uint32_t payload_size_hint(enum payload_compression c, const uint8_t *d, size_t 
 struct outbuf {
 	uint8_t *buf;
 	size_t len, cap;
-	uint64_t max;       /* the caller's bound */
+	uint64_t max;	    /* the caller's bound */
 	const char *format; /* for messages */
 	struct boot_error *err;
 };
@@ -245,10 +251,10 @@ static int decompress_lzma(struct outbuf *ob, const uint8_t *in, size_t n, bool 
 			break;
 		}
 		if (ret != LZMA_OK) {
-			corrupt(ob, ret == LZMA_DATA_ERROR	 ? "data error"
-				    : ret == LZMA_FORMAT_ERROR ? "format error"
+			corrupt(ob, ret == LZMA_DATA_ERROR	? "data error"
+				    : ret == LZMA_FORMAT_ERROR	? "format error"
 				    : ret == LZMA_OPTIONS_ERROR ? "unsupported options"
-							       : "liblzma error");
+								: "liblzma error");
 			break;
 		}
 	}
@@ -329,13 +335,13 @@ static int decompress_lz4(struct outbuf *ob, const uint8_t *in, size_t n)
 }
 
 /* lzop header flags (lzop's conf.h) */
-#define LZOP_ADLER32_D      0x00000001u
-#define LZOP_ADLER32_C      0x00000002u
-#define LZOP_EXTRA_FIELD    0x00000040u
-#define LZOP_CRC32_D        0x00000100u
-#define LZOP_CRC32_C        0x00000200u
-#define LZOP_MULTIPART      0x00000400u
-#define LZOP_FILTER         0x00000800u
+#define LZOP_ADLER32_D	 0x00000001u
+#define LZOP_ADLER32_C	 0x00000002u
+#define LZOP_EXTRA_FIELD 0x00000040u
+#define LZOP_CRC32_D	 0x00000100u
+#define LZOP_CRC32_C	 0x00000200u
+#define LZOP_MULTIPART	 0x00000400u
+#define LZOP_FILTER	 0x00000800u
 
 /* A cursor over the input that fails instead of reading past the end. */
 struct cursor {
@@ -359,7 +365,7 @@ static int lzop_header(struct outbuf *ob, struct cursor *c, uint32_t *flags)
 	if (!take(c, sizeof(lzop_magic)) || !(p = take(c, 4)))
 		return truncated(ob);
 	uint16_t version = (uint16_t)(p[0] << 8 | p[1]); /* then the library version */
-	if (version >= 0x0940 && !take(c, 2))              /* version needed to extract */
+	if (version >= 0x0940 && !take(c, 2))		 /* version needed to extract */
 		return truncated(ob);
 	if (!(p = take(c, 1)))
 		return truncated(ob);
@@ -415,7 +421,8 @@ static int decompress_lzo(struct outbuf *ob, const uint8_t *in, size_t n)
 		}
 		size_t skip = (flags & LZOP_CRC32_D) ? 4 : 0;
 		if (src_len < dst_len) /* checksums of compressed data exist only then */
-			skip += ((flags & LZOP_ADLER32_C) ? 4 : 0) + ((flags & LZOP_CRC32_C) ? 4 : 0);
+			skip +=
+			    ((flags & LZOP_ADLER32_C) ? 4 : 0) + ((flags & LZOP_CRC32_C) ? 4 : 0);
 		const uint8_t *src;
 		if (!take(&c, skip) || !(src = take(&c, src_len)))
 			return truncated(ob);
@@ -490,9 +497,10 @@ int payload_decompress(enum payload_compression c, const uint8_t *data, size_t s
 		rc = decompress_zstd(&ob, data, size);
 		break;
 	default:
-		rc = boot_fail(err, "payload compression not recognised (first bytes %02x %02x %02x %02x)",
-			       size > 0 ? data[0] : 0, size > 1 ? data[1] : 0,
-			       size > 2 ? data[2] : 0, size > 3 ? data[3] : 0);
+		rc = boot_fail(
+		    err, "payload compression not recognised (first bytes %02x %02x %02x %02x)",
+		    size > 0 ? data[0] : 0, size > 1 ? data[1] : 0, size > 2 ? data[2] : 0,
+		    size > 3 ? data[3] : 0);
 		break;
 	}
 	if (rc < 0) {

@@ -21,8 +21,8 @@ enum payload_compression {
 	PAYLOAD_BZIP2,
 	PAYLOAD_LZMA,
 	PAYLOAD_XZ,
-	PAYLOAD_LZO,  /* lzop container, as Linux's */
-	PAYLOAD_LZ4,  /* lz4 legacy frames (magic 0x184c2102), as Linux's */
+	PAYLOAD_LZO, /* lzop container, as Linux's */
+	PAYLOAD_LZ4, /* lz4 legacy frames (magic 0x184c2102), as Linux's */
 	PAYLOAD_ZSTD,
 };
 

@@ -9,10 +9,10 @@
 
 _Static_assert(PVH_MEMMAP_OFFSET >= sizeof(struct hvm_start_info), "memmap after start_info");
 _Static_assert(PVH_MEMMAP_OFFSET + BOOT_MEMMAP_MAX * sizeof(struct hvm_memmap_table_entry) <=
-		       PVH_MODLIST_OFFSET,
+		   PVH_MODLIST_OFFSET,
 	       "memmap fits before the module list");
 _Static_assert(LAYOUT_START_INFO + PVH_MODLIST_OFFSET + sizeof(struct hvm_modlist_entry) <=
-		       LAYOUT_START_INFO_END,
+		   LAYOUT_START_INFO_END,
 	       "start_info area");
 
 int pvh_start_info_build(const struct pvh_start_args *a, const struct guest_memory *mem,

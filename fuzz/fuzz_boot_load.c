@@ -46,16 +46,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	static const uint8_t seed[16] = {0x42};
 	struct boot_request req = {
-		.kernel = data + pos,
-		.kernel_size = size - pos,
-		.initrd = initrd_len ? initrd : NULL,
-		.initrd_size = initrd_len,
-		.cmdline = cmdline,
-		.entry = (enum boot_entry_choice)((data[0] & 0x3f) % 3),
-		.subarch_given = (data[0] & 0x80) != 0,
-		.hardware_subarch = 0x1234,
-		.rng_seed = (data[0] & 0x40) ? seed : NULL,
-		.rng_seed_size = sizeof(seed),
+	    .kernel = data + pos,
+	    .kernel_size = size - pos,
+	    .initrd = initrd_len ? initrd : NULL,
+	    .initrd_size = initrd_len,
+	    .cmdline = cmdline,
+	    .entry = (enum boot_entry_choice)((data[0] & 0x3f) % 3),
+	    .subarch_given = (data[0] & 0x80) != 0,
+	    .hardware_subarch = 0x1234,
+	    .rng_seed = (data[0] & 0x40) ? seed : NULL,
+	    .rng_seed_size = sizeof(seed),
 	};
 	struct boot_entry entry;
 	struct boot_error err;

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *out = NULL;
 	size_t out_size = 0;
 	struct boot_error err;
-	if (payload_decompress(c, data + 1, size - 1, FUZZ_PAYLOAD_MAX, &out, &out_size, &err) < 0) {
+	if (payload_decompress(c, data + 1, size - 1, FUZZ_PAYLOAD_MAX, &out, &out_size, &err) <
+	    0) {
 		if (out || err.msg[0] == '\0')
 			__builtin_trap();
 		return 0;

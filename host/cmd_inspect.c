@@ -24,7 +24,7 @@
 #include "host/cmd_inspect.h"
 
 #define INSPECT_MAX_FILE (1ull << 30)
-#define HEX_DUMP_MAX     256 /* note descriptors longer than this are cut */
+#define HEX_DUMP_MAX	 256 /* note descriptors longer than this are cut */
 
 struct report {
 	const char *path;
@@ -123,31 +123,31 @@ struct note_type {
 };
 
 static const struct note_type note_types[] = {
-	{"Xen", XEN_ELFNOTE_ENTRY, "ENTRY", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_HYPERCALL_PAGE, "HYPERCALL_PAGE", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_VIRT_BASE, "VIRT_BASE", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_PADDR_OFFSET, "PADDR_OFFSET", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_XEN_VERSION, "XEN_VERSION", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_GUEST_OS, "GUEST_OS", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_GUEST_VERSION, "GUEST_VERSION", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_LOADER, "LOADER", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_PAE_MODE, "PAE_MODE", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_FEATURES, "FEATURES", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_BSD_SYMTAB, "BSD_SYMTAB", NOTE_STR},
-	{"Xen", XEN_ELFNOTE_HV_START_LOW, "HV_START_LOW", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_L1_MFN_VALID, "L1_MFN_VALID", NOTE_HEX},
-	{"Xen", XEN_ELFNOTE_SUSPEND_CANCEL, "SUSPEND_CANCEL", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_INIT_P2M, "INIT_P2M", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_MOD_START_PFN, "MOD_START_PFN", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_SUPPORTED_FEATURES, "SUPPORTED_FEATURES", NOTE_NUM},
-	{"Xen", XEN_ELFNOTE_PHYS32_ENTRY, "PHYS32_ENTRY (PVH entry)", NOTE_NUM},
-	{"GNU", 1, "ABI_TAG", NOTE_HEX},
-	{"GNU", 3, "BUILD_ID", NOTE_HEX},
-	{"GNU", 4, "GOLD_VERSION", NOTE_STR},
-	{"GNU", 5, "PROPERTY_TYPE_0", NOTE_HEX},
-	{"Linux", 0x100, "BUILD_SALT", NOTE_STR},
-	{"Linux", 0x101, "LTO_INFO", NOTE_NUM},
-	{PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI, "ABI (pvkit ABI version)", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_ENTRY, "ENTRY", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_HYPERCALL_PAGE, "HYPERCALL_PAGE", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_VIRT_BASE, "VIRT_BASE", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_PADDR_OFFSET, "PADDR_OFFSET", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_XEN_VERSION, "XEN_VERSION", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_GUEST_OS, "GUEST_OS", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_GUEST_VERSION, "GUEST_VERSION", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_LOADER, "LOADER", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_PAE_MODE, "PAE_MODE", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_FEATURES, "FEATURES", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_BSD_SYMTAB, "BSD_SYMTAB", NOTE_STR},
+    {"Xen", XEN_ELFNOTE_HV_START_LOW, "HV_START_LOW", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_L1_MFN_VALID, "L1_MFN_VALID", NOTE_HEX},
+    {"Xen", XEN_ELFNOTE_SUSPEND_CANCEL, "SUSPEND_CANCEL", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_INIT_P2M, "INIT_P2M", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_MOD_START_PFN, "MOD_START_PFN", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_SUPPORTED_FEATURES, "SUPPORTED_FEATURES", NOTE_NUM},
+    {"Xen", XEN_ELFNOTE_PHYS32_ENTRY, "PHYS32_ENTRY (PVH entry)", NOTE_NUM},
+    {"GNU", 1, "ABI_TAG", NOTE_HEX},
+    {"GNU", 3, "BUILD_ID", NOTE_HEX},
+    {"GNU", 4, "GOLD_VERSION", NOTE_STR},
+    {"GNU", 5, "PROPERTY_TYPE_0", NOTE_HEX},
+    {"Linux", 0x100, "BUILD_SALT", NOTE_STR},
+    {"Linux", 0x101, "LTO_INFO", NOTE_NUM},
+    {PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI, "ABI (pvkit ABI version)", NOTE_NUM},
 };
 
 struct note_view {
@@ -195,19 +195,18 @@ struct flag_name {
 };
 
 static const struct flag_name loadflag_names[] = {
-	{LOADED_HIGH, "LOADED_HIGH"},	{KASLR_FLAG, "KASLR_FLAG"},
-	{QUIET_FLAG, "QUIET_FLAG"},	{KEEP_SEGMENTS, "KEEP_SEGMENTS"},
-	{CAN_USE_HEAP, "CAN_USE_HEAP"},
+    {LOADED_HIGH, "LOADED_HIGH"},     {KASLR_FLAG, "KASLR_FLAG"},     {QUIET_FLAG, "QUIET_FLAG"},
+    {KEEP_SEGMENTS, "KEEP_SEGMENTS"}, {CAN_USE_HEAP, "CAN_USE_HEAP"},
 };
 
 static const struct flag_name xloadflag_names[] = {
-	{XLF_KERNEL_64, "XLF_KERNEL_64"},
-	{XLF_CAN_BE_LOADED_ABOVE_4G, "XLF_CAN_BE_LOADED_ABOVE_4G"},
-	{XLF_EFI_HANDOVER_32, "XLF_EFI_HANDOVER_32"},
-	{XLF_EFI_HANDOVER_64, "XLF_EFI_HANDOVER_64"},
-	{XLF_EFI_KEXEC, "XLF_EFI_KEXEC"},
-	{XLF_5LEVEL, "XLF_5LEVEL"},
-	{XLF_5LEVEL_ENABLED, "XLF_5LEVEL_ENABLED"},
+    {XLF_KERNEL_64, "XLF_KERNEL_64"},
+    {XLF_CAN_BE_LOADED_ABOVE_4G, "XLF_CAN_BE_LOADED_ABOVE_4G"},
+    {XLF_EFI_HANDOVER_32, "XLF_EFI_HANDOVER_32"},
+    {XLF_EFI_HANDOVER_64, "XLF_EFI_HANDOVER_64"},
+    {XLF_EFI_KEXEC, "XLF_EFI_KEXEC"},
+    {XLF_5LEVEL, "XLF_5LEVEL"},
+    {XLF_5LEVEL_ENABLED, "XLF_5LEVEL_ENABLED"},
 };
 
 /* ---- output: one printer drives both formats ----------------------------- */
@@ -227,7 +226,8 @@ static void json_string(FILE *f, const char *s, size_t len)
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c); /* bytes >= 0x80 read as Latin-1: always valid JSON */
+			fprintf(f, "\\u%04x",
+				c); /* bytes >= 0x80 read as Latin-1: always valid JSON */
 		else
 			fputc(c, f);
 	}
@@ -524,8 +524,9 @@ int cmd_inspect(int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
 		} else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "pvkit: inspect: unexpected argument '%s'\n"
-					"usage: pvkit inspect IMAGE [--json]\n",
+			fprintf(stderr,
+				"pvkit: inspect: unexpected argument '%s'\n"
+				"usage: pvkit inspect IMAGE [--json]\n",
 				argv[i]);
 			return 2;
 		} else {
@@ -533,7 +534,8 @@ int cmd_inspect(int argc, char **argv)
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "pvkit: inspect: no image given\nusage: pvkit inspect IMAGE [--json]\n");
+		fprintf(stderr,
+			"pvkit: inspect: no image given\nusage: pvkit inspect IMAGE [--json]\n");
 		return 2;
 	}
 

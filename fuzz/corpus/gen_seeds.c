@@ -29,10 +29,11 @@ static struct img seed_elf(int variant)
 {
 	struct elf_spec s = elf_spec_default();
 	if (variant >= 1)
-		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_GUEST_OS, guest_os,
-							sizeof(guest_os)};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_GUEST_OS, guest_os, sizeof(guest_os)};
 	if (variant >= 1)
-		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
 	if (variant >= 2)
 		s.note[s.nnotes++] = (struct spec_note){"pvkit", 1, &pvkit_abi, 4};
 	/* Small files fuzz faster: shrink the segments. */
@@ -75,12 +76,14 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "bzimage-%s", c->name);
 		write_file(dir, name, bz.data, bz.size, NULL, 0);
 
-		/* For the 16 MiB guest of fuzz_boot_load: kernel at 4 MiB, a command line, an initrd. */
+		/* For the 16 MiB guest of fuzz_boot_load: kernel at 4 MiB, a command line, an
+		 * initrd. */
 		bz_hdr(&bz)->pref_address = 0x400000;
 		static const char cmdline[] = "console=ttyS0";
 		uint8_t initrd[64];
 		memset(initrd, 0x11, sizeof(initrd));
-		uint8_t head[6] = {(uint8_t)(i % 3) | 0x40, sizeof(cmdline) - 1, 0, sizeof(initrd), 0, 0};
+		uint8_t head[6] = {
+		    (uint8_t)(i % 3) | 0x40, sizeof(cmdline) - 1, 0, sizeof(initrd), 0, 0};
 		struct img in = {0};
 		img_append(&in, head, sizeof(head));
 		img_append(&in, cmdline, sizeof(cmdline) - 1);

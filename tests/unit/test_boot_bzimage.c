@@ -118,9 +118,10 @@ static void test_setup_sects_past_eof(void **state)
 	struct img im = good_image();
 	bz_hdr(&im)->setup_sects = 200;
 	char msg[256];
-	snprintf(msg, sizeof(msg),
-		 "setup code (200 sectors, 102912 bytes) extends past the end of the file (%zu bytes)",
-		 im.size);
+	snprintf(
+	    msg, sizeof(msg),
+	    "setup code (200 sectors, 102912 bytes) extends past the end of the file (%zu bytes)",
+	    im.size);
 	expect_parse_error(&im, msg);
 }
 
@@ -132,7 +133,8 @@ static void test_syssize_past_eof(void **state)
 	bz_hdr(&im)->syssize = (uint32_t)(pm / 16 + 1);
 	char msg[256];
 	snprintf(msg, sizeof(msg),
-		 "protected-mode kernel (syssize %zu = %zu bytes) extends past the end of the file (%zu bytes after the setup code)",
+		 "protected-mode kernel (syssize %zu = %zu bytes) extends past the end of the file "
+		 "(%zu bytes after the setup code)",
 		 pm / 16 + 1, pm + 16, pm);
 	expect_parse_error(&im, msg);
 }
@@ -152,9 +154,10 @@ static void test_payload_out_of_range(void **state)
 	size_t pm = im.size - TEST_SETUP_SIZE;
 	bz_hdr(&im)->payload_length = (uint32_t)pm;
 	char msg[256];
-	snprintf(msg, sizeof(msg),
-		 "payload (offset 0x%x, length %zu) extends past the protected-mode kernel (%zu bytes)",
-		 TEST_DECOMP_SIZE, pm, pm);
+	snprintf(
+	    msg, sizeof(msg),
+	    "payload (offset 0x%x, length %zu) extends past the protected-mode kernel (%zu bytes)",
+	    TEST_DECOMP_SIZE, pm, pm);
 	expect_parse_error(&im, msg);
 }
 
@@ -167,7 +170,8 @@ static void test_payload_offset_wraps(void **state)
 	bz_hdr(&im)->payload_length = 2;
 	char msg[256];
 	snprintf(msg, sizeof(msg),
-		 "payload (offset 0xffffffff, length 2) extends past the protected-mode kernel (%zu bytes)",
+		 "payload (offset 0xffffffff, length 2) extends past the protected-mode kernel "
+		 "(%zu bytes)",
 		 pm);
 	expect_parse_error(&im, msg);
 }
@@ -203,21 +207,21 @@ static void test_version_string_out_of_setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_image),
-		cmocka_unit_test(test_setup_sects_zero_means_four),
-		cmocka_unit_test(test_protocol_206_has_no_later_fields),
-		cmocka_unit_test(test_wrong_magic),
-		cmocka_unit_test(test_wrong_boot_flag),
-		cmocka_unit_test(test_old_protocol),
-		cmocka_unit_test(test_file_too_small),
-		cmocka_unit_test(test_setup_sects_past_eof),
-		cmocka_unit_test(test_syssize_past_eof),
-		cmocka_unit_test(test_syssize_zero),
-		cmocka_unit_test(test_payload_out_of_range),
-		cmocka_unit_test(test_payload_offset_wraps),
-		cmocka_unit_test(test_zimage_rejected),
-		cmocka_unit_test(test_bad_alignment),
-		cmocka_unit_test(test_version_string_out_of_setup),
+	    cmocka_unit_test(test_good_image),
+	    cmocka_unit_test(test_setup_sects_zero_means_four),
+	    cmocka_unit_test(test_protocol_206_has_no_later_fields),
+	    cmocka_unit_test(test_wrong_magic),
+	    cmocka_unit_test(test_wrong_boot_flag),
+	    cmocka_unit_test(test_old_protocol),
+	    cmocka_unit_test(test_file_too_small),
+	    cmocka_unit_test(test_setup_sects_past_eof),
+	    cmocka_unit_test(test_syssize_past_eof),
+	    cmocka_unit_test(test_syssize_zero),
+	    cmocka_unit_test(test_payload_out_of_range),
+	    cmocka_unit_test(test_payload_offset_wraps),
+	    cmocka_unit_test(test_zimage_rejected),
+	    cmocka_unit_test(test_bad_alignment),
+	    cmocka_unit_test(test_version_string_out_of_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,7 +141,8 @@ static void test_phdrs_past_eof(void **state)
 	struct elf_spec s = elf_spec_default();
 	struct img im = build_elf(&s);
 	im.size = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + 10;
-	expect_elf_error(&im, "ELF program header table (offset 0x40, 2 entries) extends past the end of the file (130 bytes)");
+	expect_elf_error(&im, "ELF program header table (offset 0x40, 2 entries) extends past the "
+			      "end of the file (130 bytes)");
 }
 
 static void test_bad_class(void **state)
@@ -197,7 +198,8 @@ static void test_segment_past_eof(void **state)
 	elf_phdr(&im, 1)->p_filesz = 0x1800; /* memsz 0x2000, but the file ends first */
 	char msg[256];
 	snprintf(msg, sizeof(msg),
-		 "ELF segment 1 (offset 0x%llx, 6144 bytes) extends past the end of the file (%zu bytes)",
+		 "ELF segment 1 (offset 0x%llx, 6144 bytes) extends past the end of the file (%zu "
+		 "bytes)",
 		 (unsigned long long)elf_phdr(&im, 1)->p_offset, im.size);
 	expect_elf_error(&im, msg);
 }
@@ -235,7 +237,8 @@ static void test_segment_wraps(void **state)
 	struct elf_spec s = elf_spec_default();
 	struct img im = build_elf(&s);
 	elf_phdr(&im, 1)->p_paddr = 0xfffffffffffff000ull;
-	expect_elf_error(&im, "ELF segment 1 (physical 0xfffffffffffff000, 8192 bytes) wraps around the address space");
+	expect_elf_error(&im, "ELF segment 1 (physical 0xfffffffffffff000, 8192 bytes) wraps "
+			      "around the address space");
 }
 
 static void test_no_load_segments(void **state)
@@ -272,27 +275,27 @@ static void test_not_elf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_segments_by_physical_address),
-		cmocka_unit_test(test_physical_entry),
-		cmocka_unit_test(test_notes_enumerated),
-		cmocka_unit_test(test_pvh_note_64bit_descriptor),
-		cmocka_unit_test(test_pvh_note_bad_size),
-		cmocka_unit_test(test_pvh_entry_outside_segments),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_phdrs_past_eof),
-		cmocka_unit_test(test_bad_class),
-		cmocka_unit_test(test_big_endian),
-		cmocka_unit_test(test_wrong_machine),
-		cmocka_unit_test(test_bad_phentsize),
-		cmocka_unit_test(test_not_executable),
-		cmocka_unit_test(test_segment_past_eof),
-		cmocka_unit_test(test_overlapping_segments),
-		cmocka_unit_test(test_memsz_below_filesz),
-		cmocka_unit_test(test_entry_outside_segments),
-		cmocka_unit_test(test_segment_wraps),
-		cmocka_unit_test(test_no_load_segments),
-		cmocka_unit_test(test_note_past_segment),
-		cmocka_unit_test(test_not_elf),
+	    cmocka_unit_test(test_segments_by_physical_address),
+	    cmocka_unit_test(test_physical_entry),
+	    cmocka_unit_test(test_notes_enumerated),
+	    cmocka_unit_test(test_pvh_note_64bit_descriptor),
+	    cmocka_unit_test(test_pvh_note_bad_size),
+	    cmocka_unit_test(test_pvh_entry_outside_segments),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_phdrs_past_eof),
+	    cmocka_unit_test(test_bad_class),
+	    cmocka_unit_test(test_big_endian),
+	    cmocka_unit_test(test_wrong_machine),
+	    cmocka_unit_test(test_bad_phentsize),
+	    cmocka_unit_test(test_not_executable),
+	    cmocka_unit_test(test_segment_past_eof),
+	    cmocka_unit_test(test_overlapping_segments),
+	    cmocka_unit_test(test_memsz_below_filesz),
+	    cmocka_unit_test(test_entry_outside_segments),
+	    cmocka_unit_test(test_segment_wraps),
+	    cmocka_unit_test(test_no_load_segments),
+	    cmocka_unit_test(test_note_past_segment),
+	    cmocka_unit_test(test_not_elf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

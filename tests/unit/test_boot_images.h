@@ -146,15 +146,23 @@ static inline struct img build_elf(const struct elf_spec *s)
 	img_append(&im, &eh, sizeof(eh));
 
 	if (s->nnotes) {
-		Elf64_Phdr ph = {.p_type = PT_NOTE, .p_flags = PF_R, .p_offset = notes_off,
-				 .p_filesz = notes.size, .p_memsz = notes.size, .p_align = 4};
+		Elf64_Phdr ph = {.p_type = PT_NOTE,
+				 .p_flags = PF_R,
+				 .p_offset = notes_off,
+				 .p_filesz = notes.size,
+				 .p_memsz = notes.size,
+				 .p_align = 4};
 		img_append(&im, &ph, sizeof(ph));
 	}
 	size_t off = data_off;
 	for (int i = 0; i < s->nseg; i++) {
-		Elf64_Phdr ph = {.p_type = PT_LOAD, .p_flags = s->seg[i].flags, .p_offset = off,
-				 .p_vaddr = s->seg[i].vaddr, .p_paddr = s->seg[i].paddr,
-				 .p_filesz = s->seg[i].filesz, .p_memsz = s->seg[i].memsz,
+		Elf64_Phdr ph = {.p_type = PT_LOAD,
+				 .p_flags = s->seg[i].flags,
+				 .p_offset = off,
+				 .p_vaddr = s->seg[i].vaddr,
+				 .p_paddr = s->seg[i].paddr,
+				 .p_filesz = s->seg[i].filesz,
+				 .p_memsz = s->seg[i].memsz,
 				 .p_align = 0x1000};
 		img_append(&im, &ph, sizeof(ph));
 		off += s->seg[i].filesz;
@@ -182,11 +190,11 @@ static inline Elf64_Ehdr *elf_ehdr(struct img *im)
 
 /* ---- bzImage -------------------------------------------------------------- */
 
-#define TEST_SETUP_SECTS   4
-#define TEST_SETUP_SIZE    ((TEST_SETUP_SECTS + 1) * 512)
-#define TEST_DECOMP_SIZE   0x400 /* stand-in for the kernel's own decompressor */
-#define TEST_KVER_OFFSET   0x300 /* kernel_version field: string at +0x200 */
-#define TEST_KVER          "6.1.0-test (pvkit@tests) #1 SMP"
+#define TEST_SETUP_SECTS 4
+#define TEST_SETUP_SIZE	 ((TEST_SETUP_SECTS + 1) * 512)
+#define TEST_DECOMP_SIZE 0x400 /* stand-in for the kernel's own decompressor */
+#define TEST_KVER_OFFSET 0x300 /* kernel_version field: string at +0x200 */
+#define TEST_KVER	 "6.1.0-test (pvkit@tests) #1 SMP"
 
 static inline struct setup_header *bz_hdr(struct img *im)
 {
@@ -325,7 +333,7 @@ static inline struct img compress_lzo(const uint8_t *in, size_t n)
 	img_append(&out, v, sizeof(v));
 	append_be32(&out, 0x1u /* F_ADLER32_D */);
 	append_be32(&out, 0x81a4); /* mode */
-	append_be32(&out, 0);      /* mtime, low and high */
+	append_be32(&out, 0);	   /* mtime, low and high */
 	append_be32(&out, 0);
 	uint8_t namelen = 0;
 	img_append(&out, &namelen, 1);
@@ -395,10 +403,10 @@ struct compressor {
 };
 
 static const struct compressor compressors[] __attribute__((unused)) = {
-	{PAYLOAD_NONE, "none", compress_none},	 {PAYLOAD_GZIP, "gzip", compress_gzip},
-	{PAYLOAD_BZIP2, "bzip2", compress_bzip2}, {PAYLOAD_LZMA, "lzma", compress_lzma},
-	{PAYLOAD_XZ, "xz", compress_xz},	 {PAYLOAD_LZO, "lzo", compress_lzo},
-	{PAYLOAD_LZ4, "lz4", compress_lz4},	 {PAYLOAD_ZSTD, "zstd", compress_zstd},
+    {PAYLOAD_NONE, "none", compress_none},    {PAYLOAD_GZIP, "gzip", compress_gzip},
+    {PAYLOAD_BZIP2, "bzip2", compress_bzip2}, {PAYLOAD_LZMA, "lzma", compress_lzma},
+    {PAYLOAD_XZ, "xz", compress_xz},	      {PAYLOAD_LZO, "lzo", compress_lzo},
+    {PAYLOAD_LZ4, "lz4", compress_lz4},	      {PAYLOAD_ZSTD, "zstd", compress_zstd},
 };
 #define NCOMPRESSORS (sizeof(compressors) / sizeof(compressors[0]))
 

@@ -22,7 +22,7 @@
 
 static const uint32_t pvh_entry = 0x200040;
 static const uint32_t pvkit_abi = PVKIT_ABI_VERSION;
-static const uint8_t seed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t seed[32] = {1,  2,	 3,  4,	 5,  6,	 7,  8,	 9,  10, 11, 12, 13, 14, 15, 16,
 				 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 struct guest {
@@ -34,8 +34,8 @@ struct guest {
 static struct guest guest_new(uint64_t size)
 {
 	struct guest g = {.size = size};
-	g.host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
+	g.host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(g.host != MAP_FAILED);
 	guest_memory_init(&g.mem, g.host, size);
 	return g;
@@ -63,14 +63,16 @@ static struct img kernel_elf(bool pvh, bool pvkit)
 {
 	struct elf_spec s = elf_spec_default();
 	if (pvh)
-		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
 	if (pvkit)
 		s.note[s.nnotes++] = (struct spec_note){"pvkit", PVKIT_ELFNOTE_ABI, &pvkit_abi, 4};
 	return build_elf(&s);
 }
 
 /* A bzImage whose payload is that kernel, compressed by `compress`. */
-static struct img kernel_bzimage(bool pvh, bool pvkit, struct img (*compress)(const uint8_t *, size_t))
+static struct img kernel_bzimage(bool pvh, bool pvkit,
+				 struct img (*compress)(const uint8_t *, size_t))
 {
 	struct img elf = kernel_elf(pvh, pvkit);
 	struct img z = compress(elf.data, elf.size);
@@ -135,8 +137,8 @@ static void test_bzimage_64bit_entry(void **state)
 	assert_string_equal(e.path, "64-bit entry of the bzImage (as asked)");
 
 	/* The protected-mode part, byte for byte, at pref_address. */
-	assert_memory_equal(gpa(&g, 0x1000000, bz.size - TEST_SETUP_SIZE), bz.data + TEST_SETUP_SIZE,
-			    bz.size - TEST_SETUP_SIZE);
+	assert_memory_equal(gpa(&g, 0x1000000, bz.size - TEST_SETUP_SIZE),
+			    bz.data + TEST_SETUP_SIZE, bz.size - TEST_SETUP_SIZE);
 
 	struct boot_params *bp = zero_page(&g);
 	assert_int_equal(bp->hdr.header, SETUP_HDRS_MAGIC);
@@ -188,7 +190,7 @@ static void check_start_info(struct guest *g, uint64_t initrd_at, uint64_t initr
 	struct boot_params *bp = zero_page(g);
 	assert_int_equal(si->memmap_entries, bp->e820_entries);
 	struct hvm_memmap_table_entry *mm =
-		gpa(g, si->memmap_paddr, si->memmap_entries * sizeof(*mm));
+	    gpa(g, si->memmap_paddr, si->memmap_entries * sizeof(*mm));
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
 		assert_int_equal(mm[i].addr, bp->e820_table[i].addr);
 		assert_int_equal(mm[i].size, bp->e820_table[i].size);
@@ -247,7 +249,8 @@ static void test_bzimage_auto_pvkit_note_uses_64bit(void **state)
 	assert_int_equal(e.rip, 0x1000200);
 	assert_int_equal(e.hardware_subarch, PVKIT_HARDWARE_SUBARCH);
 	assert_int_equal(zero_page(&g)->hdr.hardware_subarch, PVKIT_HARDWARE_SUBARCH);
-	assert_string_equal(e.path, "64-bit entry of the bzImage (the payload ELF carries the pvkit note)");
+	assert_string_equal(e.path,
+			    "64-bit entry of the bzImage (the payload ELF carries the pvkit note)");
 	img_free(&bz);
 	guest_free(&g);
 }
@@ -263,7 +266,8 @@ static void test_bzimage_auto_without_pvh_uses_64bit(void **state)
 	assert_int_equal(boot_load(&req, &g.mem, &e, &err), 0);
 	assert_int_equal(e.mode, BOOT_CPU_LONG64);
 	assert_int_equal(e.hardware_subarch, X86_SUBARCH_PC);
-	assert_string_equal(e.path, "64-bit entry of the bzImage (the payload ELF has no PVH note)");
+	assert_string_equal(e.path,
+			    "64-bit entry of the bzImage (the payload ELF has no PVH note)");
 	img_free(&bz);
 	guest_free(&g);
 }
@@ -274,7 +278,8 @@ static void test_bzimage_pvh_without_note(void **state)
 	struct guest g = guest_new(64 * MiB);
 	struct img bz = kernel_bzimage(false, false, compress_bzip2);
 	struct boot_request req = request(&bz, BOOT_ENTRY_PVH);
-	expect_load_error(&req, &g, "the ELF in the bzImage payload has no PVH entry note (Xen PHYS32_ENTRY)");
+	expect_load_error(
+	    &req, &g, "the ELF in the bzImage payload has no PVH entry note (Xen PHYS32_ENTRY)");
 	img_free(&bz);
 	guest_free(&g);
 }
@@ -286,7 +291,25 @@ static void test_bzimage_64_without_xlf(void **state)
 	struct img bz = kernel_bzimage(false, false, compress_lzo);
 	bz_hdr(&bz)->xloadflags = 0;
 	struct boot_request req = request(&bz, BOOT_ENTRY_64);
-	expect_load_error(&req, &g, "the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+	expect_load_error(&req, &g,
+			  "the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+	img_free(&bz);
+	guest_free(&g);
+}
+
+static void test_bzimage_too_small_for_64bit_entry(void **state)
+{
+	(void)state;
+	struct guest g = guest_new(64 * MiB);
+	struct img bz = kernel_bzimage(false, false, compress_gzip);
+	bz.size = TEST_SETUP_SIZE + 0x100; /* a protected-mode part shorter than 0x200 */
+	bz_hdr(&bz)->syssize = 0x10;
+	bz_hdr(&bz)->payload_length = 0;
+	struct boot_request req = request(&bz, BOOT_ENTRY_64);
+	req.subarch_given = true;
+	expect_load_error(
+	    &req, &g,
+	    "the protected-mode kernel (256 bytes) ends before its 64-bit entry at 0x200");
 	img_free(&bz);
 	guest_free(&g);
 }
@@ -390,7 +413,8 @@ static void test_initrd_larger_than_memory(void **state)
 	struct guest g = guest_new(256 * MiB);
 	struct img elf = kernel_elf(true, false);
 	uint64_t size = 300 * MiB;
-	uint8_t *initrd = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *initrd =
+	    mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(initrd != MAP_FAILED);
 	struct boot_request req = request(&elf, BOOT_ENTRY_AUTO);
 	req.initrd = initrd;
@@ -411,7 +435,9 @@ static void test_initrd_does_not_fit_beside_kernel(void **state)
 	struct boot_request req = request(&elf, BOOT_ENTRY_AUTO);
 	req.initrd = initrd;
 	req.initrd_size = size;
-	expect_load_error(&req, &g, "initrd (15 MiB) does not fit in guest RAM between the kernel's end (0x302000) and 0x1000000 (the end of low RAM)");
+	expect_load_error(&req, &g,
+			  "initrd (15 MiB) does not fit in guest RAM between the kernel's end "
+			  "(0x302000) and 0x1000000 (the end of low RAM)");
 	free(initrd);
 	img_free(&elf);
 	guest_free(&g);
@@ -454,7 +480,8 @@ static void test_cmdline_too_long(void **state)
 	cmdline[2048] = '\0';
 	struct boot_request req = request(&bz, BOOT_ENTRY_AUTO);
 	req.cmdline = cmdline;
-	expect_load_error(&req, &g, "command line is 2048 bytes, longer than the kernel's limit of 2047");
+	expect_load_error(&req, &g,
+			  "command line is 2048 bytes, longer than the kernel's limit of 2047");
 	/* Nothing was written: a failed load leaves guest memory as it was. */
 	assert_true(all_zero(g.host, 64 * MiB));
 	cmdline[2047] = '\0';
@@ -476,7 +503,8 @@ static void test_cmdline_limit_for_elf(void **state)
 	cmdline[LAYOUT_CMDLINE_MAX] = '\0';
 	struct boot_request req = request(&elf, BOOT_ENTRY_AUTO);
 	req.cmdline = cmdline;
-	expect_load_error(&req, &g, "command line is 65536 bytes, longer than the kernel's limit of 65535");
+	expect_load_error(&req, &g,
+			  "command line is 65536 bytes, longer than the kernel's limit of 65535");
 	cmdline[LAYOUT_CMDLINE_MAX - 1] = '\0';
 	struct boot_entry e;
 	struct boot_error err = {{0}};
@@ -493,7 +521,9 @@ static void test_kernel_larger_than_memory(void **state)
 	struct img bz = kernel_bzimage(false, false, compress_gzip);
 	bz_hdr(&bz)->init_size = 100 * MiB;
 	struct boot_request req = request(&bz, BOOT_ENTRY_64);
-	expect_load_error(&req, &g, "kernel needs 100 MiB at 0x1000000 (init_size), more than guest RAM (64 MiB) holds there");
+	expect_load_error(&req, &g,
+			  "kernel needs 100 MiB at 0x1000000 (init_size), more than guest RAM (64 "
+			  "MiB) holds there");
 	img_free(&bz);
 	guest_free(&g);
 }
@@ -509,7 +539,8 @@ static void test_elf_segment_outside_memory(void **state)
 	s.seg[2].vaddr = 0xffffffff85000000ull;
 	struct img elf = build_elf(&s);
 	struct boot_request req = request(&elf, BOOT_ENTRY_64);
-	expect_load_error(&req, &g, "ELF segment 2 (0x5000000-0x5001000) is outside guest RAM (64 MiB)");
+	expect_load_error(&req, &g,
+			  "ELF segment 2 (0x5000000-0x5001000) is outside guest RAM (64 MiB)");
 	img_free(&elf);
 	guest_free(&g);
 }
@@ -522,7 +553,8 @@ static void test_elf_segment_below_1mib(void **state)
 	s.seg[1].paddr = 0x8000; /* would overwrite start_info */
 	struct img elf = build_elf(&s);
 	struct boot_request req = request(&elf, BOOT_ENTRY_64);
-	expect_load_error(&req, &g, "ELF segment 1 at 0x8000 is below 1 MiB, where pvkit keeps its boot data");
+	expect_load_error(
+	    &req, &g, "ELF segment 1 at 0x8000 is below 1 MiB, where pvkit keeps its boot data");
 	img_free(&elf);
 	guest_free(&g);
 }
@@ -552,7 +584,8 @@ static void test_not_an_image(void **state)
 	img_append(&junk, "ABCDEFGH", 8);
 	img_pad_to(&junk, 4096);
 	struct boot_request req = request(&junk, BOOT_ENTRY_AUTO);
-	expect_load_error(&req, &g, "not a bzImage (no \"HdrS\" at 0x202) nor an ELF (first bytes 41 42 43 44)");
+	expect_load_error(
+	    &req, &g, "not a bzImage (no \"HdrS\" at 0x202) nor an ELF (first bytes 41 42 43 44)");
 	img_free(&junk);
 	guest_free(&g);
 }
@@ -589,29 +622,30 @@ static void test_no_seed_no_setup_data(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bzimage_64bit_entry),
-		cmocka_unit_test(test_bzimage_auto_takes_pvh_from_payload),
-		cmocka_unit_test(test_bzimage_auto_pvkit_note_uses_64bit),
-		cmocka_unit_test(test_bzimage_auto_without_pvh_uses_64bit),
-		cmocka_unit_test(test_bzimage_pvh_without_note),
-		cmocka_unit_test(test_bzimage_64_without_xlf),
-		cmocka_unit_test(test_bzimage_bad_payload_elf),
-		cmocka_unit_test(test_elf_64bit_entry),
-		cmocka_unit_test(test_elf_auto_pvh),
-		cmocka_unit_test(test_elf_pvh_without_note),
-		cmocka_unit_test(test_large_guest_memory_map),
-		cmocka_unit_test(test_initrd_larger_than_memory),
-		cmocka_unit_test(test_initrd_does_not_fit_beside_kernel),
-		cmocka_unit_test(test_initrd_below_initrd_addr_max),
-		cmocka_unit_test(test_cmdline_too_long),
-		cmocka_unit_test(test_cmdline_limit_for_elf),
-		cmocka_unit_test(test_kernel_larger_than_memory),
-		cmocka_unit_test(test_elf_segment_outside_memory),
-		cmocka_unit_test(test_elf_segment_below_1mib),
-		cmocka_unit_test(test_payload_bomb_bounded_by_guest_ram),
-		cmocka_unit_test(test_not_an_image),
-		cmocka_unit_test(test_guest_too_small),
-		cmocka_unit_test(test_no_seed_no_setup_data),
+	    cmocka_unit_test(test_bzimage_64bit_entry),
+	    cmocka_unit_test(test_bzimage_auto_takes_pvh_from_payload),
+	    cmocka_unit_test(test_bzimage_auto_pvkit_note_uses_64bit),
+	    cmocka_unit_test(test_bzimage_auto_without_pvh_uses_64bit),
+	    cmocka_unit_test(test_bzimage_pvh_without_note),
+	    cmocka_unit_test(test_bzimage_64_without_xlf),
+	    cmocka_unit_test(test_bzimage_too_small_for_64bit_entry),
+	    cmocka_unit_test(test_bzimage_bad_payload_elf),
+	    cmocka_unit_test(test_elf_64bit_entry),
+	    cmocka_unit_test(test_elf_auto_pvh),
+	    cmocka_unit_test(test_elf_pvh_without_note),
+	    cmocka_unit_test(test_large_guest_memory_map),
+	    cmocka_unit_test(test_initrd_larger_than_memory),
+	    cmocka_unit_test(test_initrd_does_not_fit_beside_kernel),
+	    cmocka_unit_test(test_initrd_below_initrd_addr_max),
+	    cmocka_unit_test(test_cmdline_too_long),
+	    cmocka_unit_test(test_cmdline_limit_for_elf),
+	    cmocka_unit_test(test_kernel_larger_than_memory),
+	    cmocka_unit_test(test_elf_segment_outside_memory),
+	    cmocka_unit_test(test_elf_segment_below_1mib),
+	    cmocka_unit_test(test_payload_bomb_bounded_by_guest_ram),
+	    cmocka_unit_test(test_not_an_image),
+	    cmocka_unit_test(test_guest_too_small),
+	    cmocka_unit_test(test_no_seed_no_setup_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,12 +27,11 @@ static struct img sample_elf(void)
 }
 
 /* Decompress as the loader does: the format comes from the magic, and must be c's. */
-static int decompress(const struct compressor *c, const struct img *z, uint64_t max,
-		      uint8_t **out, size_t *out_size, struct boot_error *err)
+static int decompress(const struct compressor *c, const struct img *z, uint64_t max, uint8_t **out,
+		      size_t *out_size, struct boot_error *err)
 {
 	assert_int_equal(payload_detect(z->data, z->size), c->format);
-	return payload_decompress(c->format, z->data, z->size, max, out,
-				  out_size, err);
+	return payload_decompress(c->format, z->data, z->size, max, out, out_size, err);
 }
 
 static void test_every_format_round_trips(void **state)
@@ -161,9 +160,8 @@ static void test_bomb_zstd_1gib(void **state)
 	size_t out_size;
 	struct boot_error err = {{0}};
 	double t0 = now();
-	assert_int_equal(payload_decompress(PAYLOAD_ZSTD, z.data, z.size, 64u << 20, &out,
-					    &out_size, &err),
-			 -1);
+	assert_int_equal(
+	    payload_decompress(PAYLOAD_ZSTD, z.data, z.size, 64u << 20, &out, &out_size, &err), -1);
 	double t = now() - t0;
 	assert_string_equal(err.msg, "payload decompresses to more than 64 MiB");
 	print_message("# zstd bomb: 1 GiB of zeros in %zu bytes, refused in %.3f s\n", z.size, t);
@@ -197,9 +195,8 @@ static void test_bomb_gzip_1gib(void **state)
 	uint8_t *out = NULL;
 	size_t out_size;
 	struct boot_error err = {{0}};
-	assert_int_equal(payload_decompress(PAYLOAD_GZIP, z.data, z.size, 16u << 20, &out,
-					    &out_size, &err),
-			 -1);
+	assert_int_equal(
+	    payload_decompress(PAYLOAD_GZIP, z.data, z.size, 16u << 20, &out, &out_size, &err), -1);
 	assert_string_equal(err.msg, "payload decompresses to more than 16 MiB");
 	img_free(&z);
 }
@@ -222,7 +219,8 @@ static void test_truncated_every_format(void **state)
 		char truncated[64], corrupt[64];
 		snprintf(truncated, sizeof(truncated), "%s payload is truncated", c->name);
 		snprintf(corrupt, sizeof(corrupt), "%s payload is corrupt (", c->name);
-		if (strcmp(err.msg, truncated) != 0 && strncmp(err.msg, corrupt, strlen(corrupt)) != 0)
+		if (strcmp(err.msg, truncated) != 0 &&
+		    strncmp(err.msg, corrupt, strlen(corrupt)) != 0)
 			fail_msg("%s: unexpected message: %s", c->name, err.msg);
 		img_free(&z);
 	}
@@ -281,21 +279,22 @@ static void test_unknown_format(void **state)
 	assert_int_equal(payload_decompress(PAYLOAD_UNKNOWN, junk, 8, PAYLOAD_MAX_DEFAULT, &out,
 					    &out_size, &err),
 			 -1);
-	assert_string_equal(err.msg, "payload compression not recognised (first bytes 41 42 43 44)");
+	assert_string_equal(err.msg,
+			    "payload compression not recognised (first bytes 41 42 43 44)");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_format_round_trips),
-		cmocka_unit_test(test_multi_block_formats),
-		cmocka_unit_test(test_bomb_every_format),
-		cmocka_unit_test(test_bomb_zstd_1gib),
-		cmocka_unit_test(test_bomb_gzip_1gib),
-		cmocka_unit_test(test_truncated_every_format),
-		cmocka_unit_test(test_corrupt_zstd),
-		cmocka_unit_test(test_size_trailer_is_not_trusted),
-		cmocka_unit_test(test_unknown_format),
+	    cmocka_unit_test(test_every_format_round_trips),
+	    cmocka_unit_test(test_multi_block_formats),
+	    cmocka_unit_test(test_bomb_every_format),
+	    cmocka_unit_test(test_bomb_zstd_1gib),
+	    cmocka_unit_test(test_bomb_gzip_1gib),
+	    cmocka_unit_test(test_truncated_every_format),
+	    cmocka_unit_test(test_corrupt_zstd),
+	    cmocka_unit_test(test_size_trailer_is_not_trusted),
+	    cmocka_unit_test(test_unknown_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
