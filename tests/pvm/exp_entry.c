@@ -13,7 +13,7 @@
 #define ROUND_TRIPS            100000ull
 
 /* ns per iteration of `dec; jnz` started at CPL3 (user) or CPL0. */
-static double loop_ns(bool user, uint64_t iterations)
+static double loop_ns_once(bool user, uint64_t iterations)
 {
 	struct pvm_vm vm;
 	double ns = -1;
@@ -25,6 +25,22 @@ static double loop_ns(bool user, uint64_t iterations)
 		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)iterations);
 	pvm_vm_destroy(&vm);
 	return ns;
+}
+
+static double loop_ns(bool user, uint64_t iterations)
+{
+	double best = -1;
+
+	/* The emulated loop is long enough to be stable: run it once. */
+	for (int i = 0; i < (user ? EXP_REPEAT : 1); i++) {
+		double ns = loop_ns_once(user, iterations);
+
+		if (ns <= 0)
+			return -1;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 int exp_loops(void)
@@ -64,7 +80,7 @@ static void syscall_entered_loop(double user_ns)
 }
 
 /* ns per user->kernel->user round trip with the given LSTAR handler. */
-static double round_trip_ns(const char *entry, const char *what)
+static double round_trip_ns_once(const char *entry, const char *what)
 {
 	struct pvm_vm vm;
 	double ns = -1;
@@ -76,6 +92,21 @@ static double round_trip_ns(const char *entry, const char *what)
 		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
 	pvm_vm_destroy(&vm);
 	return ns;
+}
+
+static double round_trip_ns(const char *entry, const char *what)
+{
+	double best = -1;
+
+	for (int i = 0; i < EXP_REPEAT; i++) {
+		double ns = round_trip_ns_once(entry, what);
+
+		if (ns <= 0)
+			return -1;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 /* Returning with sysretq: expect #GP at the sysretq, through the guest IDT. */

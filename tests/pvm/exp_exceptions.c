@@ -13,8 +13,8 @@
 #define EXCEPTIONS 2000ull
 
 /* ns per exception round trip of the user loop at label, vector -> handler. */
-static double user_exception_ns(const char *loop, int vector, const char *handler,
-				const char *what)
+static double user_exception_ns_once(const char *loop, int vector, const char *handler,
+				     const char *what)
 {
 	struct pvm_vm vm;
 	double ns = -1;
@@ -29,43 +29,86 @@ static double user_exception_ns(const char *loop, int vector, const char *handle
 	return ns;
 }
 
+static double user_exception_ns(const char *loop, int vector, const char *handler,
+				const char *what)
+{
+	double best = -1;
+
+	for (int i = 0; i < EXP_REPEAT; i++) {
+		double ns = user_exception_ns_once(loop, vector, handler, what);
+
+		if (ns <= 0)
+			return -1;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	return best;
+}
+
 /*
  * int3 in user mode and in kernel mode, each bounced by the stub into native
  * code.  The trampoline tells the two apart by the per-CPU in-kernel flag and
  * cross-checks with the stack pointer range; both counts must come out right.
  */
-static void bounce(double direct_int3_ns)
+/* One bounce run: ns per user and per kernel bounce; false if it went wrong. */
+static bool bounce_once(double *user, double *kernel, bool report)
 {
 	struct pvm_vm vm;
-	char comment[64];
+	bool good = false;
 
 	if (!exp_vm(&vm, false, pvm_g_entry))
-		return;
+		return false;
 	pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_stub_bounce), 3);
 	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_bounce_user), EXCEPTIONS, 0, 0) == 0 &&
 	    exp_run_to_doorbell(&vm, 10000, "bounced int3")) {
-		double user = exp_ns(&vm, pvm_data(&vm, D_RESULT(2)), (double)EXCEPTIONS);
-		double kernel = exp_ns(&vm, pvm_data(&vm, D_RESULT(1)), (double)EXCEPTIONS);
 		uint64_t ucount = pvm_data(&vm, D_UCOUNT), kcount = pvm_data(&vm, D_KCOUNT);
+		uint64_t misclassified = pvm_data(&vm, D_MISCLASS);
+
+		*user = exp_ns(&vm, pvm_data(&vm, D_RESULT(2)), (double)EXCEPTIONS);
+		*kernel = exp_ns(&vm, pvm_data(&vm, D_RESULT(1)), (double)EXCEPTIONS);
+		good = ucount == EXCEPTIONS && kcount == EXCEPTIONS && misclassified == 0;
+		if (report || !good) {
+			report_check(ucount == EXCEPTIONS && kcount == EXCEPTIONS,
+				     "bounced exceptions handled in native code: %llu from user, "
+				     "%llu from kernel (expected %llu each)",
+				     (unsigned long long)ucount, (unsigned long long)kcount,
+				     EXCEPTIONS);
+			report_check(misclassified == 0,
+				     "per-CPU in-kernel flag and stack-pointer range agree on every "
+				     "exception (%llu disagreements)",
+				     (unsigned long long)misclassified);
+		}
+	}
+	pvm_vm_destroy(&vm);
+	return good;
+}
+
+static void bounce(double direct_int3_ns)
+{
+	double user = -1, kernel = -1;
+	char comment[64];
+
+	for (int i = 0; i < EXP_REPEAT; i++) {
+		double u, k;
+
+		if (!bounce_once(&u, &k, i == 0))
+			return;
+		if (user < 0 || u < user)
+			user = u;
+		if (kernel < 0 || k < kernel)
+			kernel = k;
+	}
+	{
 
 		snprintf(comment, sizeof(comment), "(target < 15000 ns: %s)",
 			 user < 15000 ? "met" : "MISSED");
 		report_value("int3_user_bounce_round_trip_ns", user, "ns", comment);
 		report_value("int3_kernel_bounce_round_trip_ns", kernel, "ns",
 			     "(stub + iretq back into kernel mode + jmp back)");
-		report_check(ucount == EXCEPTIONS && kcount == EXCEPTIONS,
-			     "bounced exceptions handled in native code: %llu from user, %llu "
-			     "from kernel (expected %llu each)",
-			     (unsigned long long)ucount, (unsigned long long)kcount, EXCEPTIONS);
-		report_check(pvm_data(&vm, D_MISCLASS) == 0,
-			     "per-CPU in-kernel flag and stack-pointer range agree on every "
-			     "exception (%llu disagreements)",
-			     (unsigned long long)pvm_data(&vm, D_MISCLASS));
 		if (direct_int3_ns > 0)
 			report_value("int3_bounce_over_direct_handler", user / direct_int3_ns, "x",
 				     "(bounce round trip / int3 + iretq-only CPL0 handler)");
 	}
-	pvm_vm_destroy(&vm);
 }
 
 int exp_exceptions(void)

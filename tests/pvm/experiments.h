@@ -37,6 +37,12 @@ bool exp_set_lapic_timer(struct pvm_vm *vm, bool on, uint32_t period_ns);
 uint64_t exp_gaps(struct pvm_vm *vm, double *median_ns);
 uint64_t exp_cycles(const struct pvm_vm *vm, double ns);
 
+/*
+ * Timings are the best of this many runs: the machine is shared, and a run
+ * whose vCPU thread was preempted only ever measures longer.
+ */
+#define EXP_REPEAT 3
+
 /* Detour loop parameters: run this long, count steps longer than this. */
 #define DETOUR_NS    100e6
 #define DETOUR_GAP_NS 1000.0
