@@ -63,7 +63,8 @@ else
 	not_ok "linux: PVH entry boots to the Linux version banner"
 fi
 out=$work/pvh.out
-tr -d '\r' <"$out" >"$out.clean"
+# Drop carriage returns and printk's "[    0.000000] " time stamps.
+tr -d '\r' <"$out" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' >"$out.clean"
 
 check "linux: PVH banner names the kernel" grep -q '^Linux version [0-9]' "$out.clean"
 check "linux: PVH 'Command line:' equals what was passed" \
