@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,9 @@ int cmd_run(int argc, char **argv)
 	struct run_options o;
 	if (parse_options(argc, argv, &o) < 0)
 		return EXIT_STATUS_BAD_INPUT;
+	/* A closed stdout (`pvkit run | head`) loses output; it must not kill
+	 * the VMM in the middle of a run. */
+	signal(SIGPIPE, SIG_IGN);
 
 	const uint8_t *kernel;
 	size_t kernel_size;

@@ -37,6 +37,9 @@ check "uart input: stdin reaches the guest through the receive FIFO" \
 	grep -qx "type a line: echo: the quick brown fox" "$tmp/out"
 check "uart input: exit 0" [ $rc -eq 0 ]
 
+run uart_hello --mem 5G
+check "5 GiB guest: RAM above 4 GiB in a second memslot, guest runs (status $rc)" [ $rc -eq 0 ]
+
 run uart_irq --timeout 10
 check "uart irq: THR-empty interrupt reaches the guest via IRQ 4 and the PIC (status $rc)" [ $rc -eq 0 ]
 check "uart irq: handler ran" grep -qx "irq 4 delivered" "$tmp/out"
