@@ -12,10 +12,10 @@
 bool exp_vm(struct pvm_vm *vm, bool irqchip, const char *lstar)
 {
 	struct pvm_vm_options opt = {
-		.irqchip = irqchip,
-		.lstar = lstar ? pvm_gaddr(lstar) : 0,
-		/* TF, DF, AC like Linux, but not IF: see what the host does with IF. */
-		.syscall_mask = 0x40500,
+	    .irqchip = irqchip,
+	    .lstar = lstar ? pvm_gaddr(lstar) : 0,
+	    /* TF, DF, AC like Linux, but not IF: see what the host does with IF. */
+	    .syscall_mask = 0x40500,
 	};
 
 	if (pvm_vm_create(vm, &opt) == 0)
@@ -62,7 +62,7 @@ bool exp_set_lapic_timer(struct pvm_vm *vm, bool on, uint32_t period_ns)
 	if (ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &lapic) < 0)
 		return false;
 	put32(&lapic, APIC_SVR, 0x1ff); /* APIC on, spurious vector 0xff */
-	put32(&lapic, APIC_TDCR, 0xb);  /* divide by 1: KVM counts 1 ns per tick */
+	put32(&lapic, APIC_TDCR, 0xb);	/* divide by 1: KVM counts 1 ns per tick */
 	put32(&lapic, APIC_LVTT, on ? (1u << 17) | PVM_TIMER_VECTOR : 1u << 16);
 	put32(&lapic, APIC_TMICT, on ? period_ns : 0);
 	return ioctl(vm->vcpu_fd, KVM_SET_LAPIC, &lapic) == 0;

@@ -9,8 +9,8 @@
 #include "tests/pvm/report.h"
 
 #define USER_LOOP_ITERATIONS   200000000ull /* ~60 ms native */
-#define KERNEL_LOOP_ITERATIONS 20000ull     /* ~30-60 ms emulated */
-#define ROUND_TRIPS            100000ull
+#define KERNEL_LOOP_ITERATIONS 20000ull	    /* ~30-60 ms emulated */
+#define ROUND_TRIPS	       100000ull
 
 /* ns per iteration of `dec; jnz` started at CPL3 (user) or CPL0. */
 static double loop_ns_once(bool user, uint64_t iterations)
@@ -67,7 +67,7 @@ static void syscall_entered_loop(double user_ns)
 		return;
 	/* service 3: loop rdi times, result into D_RESULT(rsi = 0) */
 	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), USER_LOOP_ITERATIONS, 0, 3) ==
-		    0 &&
+		0 &&
 	    exp_run_to_doorbell(&vm, 10000, "syscall-entered loop")) {
 		double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)USER_LOOP_ITERATIONS);
 
@@ -121,7 +121,7 @@ static void sysret_faults(void)
 		pvm_vm_run(&vm, 5000, &stop);
 		report_note("sysretq: %s", pvm_stop_describe(&stop));
 		report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 13 &&
-				     stop.frame_rip == pvm_gaddr(pvm_g_sysret_insn),
+				 stop.frame_rip == pvm_gaddr(pvm_g_sysret_insn),
 			     "sysretq from the syscall-entered context raises #GP at the sysretq");
 	}
 	pvm_vm_destroy(&vm);

@@ -29,8 +29,7 @@ static double user_exception_ns_once(const char *loop, int vector, const char *h
 	return ns;
 }
 
-static double user_exception_ns(const char *loop, int vector, const char *handler,
-				const char *what)
+static double user_exception_ns(const char *loop, int vector, const char *handler, const char *what)
 {
 	double best = -1;
 
@@ -73,10 +72,11 @@ static bool bounce_once(double *user, double *kernel, bool report)
 				     "%llu from kernel (expected %llu each)",
 				     (unsigned long long)ucount, (unsigned long long)kcount,
 				     EXCEPTIONS);
-			report_check(misclassified == 0,
-				     "per-CPU in-kernel flag and stack-pointer range agree on every "
-				     "exception (%llu disagreements)",
-				     (unsigned long long)misclassified);
+			report_check(
+			    misclassified == 0,
+			    "per-CPU in-kernel flag and stack-pointer range agree on every "
+			    "exception (%llu disagreements)",
+			    (unsigned long long)misclassified);
 		}
 	}
 	pvm_vm_destroy(&vm);
@@ -164,14 +164,14 @@ int exp_frames(void)
 		    (unsigned long long)kernel[4], (unsigned long long)kernel[5]);
 	report_check(pvm_data(&vm, D_COUNT) == 2, "both int3s reached the recording handler");
 	report_check(user[0] == pvm_gaddr(pvm_g_user_int3) + 1 &&
-			     kernel[0] == pvm_gaddr(pvm_g_kernel_int3) + 1,
+			 kernel[0] == pvm_gaddr(pvm_g_kernel_int3) + 1,
 		     "frame RIPs point after each int3");
 	report_check(kernel[1] == PVM_USER_CS && user[1] == PVM_USER_CS,
 		     "kernel-mode frame shows CS 0x%llx, the user selector, same as user mode: "
 		     "CS cannot tell kernel from user",
 		     (unsigned long long)kernel[1]);
 	report_check(in_range(kernel[3], PVM_KERNEL_STACK_LOW, PVM_KERNEL_STACK_TOP) &&
-			     !in_range(user[3], PVM_KERNEL_STACK_LOW, PVM_KERNEL_STACK_TOP),
+			 !in_range(user[3], PVM_KERNEL_STACK_LOW, PVM_KERNEL_STACK_TOP),
 		     "frame RSP is in the kernel stack range only for the kernel-mode exception");
 	report_check(user[5] == PVM_EXC_STACK_TOP - 40 && kernel[5] == PVM_EXC_STACK_TOP - 40,
 		     "both frames were pushed on TSS.RSP0 (stack switch as from CPL3)");
@@ -205,11 +205,11 @@ int exp_user_supervisor(void)
 		f[i].cr2 = pvm_data(&vm, D_FRAMES + i * D_FRAME_SIZE + 16);
 		f[i].cs = pvm_data(&vm, D_FRAMES + i * D_FRAME_SIZE + 24);
 		report_check(f[i].error == expect[i] && f[i].rip == pvm_gaddr(site[i]) &&
-				     f[i].cr2 == PVM_SUPERVISOR_PAGE,
+				 f[i].cr2 == PVM_SUPERVISOR_PAGE,
 			     "%s of a supervisor page: #PF error code %llu (expected %llu), cr2 "
 			     "0x%llx",
-			     what[i], (unsigned long long)f[i].error,
-			     (unsigned long long)expect[i], (unsigned long long)f[i].cr2);
+			     what[i], (unsigned long long)f[i].error, (unsigned long long)expect[i],
+			     (unsigned long long)f[i].cr2);
 	}
 	pvm_vm_destroy(&vm);
 	return report_failures();

@@ -14,11 +14,11 @@
 #include "tests/pvm/report.h"
 
 #define MSR_PVM_VARIANT 0x4b564d10u
-#define MODE_OFF        0x400ull /* the reset value: mode not entered */
-#define MODE_ON         ((uint64_t)PVM_PVCS_PAGE)
+#define MODE_OFF	0x400ull /* the reset value: mode not entered */
+#define MODE_ON		((uint64_t)PVM_PVCS_PAGE)
 
 /* PVCS::event_flags bits, as in the published PVM headers. */
-#define EVENT_FLAGS_EF 0x1ull   /* events enabled */
+#define EVENT_FLAGS_EF 0x1ull	/* events enabled */
 #define EVENT_FLAGS_IP 0x100ull /* interrupt pending (set by the host) */
 #define EVENT_FLAGS_IF 0x200ull /* interrupts enabled */
 
@@ -40,6 +40,7 @@ enum sup_test {
 	SUP_HLT = 8,
 	SUP_DETOUR = 9,
 	SUP_STI_DETOUR = 10,
+	SUP_US = 11,
 };
 
 /*
@@ -101,10 +102,10 @@ static void state(void)
 		report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_RESULT(3)) == 1,
 			     "in the mode `out` does not exit to the VMM (dropped, as at CPL3): %s",
 			     pvm_stop_describe(&stop));
-		report_check(pvm_data(&vm, D_RESULT(4)) == MODE_ON && host_view == (MODE_ON | 0x400),
-			     "the MSR reads back 0x%llx in the guest, 0x%llx from the host",
-			     (unsigned long long)pvm_data(&vm, D_RESULT(4)),
-			     (unsigned long long)host_view);
+		report_check(
+		    pvm_data(&vm, D_RESULT(4)) == MODE_ON && host_view == (MODE_ON | 0x400),
+		    "the MSR reads back 0x%llx in the guest, 0x%llx from the host",
+		    (unsigned long long)pvm_data(&vm, D_RESULT(4)), (unsigned long long)host_view);
 	}
 	pvm_vm_destroy(&vm);
 }
@@ -141,18 +142,20 @@ static void exceptions(uint64_t event_flags)
 	if (sup_start(&vm, false, NULL, MODE_ON, event_flags, SUP_INT3, 1)) {
 		pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_h_record), 0);
 		if (exp_run_to_doorbell(&vm, 5000, "one int3 in the mode")) {
-			uint64_t cs = pvm_data(&vm, D_FRAMES + 8), ss = pvm_data(&vm, D_FRAMES + 32);
+			uint64_t cs = pvm_data(&vm, D_FRAMES + 8),
+				 ss = pvm_data(&vm, D_FRAMES + 32);
 			uint64_t at = pvm_data(&vm, D_FRAMES + 40);
 
 			report_note("event_flags 0x%llx: int3 frame rip 0x%llx cs 0x%llx rflags "
 				    "0x%llx rsp 0x%llx ss 0x%llx, pushed at 0x%llx",
 				    (unsigned long long)event_flags,
-				    (unsigned long long)pvm_data(&vm, D_FRAMES), (unsigned long long)cs,
+				    (unsigned long long)pvm_data(&vm, D_FRAMES),
+				    (unsigned long long)cs,
 				    (unsigned long long)pvm_data(&vm, D_FRAMES + 16),
 				    (unsigned long long)pvm_data(&vm, D_FRAMES + 24),
 				    (unsigned long long)ss, (unsigned long long)at);
 			report_check(cs == PVM_KERNEL_CS && ss == PVM_KERNEL_DS &&
-					     at == PVM_KERNEL_STACK_TOP - 40,
+					 at == PVM_KERNEL_STACK_TOP - 40,
 				     "int3 in the mode goes through the guest IDT with a truthful "
 				     "kernel frame (CS 0x08, SS 0x10, no stack switch)");
 		}
@@ -229,7 +232,8 @@ static uint64_t timer(enum sup_test test, uint64_t event_flags, const char *labe
 		    (unsigned long long)handled);
 	if (handled == 0)
 		report_check(flags_after & EVENT_FLAGS_IP,
-			     "%s: the host marks the interrupt pending in event_flags (bit 8)", label);
+			     "%s: the host marks the interrupt pending in event_flags (bit 8)",
+			     label);
 	return handled;
 }
 
@@ -272,6 +276,77 @@ static void hlt_wait(void)
 	pvm_vm_destroy(&vm);
 }
 
+/*
+ * U/S in the mode.  With a recording #PF handler in place: user mode (entered
+ * from the mode) writes the supervisor-only page; kernel code in the mode
+ * writes it, reads it, and reads the not-present page 0.  Protection faults
+ * on present pages are never delivered: the vCPU stops making progress.
+ */
+static void user_supervisor(void)
+{
+	static const char *const access[4] = {"", "write", "read", "read"};
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	for (uint64_t kind = 0; kind < 4; kind++) {
+		if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_US, 0))
+			return;
+		pvm_set_data(&vm, D_PARAM(P_NR), kind);
+		pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_us_user));
+		pvm_vm_set_gate(&vm, 14, pvm_gaddr(pvm_g_h_record_fault), 0);
+		pvm_vm_run(&vm, 300, &stop);
+		if (kind == 0) {
+			report_check(stop.kind == PVM_STOP_TIMEOUT &&
+					 stop.rip == pvm_gaddr(pvm_g_user_us_write),
+				     "after the mode, a user-mode write of a supervisor page never "
+				     "completes and raises nothing: %s (%llu #PF seen)",
+				     pvm_stop_describe(&stop),
+				     (unsigned long long)pvm_data(&vm, D_COUNT));
+		} else if (kind == 3) {
+			report_check(pvm_data(&vm, D_COUNT) >= 1 &&
+					 pvm_data(&vm, D_FRAMES + 8) ==
+					     pvm_gaddr(pvm_g_sup_np_read) &&
+					 pvm_data(&vm, D_FRAMES + 16) == 0x100,
+				     "a not-present #PF in the mode is delivered through the guest "
+				     "IDT (%llu recorded: error %llu, rip 0x%llx, cr2 0x%llx)",
+				     (unsigned long long)pvm_data(&vm, D_COUNT),
+				     (unsigned long long)pvm_data(&vm, D_FRAMES),
+				     (unsigned long long)pvm_data(&vm, D_FRAMES + 8),
+				     (unsigned long long)pvm_data(&vm, D_FRAMES + 16));
+		} else {
+			report_check(stop.kind == PVM_STOP_TIMEOUT &&
+					 stop.rip == pvm_gaddr(kind == 1 ? pvm_g_sup_us_write
+									 : pvm_g_sup_us_read),
+				     "a %s of a supervisor-only page by kernel code in the mode "
+				     "never completes and raises nothing: %s (%llu #PF seen)",
+				     access[kind], pvm_stop_describe(&stop),
+				     (unsigned long long)pvm_data(&vm, D_COUNT));
+		}
+		pvm_vm_destroy(&vm);
+	}
+}
+
+/* A user-mode #PF on a not-present page, after the mode was entered. */
+static void user_not_present(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_US, 0))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_user_np_read));
+	pvm_vm_set_gate(&vm, 14, pvm_gaddr(pvm_g_h_record_fault), 0);
+	pvm_vm_run(&vm, 1000, &stop);
+	report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_COUNT) == 1 &&
+			 pvm_data(&vm, D_FRAMES + 8) == pvm_gaddr(pvm_g_user_np_read),
+		     "after the mode, a user-mode not-present #PF is delivered through the guest "
+		     "IDT (%s, %llu recorded, error code %llu, rip 0x%llx)",
+		     pvm_stop_describe(&stop), (unsigned long long)pvm_data(&vm, D_COUNT),
+		     (unsigned long long)pvm_data(&vm, D_FRAMES),
+		     (unsigned long long)pvm_data(&vm, D_FRAMES + 8));
+	pvm_vm_destroy(&vm);
+}
+
 /* `syscall` in the mode with rax = PVM_HC_LOAD_PGTBL: a hypercall or LSTAR? */
 static void supervisor_syscall(void)
 {
@@ -285,8 +360,8 @@ static void supervisor_syscall(void)
 	pvm_vm_run(&vm, 2000, &stop);
 	/* pvm_g_entry rejects an unknown service with ud2 */
 	report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 6 &&
-			     stop.frame_rip > entry && stop.frame_rip < entry + 0x100 &&
-			     pvm_data(&vm, PVM_MARKER) == PVM_MARKER_A_VALUE,
+			 stop.frame_rip > entry && stop.frame_rip < entry + 0x100 &&
+			 pvm_data(&vm, PVM_MARKER) == PVM_MARKER_A_VALUE,
 		     "syscall in the mode is a plain syscall to LSTAR, not the spec's hypercall: "
 		     "%s",
 		     pvm_stop_describe(&stop));
@@ -320,6 +395,8 @@ int exp_pvcs_mode(void)
 	to_user();
 	timers();
 	hlt_wait();
+	user_supervisor();
+	user_not_present();
 	supervisor_syscall();
 	vmcall();
 	return report_failures();

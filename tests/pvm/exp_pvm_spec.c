@@ -70,8 +70,8 @@ static void msr_index_list(int kvm_fd)
 		for (uint32_t i = 0; i < list->nmsrs; i++) {
 			if ((list->indices[i] & 0xffffff00u) == 0x4b564d00u &&
 			    used + 12 < sizeof(found))
-				used += (size_t)snprintf(found + used, sizeof(found) - used, " 0x%x",
-							 list->indices[i]);
+				used += (size_t)snprintf(found + used, sizeof(found) - used,
+							 " 0x%x", list->indices[i]);
 		}
 		report_note("KVM_GET_MSR_INDEX_LIST: %u MSRs, KVM/PVM range:%s", list->nmsrs,
 			    used ? found : " none");
@@ -135,12 +135,12 @@ static void synthetic_cpuid(void)
 				    (unsigned long long)pvm_data(&vm, D_RESULT(4)), (char *)sig);
 		}
 		report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 13 &&
-				     stop.frame_rip == pvm_gaddr(pvm_g_synthetic_cpuid),
+				 stop.frame_rip == pvm_gaddr(pvm_g_synthetic_cpuid),
 			     "the spec's synthetic CPUID (invlpg 0xffffffffff4d5650; cpuid) is not "
 			     "implemented: #GP at the invlpg (%s)",
 			     pvm_stop_describe(&stop));
 		report_check(user_sig[0] == 0x4b4d564b && user_sig[1] == 0x564b4d56 &&
-				     user_sig[2] == 0x4d,
+				 user_sig[2] == 0x4d,
 			     "plain cpuid in user mode reaches KVM's leaves (\"KVMKVMKVM\")");
 	}
 	pvm_vm_destroy(&vm);
@@ -158,14 +158,13 @@ static void supervisor_syscall(void)
 		pvm_vm_run(&vm, 5000, &stop);
 		report_note("syscall in kernel mode, rax = PVM_HC_LOAD_PGTBL: %s; nested LSTAR "
 			    "entry %llu (rcx 0x%llx rax 0x%llx); rax after 0x%llx, marker 0x%llx",
-			    pvm_stop_describe(&stop),
-			    (unsigned long long)pvm_data(&vm, D_NESTED),
+			    pvm_stop_describe(&stop), (unsigned long long)pvm_data(&vm, D_NESTED),
 			    (unsigned long long)pvm_data(&vm, D_RESULT(14)),
 			    (unsigned long long)pvm_data(&vm, D_RESULT(15)),
 			    (unsigned long long)pvm_data(&vm, D_RESULT(0)),
 			    (unsigned long long)pvm_data(&vm, D_RESULT(1)));
 		report_check(pvm_data(&vm, D_NESTED) == 1 &&
-				     pvm_data(&vm, D_RESULT(15)) == PVM_HC_LOAD_PGTBL,
+				 pvm_data(&vm, D_RESULT(15)) == PVM_HC_LOAD_PGTBL,
 			     "syscall in syscall-entered kernel mode re-enters LSTAR: no PVM "
 			     "hypercall (PVM_HC_LOAD_PGTBL)");
 	}
@@ -181,12 +180,12 @@ static void variant_msr_write_cpl0(uint64_t value)
 
 	if (!exp_vm(&vm, false, NULL))
 		return;
-	if (pvm_vm_start(&vm, false, pvm_gaddr(pvm_g_cpl0_wrmsr), value, MSR_PVM_VARIANT_BASE,
-			 0) == 0) {
+	if (pvm_vm_start(&vm, false, pvm_gaddr(pvm_g_cpl0_wrmsr), value, MSR_PVM_VARIANT_BASE, 0) ==
+	    0) {
 		pvm_vm_run(&vm, 300, &stop);
 		int got = pvm_get_msr(&vm, MSR_PVM_VARIANT_BASE, &after);
 		report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_RESULT(0)) == 1 &&
-				     got == 0 && after == (value | 0x400),
+				 got == 0 && after == (value | 0x400),
 			     "CPL0 wrmsr 0x%x <- 0x%llx completes (%s), host reads 0x%llx",
 			     MSR_PVM_VARIANT_BASE, (unsigned long long)value,
 			     pvm_stop_describe(&stop), (unsigned long long)after);
@@ -205,8 +204,9 @@ static void dump_pvcs_page(struct pvm_vm *vm, const char *when)
 		uint64_t q = pvm_data(vm, PVM_PVCS_PAGE + off);
 
 		if (q && used + 40 < sizeof(line))
-			used += (size_t)snprintf(line + used, sizeof(line) - used, " [0x%llx]=0x%llx",
-						 (unsigned long long)off, (unsigned long long)q);
+			used +=
+			    (size_t)snprintf(line + used, sizeof(line) - used, " [0x%llx]=0x%llx",
+					     (unsigned long long)off, (unsigned long long)q);
 	}
 	report_note("PVCS candidate page %s:%s", when, used ? line : " all zero");
 }
@@ -233,13 +233,14 @@ static void variant_msr_then_user(uint64_t value)
 		report_note("wrmsr 0x%x <- 0x%llx at CPL0, iretq to user: %s; wrmsr done %llu, "
 			    "user progress %llu, int3 recorded %llu (rip 0x%llx), MSR 0x%llx",
 			    MSR_PVM_VARIANT_BASE, (unsigned long long)value,
-			    pvm_stop_describe(&stop), (unsigned long long)pvm_data(&vm, D_RESULT(0)),
+			    pvm_stop_describe(&stop),
+			    (unsigned long long)pvm_data(&vm, D_RESULT(0)),
 			    (unsigned long long)pvm_data(&vm, D_RESULT(1)),
 			    (unsigned long long)pvm_data(&vm, D_COUNT),
 			    (unsigned long long)pvm_data(&vm, D_FRAMES), (unsigned long long)after);
 		dump_pvcs_page(&vm, "after");
 		report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_RESULT(1)) == 4 &&
-				     pvm_data(&vm, D_COUNT) == 1,
+				 pvm_data(&vm, D_COUNT) == 1,
 			     "after wrmsr 0x%x <- 0x%llx, user-mode int3 still goes through the "
 			     "guest IDT and syscall still reaches LSTAR",
 			     MSR_PVM_VARIANT_BASE, (unsigned long long)value);

@@ -44,8 +44,8 @@ uint64_t exp_cycles(const struct pvm_vm *vm, double ns);
 #define EXP_REPEAT 3
 
 /* Detour loop parameters: run this long, count steps longer than this. */
-#define DETOUR_NS    100e6
-#define DETOUR_GAP_NS 1000.0
+#define DETOUR_NS	100e6
+#define DETOUR_GAP_NS	1000.0
 #define TIMER_PERIOD_NS 100000u
 
 #endif

@@ -561,6 +561,12 @@ pvm_g_user_us_write:
 	syscall
 	DONE
 
+/* user: read the not-present page 0 (8 bytes), then stop. */
+	.globl pvm_g_user_np_read
+pvm_g_user_np_read:
+	movq	0x100, %rax
+	DONE
+
 /*
  * CPL0: #GP handler that emulates `mov %rbx, %cr3` (3 bytes) for the
  * trap-and-emulate experiment.
@@ -717,7 +723,36 @@ pvm_g_sup_entry:
 	je	.Lsup_detour
 	cmp	$10, %r15
 	je	.Lsup_sti_detour
+	cmp	$11, %r15
+	je	.Lsup_us
 	ud2
+
+/*
+ * Test 11: U/S in the mode: D_PARAM(P_NR) = 1: write the supervisor-only
+ * page here, 2: read it, 3: read the not-present page 0 (8-byte instructions;
+ * a recording #PF handler would skip them), 0: none; then iretq to user mode
+ * at D_PARAM(P_RESUME).
+ */
+.Lsup_us:
+	cmpq	$1, D_PARAM(P_NR)
+	je	pvm_g_sup_us_write
+	cmpq	$2, D_PARAM(P_NR)
+	je	pvm_g_sup_us_read
+	cmpq	$3, D_PARAM(P_NR)
+	je	pvm_g_sup_np_read
+	jmp	.Lsup_to_user
+	.globl pvm_g_sup_us_write
+pvm_g_sup_us_write:
+	movq	%rax, PVM_SUPERVISOR_PAGE
+	jmp	.Lsup_to_user
+	.globl pvm_g_sup_us_read
+pvm_g_sup_us_read:
+	movq	PVM_SUPERVISOR_PAGE, %rax
+	jmp	.Lsup_to_user
+	.globl pvm_g_sup_np_read
+pvm_g_sup_np_read:
+	movq	0x100, %rax
+	jmp	.Lsup_to_user
 
 /* Test 10: sti, then the detour loop. */
 .Lsup_sti_detour:

@@ -18,14 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PTE_P   0x1ull
-#define PTE_W   0x2ull
-#define PTE_U   0x4ull
+#define PTE_P	0x1ull
+#define PTE_W	0x2ull
+#define PTE_U	0x4ull
 #define PTE_PCD 0x10ull
-#define PTE_PS  0x80ull
+#define PTE_PS	0x80ull
 
-#define MSR_STAR         0xc0000081u
-#define MSR_LSTAR        0xc0000082u
+#define MSR_STAR	 0xc0000081u
+#define MSR_LSTAR	 0xc0000082u
 #define MSR_SYSCALL_MASK 0xc0000084u
 
 /* How often KVM_RUN is interrupted to look at the deadline. */
@@ -106,7 +106,7 @@ static void build_gdt_tss(struct pvm_vm *vm)
 
 	memset(vm->mem + PVM_TSS, 0, 0x68);
 	put64(vm, PVM_TSS + 4, PVM_EXC_STACK_TOP); /* RSP0 */
-	vm->mem[PVM_TSS + 102] = 0x68;              /* no I/O bitmap */
+	vm->mem[PVM_TSS + 102] = 0x68;		   /* no I/O bitmap */
 }
 
 void pvm_vm_set_gate(struct pvm_vm *vm, int vector, uint64_t handler, int dpl)
@@ -208,18 +208,18 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 		perror("pvm: KVM_CREATE_IRQCHIP");
 		goto fail;
 	}
-	vm->mem = mmap(NULL, PVM_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	vm->mem =
+	    mmap(NULL, PVM_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		perror("pvm: mmap");
 		goto fail;
 	}
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = PVM_MEM_SIZE,
-		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = PVM_MEM_SIZE,
+	    .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
 		perror("pvm: KVM_SET_USER_MEMORY_REGION");
@@ -231,8 +231,8 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 		goto fail;
 	}
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	vm->run = mmap(NULL, (size_t)vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu_fd, 0);
+	vm->run =
+	    mmap(NULL, (size_t)vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
 		perror("pvm: mmap kvm_run");
@@ -255,7 +255,8 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 	put64(vm, D_PARAM(P_CR3_A), PVM_PML4_A);
 	put64(vm, D_PARAM(P_CR3_B), PVM_PML4_B);
 
-	if (pvm_set_msr(vm, MSR_STAR, (uint64_t)PVM_USER32_CS << 48 | (uint64_t)PVM_KERNEL_CS << 32) ||
+	if (pvm_set_msr(vm, MSR_STAR,
+			(uint64_t)PVM_USER32_CS << 48 | (uint64_t)PVM_KERNEL_CS << 32) ||
 	    pvm_set_msr(vm, MSR_LSTAR, opt->lstar) ||
 	    pvm_set_msr(vm, MSR_SYSCALL_MASK, opt->syscall_mask)) {
 		perror("pvm: KVM_SET_MSRS (syscall MSRs)");
@@ -286,16 +287,16 @@ void pvm_vm_destroy(struct pvm_vm *vm)
 static struct kvm_segment segment(uint16_t selector, int dpl, bool code)
 {
 	struct kvm_segment seg = {
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = code ? 11 : 3,
-		.present = 1,
-		.dpl = (uint8_t)dpl,
-		.db = code ? 0 : 1,
-		.s = 1,
-		.l = code ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = selector,
+	    .type = code ? 11 : 3,
+	    .present = 1,
+	    .dpl = (uint8_t)dpl,
+	    .db = code ? 0 : 1,
+	    .s = 1,
+	    .l = code ? 1 : 0,
+	    .g = 1,
 	};
 	return seg;
 }
@@ -319,14 +320,14 @@ int pvm_vm_start(struct pvm_vm *vm, bool user, uint64_t rip, uint64_t rdi, uint6
 	}
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss;
 	sregs.tr = (struct kvm_segment){
-		.base = PVM_TSS, .limit = 0x67, .selector = PVM_TSS_SEL, .type = 11, .present = 1};
+	    .base = PVM_TSS, .limit = 0x67, .selector = PVM_TSS_SEL, .type = 11, .present = 1};
 	sregs.gdt.base = PVM_GDT;
 	sregs.gdt.limit = 0x47;
 	sregs.idt.base = PVM_IDT;
 	sregs.idt.limit = 256 * 16 - 1;
 	sregs.cr0 = 0x80050033; /* PG AM WP NE ET MP PE */
 	sregs.cr3 = PVM_PML4_A;
-	sregs.cr4 = 0x620; /* OSXMMEXCPT OSFXSR PAE */
+	sregs.cr4 = 0x620;  /* OSXMMEXCPT OSFXSR PAE */
 	sregs.efer = 0x501; /* LMA LME SCE */
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
 		perror("pvm: KVM_SET_SREGS");

@@ -32,13 +32,15 @@ extern const char pvm_g_cpl0_wrmsr_to_user[], pvm_g_cpl0_wrmsr_out[], pvm_g_prob
 extern const char pvm_g_cpl0_wrmsr_loop[];
 extern const char pvm_g_sup_entry[];
 extern const char pvm_g_detour_user[];
+extern const char pvm_g_sup_us_write[], pvm_g_sup_us_read[], pvm_g_sup_np_read[];
+extern const char pvm_g_user_np_read[];
 extern const char pvm_g_unexpected_stubs[];
 
 uint64_t pvm_gaddr(const char *label);
 
 struct pvm_vm_options {
-	bool irqchip;       /* KVM_CREATE_IRQCHIP (in-kernel LAPIC) */
-	uint64_t lstar;     /* guest address of the syscall entry, 0 = none */
+	bool irqchip;	/* KVM_CREATE_IRQCHIP (in-kernel LAPIC) */
+	uint64_t lstar; /* guest address of the syscall entry, 0 = none */
 	uint64_t syscall_mask;
 };
 
@@ -55,17 +57,17 @@ enum pvm_stop_kind {
 	PVM_STOP_DOORBELL,   /* the guest stored to PVM_DOORBELL */
 	PVM_STOP_UNEXPECTED, /* the catch-all handler reported a vector */
 	PVM_STOP_TIMEOUT,    /* the deadline passed inside KVM_RUN */
-	PVM_STOP_OTHER,      /* any other exit (shutdown, hlt, failed entry...) */
+	PVM_STOP_OTHER,	     /* any other exit (shutdown, hlt, failed entry...) */
 };
 
 struct pvm_stop {
 	enum pvm_stop_kind kind;
 	uint32_t exit_reason;
 	uint64_t rip;
-	uint64_t vector;   /* PVM_STOP_UNEXPECTED */
-	uint64_t error;    /* its error code, if the vector has one */
+	uint64_t vector; /* PVM_STOP_UNEXPECTED */
+	uint64_t error;	 /* its error code, if the vector has one */
 	uint64_t frame_rip, frame_cs, frame_rsp, cr2;
-	double wall_ms;    /* time spent in this pvm_vm_run() */
+	double wall_ms; /* time spent in this pvm_vm_run() */
 };
 
 /* Create the VM; returns 0, or -1 with a message on stderr. */

@@ -22,23 +22,23 @@
 #define PVM_PD_B   0xe000
 #define PVM_PT_B   0xf000
 
-#define PVM_GDT  0x5000
-#define PVM_TSS  0x5800
-#define PVM_IDT  0x6000
+#define PVM_GDT	 0x5000
+#define PVM_TSS	 0x5800
+#define PVM_IDT	 0x6000
 #define PVM_DATA 0x7000 /* results, per-CPU scratch, host parameters */
 /* A page mapped WITHOUT the U bit: supervisor-only. */
 #define PVM_SUPERVISOR_PAGE 0x8000
 /* A page whose address may be handed to MSR 0x4b564d10 (PVCS candidate). */
 #define PVM_PVCS_PAGE 0x9000
 /* VA PVM_MARKER maps GPA PVM_MARKER in set A and GPA PVM_MARKER_B in set B. */
-#define PVM_MARKER   0xa000
-#define PVM_MARKER_B 0x10000
+#define PVM_MARKER	   0xa000
+#define PVM_MARKER_B	   0x10000
 #define PVM_MARKER_A_VALUE 0xaaaa
 #define PVM_MARKER_B_VALUE 0xbbbb
 
-#define PVM_GUEST_CODE     0x20000 /* up to 64 KiB of guest code */
-#define PVM_GUEST_CODE_MAX 0x10000
-#define PVM_USER_STACK_TOP 0x40000
+#define PVM_GUEST_CODE	     0x20000 /* up to 64 KiB of guest code */
+#define PVM_GUEST_CODE_MAX   0x10000
+#define PVM_USER_STACK_TOP   0x40000
 #define PVM_KERNEL_STACK_TOP 0x50000 /* syscall-entered kernel context */
 #define PVM_KERNEL_STACK_LOW 0x48000
 #define PVM_EXC_STACK_TOP    0x60000 /* TSS.RSP0: where the CPU pushes frames */
@@ -56,9 +56,9 @@
  * The local APIC (GPA 0xfee00000) is mapped at this low virtual address, so
  * that CPL0 handlers can reach its EOI register with a 32-bit absolute address.
  */
-#define PVM_LAPIC_GPA 0xfee00000
-#define PVM_LAPIC_VA  0x600000
-#define PVM_LAPIC_EOI (PVM_LAPIC_VA + 0xb0)
+#define PVM_LAPIC_GPA	 0xfee00000
+#define PVM_LAPIC_VA	 0x600000
+#define PVM_LAPIC_EOI	 (PVM_LAPIC_VA + 0xb0)
 #define PVM_TIMER_VECTOR 0x40
 
 /* Port written by the catch-all exception handler (runs at CPL0). */
@@ -73,29 +73,29 @@
 #define PVM_TSS_SEL   0x38
 
 /* PVM_DATA layout (byte offsets are added to PVM_DATA). */
-#define D_RESULT(n)   (PVM_DATA + 8 * (n)) /* 16 results written by the guest */
-#define D_IN_KERNEL   (PVM_DATA + 0x80)   /* 1 while in syscall-entered kernel */
-#define D_SAVE_RCX    (PVM_DATA + 0x88)
-#define D_SAVE_R11    (PVM_DATA + 0x90)
-#define D_SAVE_RSP    (PVM_DATA + 0x98)
-#define D_PEND_VEC    (PVM_DATA + 0xa0) /* vector bounced from an IDT stub */
-#define D_EXC_RIP     (PVM_DATA + 0xa8) /* RIP saved by an IDT stub */
-#define D_COUNT       (PVM_DATA + 0xb0) /* interrupts/exceptions handled */
-#define D_KCOUNT      (PVM_DATA + 0xb8) /* ... classified as from kernel */
-#define D_UCOUNT      (PVM_DATA + 0xc0) /* ... classified as from user */
-#define D_MISCLASS    (PVM_DATA + 0xc8) /* flag and RSP range disagreed */
-#define D_NESTED      (PVM_DATA + 0xd0) /* LSTAR entered while in kernel */
-#define D_PARAM(n)    (PVM_DATA + 0x100 + 8 * (n)) /* set by the host */
-#define D_UNEXPECTED  (PVM_DATA + 0x180) /* vector, 7 qwords of stack, CR2 */
-#define D_FRAMES      (PVM_DATA + 0x200) /* records of recording handlers */
-#define D_FRAME_SIZE  48
+#define D_RESULT(n)  (PVM_DATA + 8 * (n)) /* 16 results written by the guest */
+#define D_IN_KERNEL  (PVM_DATA + 0x80)	  /* 1 while in syscall-entered kernel */
+#define D_SAVE_RCX   (PVM_DATA + 0x88)
+#define D_SAVE_R11   (PVM_DATA + 0x90)
+#define D_SAVE_RSP   (PVM_DATA + 0x98)
+#define D_PEND_VEC   (PVM_DATA + 0xa0)		  /* vector bounced from an IDT stub */
+#define D_EXC_RIP    (PVM_DATA + 0xa8)		  /* RIP saved by an IDT stub */
+#define D_COUNT	     (PVM_DATA + 0xb0)		  /* interrupts/exceptions handled */
+#define D_KCOUNT     (PVM_DATA + 0xb8)		  /* ... classified as from kernel */
+#define D_UCOUNT     (PVM_DATA + 0xc0)		  /* ... classified as from user */
+#define D_MISCLASS   (PVM_DATA + 0xc8)		  /* flag and RSP range disagreed */
+#define D_NESTED     (PVM_DATA + 0xd0)		  /* LSTAR entered while in kernel */
+#define D_PARAM(n)   (PVM_DATA + 0x100 + 8 * (n)) /* set by the host */
+#define D_UNEXPECTED (PVM_DATA + 0x180)		  /* vector, 7 qwords of stack, CR2 */
+#define D_FRAMES     (PVM_DATA + 0x200)		  /* records of recording handlers */
+#define D_FRAME_SIZE 48
 
 /* Host parameters (D_PARAM slots). */
-#define P_TRAMP       0 /* guest address of the bounce trampoline */
-#define P_RESUME      1 /* where a recording #PF/#GP handler resumes */
-#define P_CR3_A       2
-#define P_CR3_B       3
-#define P_ARG         4
-#define P_NR          5 /* a hypercall number to try */
+#define P_TRAMP	 0 /* guest address of the bounce trampoline */
+#define P_RESUME 1 /* where a recording #PF/#GP handler resumes */
+#define P_CR3_A	 2
+#define P_CR3_B	 3
+#define P_ARG	 4
+#define P_NR	 5 /* a hypercall number to try */
 
 #endif

@@ -22,15 +22,15 @@ static const struct {
 	int (*run)(void);
 	const char *question;
 } experiments[] = {
-	{"loops", exp_loops, "CPL3 loop speed vs CPL0 loop speed"},
-	{"syscall", exp_syscall, "syscall entry, iretq return, sysretq"},
-	{"exceptions", exp_exceptions, "exceptions from user mode, IDT stub bounce"},
-	{"frames", exp_frames, "kernel-mode exception frames, telling kernel from user"},
-	{"timer", exp_timer, "LAPIC timer interrupts in user and kernel mode"},
-	{"cr3", exp_cr3, "CR3 switching by trap-and-emulate"},
-	{"pvm_spec", exp_pvm_spec, "the published PVM spec's mechanisms on this host"},
-	{"pvcs_mode", exp_pvcs_mode, "the mode a page address in MSR 0x4b564d10 turns on"},
-	{"user_supervisor", exp_user_supervisor, "U/S checks in kernel mode"},
+    {"loops", exp_loops, "CPL3 loop speed vs CPL0 loop speed"},
+    {"syscall", exp_syscall, "syscall entry, iretq return, sysretq"},
+    {"exceptions", exp_exceptions, "exceptions from user mode, IDT stub bounce"},
+    {"frames", exp_frames, "kernel-mode exception frames, telling kernel from user"},
+    {"timer", exp_timer, "LAPIC timer interrupts in user and kernel mode"},
+    {"cr3", exp_cr3, "CR3 switching by trap-and-emulate"},
+    {"pvm_spec", exp_pvm_spec, "the published PVM spec's mechanisms on this host"},
+    {"pvcs_mode", exp_pvcs_mode, "the mode a page address in MSR 0x4b564d10 turns on"},
+    {"user_supervisor", exp_user_supervisor, "U/S checks in kernel mode"},
 };
 
 /*

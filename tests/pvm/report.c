@@ -10,8 +10,7 @@ static int failures;
 void report_value(const char *name, double value, const char *unit, const char *comment)
 {
 	printf(value < 10 ? "value %s %.3f %s%s%s\n" : "value %s %.1f %s%s%s\n", name, value, unit,
-	       comment ? " " : "",
-	       comment ? comment : "");
+	       comment ? " " : "", comment ? comment : "");
 	fflush(stdout);
 }
 
