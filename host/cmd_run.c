@@ -23,11 +23,11 @@
 #include "run_loop.h"
 #include "usage.h"
 
-#define DEFAULT_MEM     (256ull << 20)
+#define DEFAULT_MEM	(256ull << 20)
 #define DEFAULT_CMDLINE "console=ttyS0"
 /* Files are read whole; nothing bootable is this large. */
-#define MAX_INPUT_FILE  (2ull << 30)
-#define MAX_TIMEOUT_S   (1e7)
+#define MAX_INPUT_FILE (2ull << 30)
+#define MAX_TIMEOUT_S  (1e7)
 
 /* The pvkernel image linked into pvkit (host/default_kernel.S). */
 extern const uint8_t default_kernel_image[];
@@ -49,7 +49,8 @@ struct run_options {
 static int parse_mem(const char *text, uint64_t *mem)
 {
 	if (parse_size(text, mem) < 0) {
-		log_msg("--mem %s: not a size (a number of bytes, or with a K, M or G suffix)", text);
+		log_msg("--mem %s: not a size (a number of bytes, or with a K, M or G suffix)",
+			text);
 		return -1;
 	}
 	if (*mem < LAYOUT_MIN_RAM) {
@@ -111,26 +112,36 @@ static int parse_timeout(const char *text, double *seconds)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_ENTRY, OPT_SUBARCH,
-	       OPT_TIMEOUT, OPT_STATS, OPT_NO_PVKIT_CPUID, OPT_DEBUG };
+	enum {
+		OPT_KERNEL = 256,
+		OPT_INITRD,
+		OPT_CMDLINE,
+		OPT_MEM,
+		OPT_ENTRY,
+		OPT_SUBARCH,
+		OPT_TIMEOUT,
+		OPT_STATS,
+		OPT_NO_PVKIT_CPUID,
+		OPT_DEBUG
+	};
 	static const struct option longopts[] = {
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"initrd", required_argument, NULL, OPT_INITRD},
-		{"cmdline", required_argument, NULL, OPT_CMDLINE},
-		{"mem", required_argument, NULL, OPT_MEM},
-		{"entry", required_argument, NULL, OPT_ENTRY},
-		{"subarch", required_argument, NULL, OPT_SUBARCH},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"stats", no_argument, NULL, OPT_STATS},
-		{"no-pvkit-cpuid", no_argument, NULL, OPT_NO_PVKIT_CPUID},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{NULL, 0, NULL, 0},
+	    {"kernel", required_argument, NULL, OPT_KERNEL},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"entry", required_argument, NULL, OPT_ENTRY},
+	    {"subarch", required_argument, NULL, OPT_SUBARCH},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"no-pvkit-cpuid", no_argument, NULL, OPT_NO_PVKIT_CPUID},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct run_options){
-		.cmdline = DEFAULT_CMDLINE,
-		.mem = DEFAULT_MEM,
-		.entry = BOOT_ENTRY_AUTO,
-		.pvkit_cpuid = true,
+	    .cmdline = DEFAULT_CMDLINE,
+	    .mem = DEFAULT_MEM,
+	    .entry = BOOT_ENTRY_AUTO,
+	    .pvkit_cpuid = true,
 	};
 	optind = 0; /* glibc: restart option parsing from argv[1] */
 	opterr = 0;
@@ -230,7 +241,8 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			log_msg("%s: %s", path, r < 0 ? strerror(errno) : "file shrank while reading");
+			log_msg("%s: %s", path,
+				r < 0 ? strerror(errno) : "file shrank while reading");
 			free(buf);
 			close(fd);
 			return -1;
@@ -290,16 +302,16 @@ int cmd_run(int argc, char **argv)
 	uint8_t seed[32];
 	bool have_seed = getrandom(seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed);
 	struct boot_request req = {
-		.kernel = kernel,
-		.kernel_size = kernel_size,
-		.initrd = initrd,
-		.initrd_size = initrd_size,
-		.cmdline = o.cmdline,
-		.entry = o.entry,
-		.hardware_subarch = o.subarch,
-		.subarch_given = o.subarch_given,
-		.rng_seed = have_seed ? seed : NULL,
-		.rng_seed_size = have_seed ? sizeof(seed) : 0,
+	    .kernel = kernel,
+	    .kernel_size = kernel_size,
+	    .initrd = initrd,
+	    .initrd_size = initrd_size,
+	    .cmdline = o.cmdline,
+	    .entry = o.entry,
+	    .hardware_subarch = o.subarch,
+	    .subarch_given = o.subarch_given,
+	    .rng_seed = have_seed ? seed : NULL,
+	    .rng_seed_size = have_seed ? sizeof(seed) : 0,
 	};
 	struct boot_entry entry;
 	struct boot_error err = {{0}};

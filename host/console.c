@@ -113,8 +113,8 @@ static void *input_thread(void *opaque)
 	bool input_open = true;
 	for (;;) {
 		struct pollfd p[2] = {
-			{.fd = con->stop_fd, .events = POLLIN},
-			{.fd = input_open ? con->in_fd : -1, .events = POLLIN},
+		    {.fd = con->stop_fd, .events = POLLIN},
+		    {.fd = input_open ? con->in_fd : -1, .events = POLLIN},
 		};
 		int r = poll(p, 2, CONSOLE_FLUSH_MS);
 		console_flush(con);

@@ -28,7 +28,7 @@
 struct console {
 	int out_fd, in_fd;
 	int input_event_fd; /* eventfd: readable once input was delivered */
-	int stop_fd;        /* eventfd: tells the input thread to finish */
+	int stop_fd;	    /* eventfd: tells the input thread to finish */
 	struct uart16550 *uart;
 	pthread_t thread;
 	bool thread_started;

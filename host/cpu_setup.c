@@ -7,13 +7,13 @@
 #include "cpu_setup.h"
 #include "log.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
+#define CR0_PE	 (1ull << 0)
+#define CR0_MP	 (1ull << 1)
+#define CR0_ET	 (1ull << 4)
+#define CR0_NE	 (1ull << 5)
+#define CR0_WP	 (1ull << 16)
+#define CR0_PG	 (1ull << 31)
+#define CR4_PAE	 (1ull << 5)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
@@ -35,8 +35,8 @@ static uint64_t flat_descriptor(uint8_t access, uint8_t flags)
 #define ACCESS_DATA0 0x92 /* present, DPL 0, data, read/write */
 #define ACCESS_CODE3 0xfa
 #define ACCESS_DATA3 0xf2
-#define FLAGS_32 0xc0 /* G, D/B */
-#define FLAGS_64 0xa0 /* G, L */
+#define FLAGS_32     0xc0 /* G, D/B */
+#define FLAGS_64     0xa0 /* G, L */
 
 static void write_gdt(uint64_t *gdt)
 {
@@ -49,8 +49,8 @@ static void write_gdt(uint64_t *gdt)
 	gdt[GDT_SEL_USER64 / 8] = flat_descriptor(ACCESS_CODE3, FLAGS_64);
 	/* 64-bit busy TSS (type 0xb), a 16-byte system descriptor. */
 	uint64_t base = TSS_ADDR;
-	gdt[GDT_SEL_TSS / 8] = TSS_LIMIT | ((base & 0xffffff) << 16) | (0x8bull << 40) |
-			       ((base >> 24) & 0xff) << 56;
+	gdt[GDT_SEL_TSS / 8] =
+	    TSS_LIMIT | ((base & 0xffffff) << 16) | (0x8bull << 40) | ((base >> 24) & 0xff) << 56;
 	gdt[GDT_SEL_TSS / 8 + 1] = base >> 32;
 }
 
@@ -87,16 +87,16 @@ int cpu_setup_tables(struct guest_memory *mem, bool user_pages)
 static struct kvm_segment segment(uint16_t selector, uint8_t type, uint8_t dpl, bool code64)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.dpl = dpl,
-		.db = code64 ? 0 : 1,
-		.s = 1,
-		.l = code64 ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = selector,
+	    .type = type,
+	    .present = 1,
+	    .dpl = dpl,
+	    .db = code64 ? 0 : 1,
+	    .s = 1,
+	    .l = code64 ? 1 : 0,
+	    .g = 1,
 	};
 }
 
@@ -121,11 +121,11 @@ void cpu_setup_sregs(struct kvm_sregs *sregs, enum boot_cpu_mode mode, bool user
 	sregs->cs = code;
 	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
 	sregs->tr = (struct kvm_segment){
-		.base = TSS_ADDR,
-		.limit = TSS_LIMIT,
-		.selector = GDT_SEL_TSS,
-		.type = 0xb,
-		.present = 1,
+	    .base = TSS_ADDR,
+	    .limit = TSS_LIMIT,
+	    .selector = GDT_SEL_TSS,
+	    .type = 0xb,
+	    .present = 1,
 	};
 	sregs->ldt = (struct kvm_segment){.type = 0x2, .present = 1, .limit = 0xffff};
 	sregs->gdt.base = LAYOUT_GDT;
@@ -168,11 +168,11 @@ static int load_state(struct vcpu *vcpu, enum boot_cpu_mode mode, bool user_mode
 int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry)
 {
 	struct kvm_regs regs = {
-		.rip = entry->rip,
-		.rsi = entry->rsi,
-		.rbx = entry->rbx,
-		.rsp = entry->rsp,
-		.rflags = RFLAGS_RESERVED,
+	    .rip = entry->rip,
+	    .rsi = entry->rsi,
+	    .rbx = entry->rbx,
+	    .rsp = entry->rsp,
+	    .rflags = RFLAGS_RESERVED,
 	};
 	return load_state(vcpu, entry->mode, false, &regs);
 }

@@ -28,16 +28,16 @@
 #include "boot/loader.h"
 #include "vcpu.h"
 
-#define GDT_SEL_CODE32   0x08
-#define GDT_SEL_CODE64   0x10 /* __BOOT_CS */
-#define GDT_SEL_DATA     0x18 /* __BOOT_DS */
-#define GDT_SEL_USER32   0x20 /* 32-bit user code, DPL 3 (sysret's CS-16 slot) */
+#define GDT_SEL_CODE32	 0x08
+#define GDT_SEL_CODE64	 0x10 /* __BOOT_CS */
+#define GDT_SEL_DATA	 0x18 /* __BOOT_DS */
+#define GDT_SEL_USER32	 0x20 /* 32-bit user code, DPL 3 (sysret's CS-16 slot) */
 #define GDT_SEL_USERDATA 0x28 /* selector 0x2b with RPL 3 */
-#define GDT_SEL_USER64   0x30 /* selector 0x33 with RPL 3 */
-#define GDT_SEL_TSS      0x38 /* 16-byte descriptor */
-#define GDT_ENTRIES      9
-#define TSS_ADDR         (LAYOUT_GDT + 0x80) /* 104-byte 64-bit TSS after the GDT */
-#define TSS_LIMIT        0x67
+#define GDT_SEL_USER64	 0x30 /* selector 0x33 with RPL 3 */
+#define GDT_SEL_TSS	 0x38 /* 16-byte descriptor */
+#define GDT_ENTRIES	 9
+#define TSS_ADDR	 (LAYOUT_GDT + 0x80) /* 104-byte 64-bit TSS after the GDT */
+#define TSS_LIMIT	 0x67
 
 /*
  * Write the GDT, the TSS and the identity page tables into guest memory.

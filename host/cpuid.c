@@ -49,11 +49,11 @@ static void add_leaf(struct cpuid_table *table, uint32_t function, uint32_t eax,
 		     uint32_t ecx, uint32_t edx)
 {
 	table->entries[table->head.nent++] = (struct kvm_cpuid_entry2){
-		.function = function,
-		.eax = eax,
-		.ebx = ebx,
-		.ecx = ecx,
-		.edx = edx,
+	    .function = function,
+	    .eax = eax,
+	    .ebx = ebx,
+	    .ecx = ecx,
+	    .edx = edx,
 	};
 }
 

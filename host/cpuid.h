@@ -28,9 +28,9 @@
 
 struct cpuid_options {
 	bool pvkit_leaves;
-	uint32_t features;      /* PVKIT_FEATURE_* */
+	uint32_t features;	/* PVKIT_FEATURE_* */
 	uint32_t hypercall_pfn; /* guest page frame of the hypercall page */
-	uint32_t time_pfn;      /* guest page frame of the time page */
+	uint32_t time_pfn;	/* guest page frame of the time page */
 };
 
 /* struct kvm_cpuid2 with room for CPUID_MAX_ENTRIES entries. */

@@ -19,8 +19,8 @@ int hypercall_page_fill(struct guest_memory *mem)
 	 * instead of sliding into whatever follows. */
 	memset(page, 0xcc, 4096);
 	const uint8_t entry[] = {
-		0xe7, HYPERCALL_PORT, /* out %eax, $HYPERCALL_PORT */
-		0xc3,                 /* ret */
+	    0xe7, HYPERCALL_PORT, /* out %eax, $HYPERCALL_PORT */
+	    0xc3,		  /* ret */
 	};
 	memcpy(page + PVKIT_HYPERCALL_ENTRY, entry, sizeof(entry));
 	return 0;

@@ -33,16 +33,16 @@
 
 /* HALT's return values (abi/pvkit_abi.h). */
 #define HYPERCALL_HALT_DEADLINE PVKIT_HALT_DEADLINE
-#define HYPERCALL_HALT_EVENT    PVKIT_HALT_EVENT
+#define HYPERCALL_HALT_EVENT	PVKIT_HALT_EVENT
 
 struct hypercall_service {
 	struct guest_memory *mem;
-	struct console *console;   /* console output, and the input event for HALT */
-	struct stop_request *stop; /* POWER_OFF */
+	struct console *console;     /* console output, and the input event for HALT */
+	struct stop_request *stop;   /* POWER_OFF */
 	uint64_t start_monotonic_ns; /* CLOCK_MONOTONIC when the VM started */
-	uint32_t features;           /* PVKIT_FEATURE_* advertised */
+	uint32_t features;	     /* PVKIT_FEATURE_* advertised */
 	volatile int *interrupted;   /* set by a signal: HALT returns early */
-	uint64_t calls;              /* statistics */
+	uint64_t calls;		     /* statistics */
 };
 
 struct hypercall_args {

@@ -29,12 +29,12 @@ int io_bus_register(struct io_bus *bus, enum io_space space, uint64_t base, uint
 			return -1;
 	}
 	bus->device[bus->ndevices++] = (struct io_device){
-		.space = space,
-		.base = base,
-		.len = len,
-		.handler = handler,
-		.opaque = opaque,
-		.name = name,
+	    .space = space,
+	    .base = base,
+	    .len = len,
+	    .handler = handler,
+	    .opaque = opaque,
+	    .name = name,
 	};
 	return 0;
 }
@@ -77,7 +77,7 @@ bool io_bus_access(struct io_bus *bus, enum io_space space, uint64_t addr, uint8
 		memset(data, 0xff, size);
 	if (log_debug_enabled && first_time_unclaimed(bus, space, addr))
 		log_debug("unknown %s %s 0x%" PRIx64 " (size %u): %s",
-			  space == IO_SPACE_PORT ? "port" : "MMIO", is_write ? "write" : "read", addr,
-			  size, is_write ? "ignored" : "reads as all ones");
+			  space == IO_SPACE_PORT ? "port" : "MMIO", is_write ? "write" : "read",
+			  addr, size, is_write ? "ignored" : "reads as all ones");
 	return false;
 }

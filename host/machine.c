@@ -29,9 +29,9 @@ static int add_devices(struct machine *m)
 	struct io_bus *bus = &m->bus;
 	io_bus_init(bus);
 	struct uart16550_ops ops = {
-		.transmit = uart_transmit,
-		.set_irq = uart_set_irq,
-		.ctx = m,
+	    .transmit = uart_transmit,
+	    .set_irq = uart_set_irq,
+	    .ctx = m,
 	};
 	uart16550_init(&m->uart, &ops);
 	m->uart_ready = true;
@@ -56,10 +56,10 @@ static int setup_cpuid(struct machine *m, const struct machine_config *cfg)
 	if (vcpu_supported_cpuid(&m->vm, &table) < 0)
 		return -1;
 	struct cpuid_options opt = {
-		.pvkit_leaves = cfg->pvkit_cpuid,
-		.features = m->hypercalls.features,
-		.hypercall_pfn = (uint32_t)(LAYOUT_HYPERCALL_PAGE >> 12),
-		.time_pfn = (uint32_t)(LAYOUT_TIME_PAGE >> 12),
+	    .pvkit_leaves = cfg->pvkit_cpuid,
+	    .features = m->hypercalls.features,
+	    .hypercall_pfn = (uint32_t)(LAYOUT_HYPERCALL_PAGE >> 12),
+	    .time_pfn = (uint32_t)(LAYOUT_TIME_PAGE >> 12),
 	};
 	if (cpuid_rewrite(&table, &opt) < 0) {
 		log_msg("cannot fit pvkit's CPUID leaves into KVM's table");
@@ -84,10 +84,10 @@ void machine_sync_time(struct machine *m)
 	/* At the midpoint: monotonic = mid - start, realtime = real + (mid - before). */
 	uint64_t monotonic = mid - m->hypercalls.start_monotonic_ns;
 	struct time_sample sample = {
-		.tsc_khz = m->tsc_khz,
-		.guest_tsc = tsc,
-		.monotonic_ns = monotonic,
-		.realtime_offset_ns = (int64_t)(real + (mid - before) - monotonic),
+	    .tsc_khz = m->tsc_khz,
+	    .guest_tsc = tsc,
+	    .monotonic_ns = monotonic,
+	    .realtime_offset_ns = (int64_t)(real + (mid - before) - monotonic),
 	};
 	time_page_publish(&m->vm.mem, &sample);
 	m->last_time_sync_ns = after;
@@ -105,9 +105,9 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	m->vcpu_ready = true;
 	m->tsc_khz = vcpu_tsc_khz(&m->vcpu);
-	m->sync_regs = !getenv("PVKIT_NO_SYNC_REGS") &&
-		       (ioctl(m->vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
-			KVM_SYNC_X86_REGS);
+	m->sync_regs =
+	    !getenv("PVKIT_NO_SYNC_REGS") &&
+	    (ioctl(m->vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS);
 
 	if (console_init(&m->console, STDOUT_FILENO, STDIN_FILENO) < 0) {
 		log_msg("cannot create the console's eventfds");
@@ -118,12 +118,12 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 
 	m->hypercalls = (struct hypercall_service){
-		.mem = &m->vm.mem,
-		.console = &m->console,
-		.stop = &m->stop,
-		.start_monotonic_ns = hypercall_monotonic_now(),
-		.features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE |
-			    PVKIT_FEATURE_NEGOTIATE | (m->tsc_khz ? PVKIT_FEATURE_TIME_PAGE : 0),
+	    .mem = &m->vm.mem,
+	    .console = &m->console,
+	    .stop = &m->stop,
+	    .start_monotonic_ns = hypercall_monotonic_now(),
+	    .features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE | PVKIT_FEATURE_NEGOTIATE |
+			(m->tsc_khz ? PVKIT_FEATURE_TIME_PAGE : 0),
 	};
 	if (hypercall_page_fill(&m->vm.mem) < 0 || cpu_setup_tables(&m->vm.mem, false) < 0) {
 		log_msg("guest RAM too small for pvkit's low-memory tables");

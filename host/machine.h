@@ -26,10 +26,10 @@
 
 /* Exit counters for --stats. */
 struct exit_stats {
-	uint64_t total;     /* every return from KVM_RUN */
-	uint64_t io;        /* port I/O to devices (hypercalls not included) */
+	uint64_t total; /* every return from KVM_RUN */
+	uint64_t io;	/* port I/O to devices (hypercalls not included) */
 	uint64_t mmio;
-	uint64_t hlt;       /* only without the in-kernel irqchip */
+	uint64_t hlt;	    /* only without the in-kernel irqchip */
 	uint64_t hypercall; /* OUTs to the hypercall port */
 };
 
@@ -47,9 +47,9 @@ struct machine {
 	struct stop_request stop;
 	struct hypercall_service hypercalls;
 	struct exit_stats stats;
-	uint64_t tsc_khz;           /* 0: no time page */
+	uint64_t tsc_khz;	    /* 0: no time page */
 	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
-	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
+	bool sync_regs;		    /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
 	bool console_ready, vcpu_ready, uart_ready;
 };
 

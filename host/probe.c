@@ -15,21 +15,21 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define PROBE_RAM       (4ull << 20)
-#define PROBE_CODE      0x100000ull
+#define PROBE_RAM	(4ull << 20)
+#define PROBE_CODE	0x100000ull
 #define PROBE_STACK_TOP 0x200000ull
-#define PROBE_MMIO      0xd0000000ull /* in the MMIO hole: no memslot */
-#define PROBE_MARK      (PROBE_MMIO + 8)
-#define PROBE_PIO_PORT  0x80 /* claimed by nothing in the probe VM */
+#define PROBE_MMIO	0xd0000000ull /* in the MMIO hole: no memslot */
+#define PROBE_MARK	(PROBE_MMIO + 8)
+#define PROBE_PIO_PORT	0x80 /* claimed by nothing in the probe VM */
 
 /* Loop lengths: the first segment and the second differ by DELTA
  * iterations, so the difference of their times is DELTA iterations with
  * every fixed cost (entry, exit, timing) cancelled. */
-#define CPL0_N1 500
+#define CPL0_N1	   500
 #define CPL0_DELTA 20000
-#define CPL3_N1 1000000
+#define CPL3_N1	   1000000
 #define CPL3_DELTA 100000000
-#define EXIT_N1 100
+#define EXIT_N1	   100
 #define EXIT_DELTA 2000
 
 struct code {
@@ -45,7 +45,12 @@ static void emit(struct code *c, const uint8_t *b, size_t n)
 
 static void emit_mov_rcx(struct code *c, uint32_t n)
 {
-	uint8_t b[] = {0x48, 0xc7, 0xc1, (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
+	uint8_t b[] = {0x48,
+		       0xc7,
+		       0xc1,
+		       (uint8_t)n,
+		       (uint8_t)(n >> 8),
+		       (uint8_t)(n >> 16),
 		       (uint8_t)(n >> 24)}; /* mov $n, %rcx */
 	emit(c, b, sizeof(b));
 }
@@ -63,7 +68,7 @@ static void emit_loop(struct code *c, uint32_t n, enum loop_body body)
 {
 	emit_mov_rcx(c, n);
 	static const uint8_t pio[] = {0xe6, PROBE_PIO_PORT}; /* out %al, $0x80 */
-	static const uint8_t mmio[] = {0x88, 0x03};          /* mov %al, (%rbx) */
+	static const uint8_t mmio[] = {0x88, 0x03};	     /* mov %al, (%rbx) */
 	static const uint8_t dec[] = {0x48, 0xff, 0xc9};     /* dec %rcx */
 	size_t start = c->len;
 	if (body == BODY_PIO)
@@ -117,9 +122,9 @@ static int probe_vm_start(struct probe_vm *p, const struct code *c, bool user_mo
 	if (user_mode)
 		return cpu_setup_user64(&p->vcpu, PROBE_CODE, PROBE_STACK_TOP);
 	struct boot_entry entry = {
-		.mode = BOOT_CPU_LONG64,
-		.rip = PROBE_CODE,
-		.rsp = PROBE_STACK_TOP,
+	    .mode = BOOT_CPU_LONG64,
+	    .rip = PROBE_CODE,
+	    .rsp = PROBE_STACK_TOP,
 	};
 	return cpu_setup_entry(&p->vcpu, &entry);
 }
@@ -266,10 +271,7 @@ int cmd_probe(int argc, char **argv)
 	 * measured: take that out to leave the exit round trip. */
 	double pio_exit = pio >= 0 && cpl0 >= 0 ? pio - cpl0 : -1;
 	bool ok = cpl0 >= 0 && cpl3 >= 0 && pio >= 0 && mmio >= 0;
-	const char *backend = cpu.vmx   ? "vmx"
-			      : cpu.svm ? "svm"
-			      : cpu.kvm_pvm ? "pvm"
-					    : "unknown";
+	const char *backend = cpu.vmx ? "vmx" : cpu.svm ? "svm" : cpu.kvm_pvm ? "pvm" : "unknown";
 
 	if (json) {
 		printf("{\"kvm_api_version\":%d,\"capabilities\":{", api);
@@ -280,7 +282,8 @@ int cmd_probe(int argc, char **argv)
 		       cpu.vmx ? "true" : "false", cpu.svm ? "true" : "false",
 		       cpu.hypervisor ? "true" : "false", cpu.kvm_pvm ? "true" : "false");
 		printf("\"backend\":\"%s\",\"measured\":{\"cpl0_ns_per_instruction\":%.2f,"
-		       "\"cpl3_ns_per_instruction\":%.3f,\"pio_exit_us\":%.2f,\"mmio_exit_us\":%.2f}}\n",
+		       "\"cpl3_ns_per_instruction\":%.3f,\"pio_exit_us\":%.2f,\"mmio_exit_us\":%."
+		       "2f}}\n",
 		       backend, cpl0 / 2, cpl3 / 2, pio_exit / 1000, mmio / 1000);
 		return ok ? 0 : 1;
 	}

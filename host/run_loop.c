@@ -43,8 +43,8 @@ static int start_timer(double seconds, timer_t *timer)
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -1;
 	struct sigevent ev = {
-		.sigev_notify = SIGEV_THREAD_ID,
-		.sigev_signo = SIGALRM,
+	    .sigev_notify = SIGEV_THREAD_ID,
+	    .sigev_signo = SIGALRM,
 	};
 	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
 	if (timer_create(CLOCK_MONOTONIC, &ev, timer) < 0)
@@ -66,7 +66,7 @@ static uint64_t guest_rip(struct machine *m)
 }
 
 static void stop_with(struct machine *m, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void stop_with(struct machine *m, int status, const char *fmt, ...)
 {
 	char reason[160];
@@ -103,11 +103,11 @@ static void handle_hypercall(struct machine *m)
 	if (hypercall_monotonic_now() - m->last_time_sync_ns >= TIME_SYNC_INTERVAL_NS)
 		machine_sync_time(m);
 	struct hypercall_args args = {
-		.nr = regs->rax,
-		.a0 = regs->rdi,
-		.a1 = regs->rsi,
-		.a2 = regs->rdx,
-		.a3 = regs->r10,
+	    .nr = regs->rax,
+	    .a0 = regs->rdi,
+	    .a1 = regs->rsi,
+	    .a2 = regs->rdx,
+	    .a3 = regs->r10,
 	};
 	regs->rax = (uint64_t)hypercall_dispatch(&m->hypercalls, &args);
 	/* RIP is left as KVM reported it: KVM finishes the OUT (moves RIP past
@@ -207,8 +207,9 @@ static void handle_exit(struct machine *m)
 		handle_system_event(m);
 		break;
 	default:
-		stop_with(m, EXIT_STATUS_KVM_FAILURE, "unexpected KVM exit reason %u at RIP=0x%" PRIx64,
-			  run->exit_reason, guest_rip(m));
+		stop_with(m, EXIT_STATUS_KVM_FAILURE,
+			  "unexpected KVM exit reason %u at RIP=0x%" PRIx64, run->exit_reason,
+			  guest_rip(m));
 		break;
 	}
 }

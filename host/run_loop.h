@@ -19,11 +19,11 @@
 
 #include "machine.h"
 
-#define EXIT_STATUS_HOST_ERROR  1
-#define EXIT_STATUS_BAD_INPUT   2
+#define EXIT_STATUS_HOST_ERROR	 1
+#define EXIT_STATUS_BAD_INPUT	 2
 #define EXIT_STATUS_TRIPLE_FAULT 3
-#define EXIT_STATUS_KVM_FAILURE 4
-#define EXIT_STATUS_TIMEOUT     124
+#define EXIT_STATUS_KVM_FAILURE	 4
+#define EXIT_STATUS_TIMEOUT	 124
 
 /* Seconds after which the guest is stopped; 0 for no limit. */
 int run_loop(struct machine *m, double timeout_seconds);

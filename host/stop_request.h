@@ -13,7 +13,7 @@
 
 struct stop_request {
 	bool stop;
-	int status;       /* pvkit's exit status */
+	int status;	  /* pvkit's exit status */
 	char reason[160]; /* printed on stderr when not empty */
 };
 

@@ -34,5 +34,6 @@ int time_page_publish(struct guest_memory *mem, const struct time_sample *sample
 uint64_t time_page_read_ns(const struct pvkit_time_page *page, uint64_t tsc)
 {
 	unsigned __int128 delta = tsc - page->tsc_base;
-	return page->monotonic_base_ns + (uint64_t)((delta * page->tsc_to_ns_mul) >> page->tsc_shift);
+	return page->monotonic_base_ns +
+	       (uint64_t)((delta * page->tsc_to_ns_mul) >> page->tsc_shift);
 }

@@ -17,8 +17,8 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, int id)
 		return -1;
 	}
 	vcpu->run_size = vm->vcpu_mmap_size;
-	void *run = mmap(NULL, (size_t)vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd,
-			 0);
+	void *run =
+	    mmap(NULL, (size_t)vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
 	if (run == MAP_FAILED) {
 		log_msg("mmap of kvm_run: %s", strerror(errno));
 		return -1;

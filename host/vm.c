@@ -14,21 +14,21 @@
 #define HUGE_PAGE (2ull << 20)
 
 const struct vm_capability vm_capabilities[] = {
-	{KVM_CAP_USER_MEMORY, "user_memory", true},
-	{KVM_CAP_SET_TSS_ADDR, "set_tss_addr", true},
-	{KVM_CAP_SET_IDENTITY_MAP_ADDR, "set_identity_map_addr", true},
-	{KVM_CAP_IRQCHIP, "irqchip", true},
-	{KVM_CAP_PIT2, "pit2", true},
-	{KVM_CAP_EXT_CPUID, "ext_cpuid", true},
-	{KVM_CAP_GET_TSC_KHZ, "get_tsc_khz", true},
-	{KVM_CAP_IMMEDIATE_EXIT, "immediate_exit", true},
-	{KVM_CAP_NR_VCPUS, "nr_vcpus", false},
-	{KVM_CAP_MAX_VCPUS, "max_vcpus", false},
-	{KVM_CAP_IOEVENTFD, "ioeventfd", false},
-	{KVM_CAP_IRQFD, "irqfd", false},
-	{KVM_CAP_READONLY_MEM, "readonly_mem", false},
-	{KVM_CAP_COALESCED_MMIO, "coalesced_mmio", false},
-	{KVM_CAP_SYNC_REGS, "sync_regs", false},
+    {KVM_CAP_USER_MEMORY, "user_memory", true},
+    {KVM_CAP_SET_TSS_ADDR, "set_tss_addr", true},
+    {KVM_CAP_SET_IDENTITY_MAP_ADDR, "set_identity_map_addr", true},
+    {KVM_CAP_IRQCHIP, "irqchip", true},
+    {KVM_CAP_PIT2, "pit2", true},
+    {KVM_CAP_EXT_CPUID, "ext_cpuid", true},
+    {KVM_CAP_GET_TSC_KHZ, "get_tsc_khz", true},
+    {KVM_CAP_IMMEDIATE_EXIT, "immediate_exit", true},
+    {KVM_CAP_NR_VCPUS, "nr_vcpus", false},
+    {KVM_CAP_MAX_VCPUS, "max_vcpus", false},
+    {KVM_CAP_IOEVENTFD, "ioeventfd", false},
+    {KVM_CAP_IRQFD, "irqfd", false},
+    {KVM_CAP_READONLY_MEM, "readonly_mem", false},
+    {KVM_CAP_COALESCED_MMIO, "coalesced_mmio", false},
+    {KVM_CAP_SYNC_REGS, "sync_regs", false},
 };
 const int vm_ncapabilities = sizeof(vm_capabilities) / sizeof(vm_capabilities[0]);
 
@@ -87,10 +87,10 @@ static int register_ram(struct vm *vm)
 	for (int i = 0; i < vm->mem.nregions; i++) {
 		const struct guest_memory_region *r = &vm->mem.region[i];
 		struct kvm_userspace_memory_region slot = {
-			.slot = (uint32_t)i,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->host,
+		    .slot = (uint32_t)i,
+		    .guest_phys_addr = r->gpa,
+		    .memory_size = r->size,
+		    .userspace_addr = (uintptr_t)r->host,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
 			log_msg("KVM_SET_USER_MEMORY_REGION (slot %d, %" PRIu64 " MiB): %s", i,

@@ -23,15 +23,15 @@
 
 /* Where KVM keeps its private TSS and identity map: just below 4 GiB, in
  * the MMIO hole, where no RAM is (as QEMU does). */
-#define VM_TSS_ADDR          0xfffbd000ull
+#define VM_TSS_ADDR	     0xfffbd000ull
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 
 struct vm {
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_mmap_size;
-	bool irqchip; /* in-kernel LAPIC/IOAPIC/PIC and PIT */
-	uint8_t *ram;       /* the whole mapping, 2 MiB aligned */
+	bool irqchip;	    /* in-kernel LAPIC/IOAPIC/PIC and PIT */
+	uint8_t *ram;	    /* the whole mapping, 2 MiB aligned */
 	size_t ram_mapped;  /* bytes mapped, including alignment slack */
 	uint8_t *map_start; /* what munmap needs */
 	struct guest_memory mem;

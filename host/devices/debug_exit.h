@@ -16,7 +16,7 @@
 #include "host/stop_request.h"
 
 #define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_LEN  4
+#define DEBUG_EXIT_LEN	4
 
 /* io_bus handler; opaque is the struct stop_request to fill. */
 void debug_exit_io(void *stop, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);

@@ -21,30 +21,30 @@
 
 #include "host/stop_request.h"
 
-#define I8042_DATA_PORT    0x60
+#define I8042_DATA_PORT	   0x60
 #define I8042_COMMAND_PORT 0x64
 
-#define I8042_STATUS_OBF    0x01 /* output buffer full: a byte waits at 0x60 */
-#define I8042_STATUS_SYS    0x04 /* system flag: self-test passed */
-#define I8042_STATUS_CMD    0x08 /* last write was to the command port */
+#define I8042_STATUS_OBF 0x01 /* output buffer full: a byte waits at 0x60 */
+#define I8042_STATUS_SYS 0x04 /* system flag: self-test passed */
+#define I8042_STATUS_CMD 0x08 /* last write was to the command port */
 
-#define I8042_CMD_READ_CTR   0x20
-#define I8042_CMD_WRITE_CTR  0x60
-#define I8042_CMD_AUX_DISABLE 0xa7
-#define I8042_CMD_AUX_ENABLE 0xa8
-#define I8042_CMD_AUX_TEST   0xa9
-#define I8042_CMD_SELF_TEST  0xaa
-#define I8042_CMD_KBD_TEST   0xab
-#define I8042_CMD_KBD_DISABLE 0xad
-#define I8042_CMD_KBD_ENABLE 0xae
+#define I8042_CMD_READ_CTR     0x20
+#define I8042_CMD_WRITE_CTR    0x60
+#define I8042_CMD_AUX_DISABLE  0xa7
+#define I8042_CMD_AUX_ENABLE   0xa8
+#define I8042_CMD_AUX_TEST     0xa9
+#define I8042_CMD_SELF_TEST    0xaa
+#define I8042_CMD_KBD_TEST     0xab
+#define I8042_CMD_KBD_DISABLE  0xad
+#define I8042_CMD_KBD_ENABLE   0xae
 #define I8042_CMD_WRITE_OUTPUT 0xd1
-#define I8042_CMD_RESET      0xfe
+#define I8042_CMD_RESET	       0xfe
 
 struct i8042 {
 	struct stop_request *stop;
 	uint8_t status;
-	uint8_t ctr;         /* controller configuration byte */
-	uint8_t output;      /* byte waiting at port 0x60 when OBF */
+	uint8_t ctr;	     /* controller configuration byte */
+	uint8_t output;	     /* byte waiting at port 0x60 when OBF */
 	uint8_t pending_cmd; /* command waiting for its data byte, or 0 */
 };
 

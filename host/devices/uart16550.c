@@ -147,6 +147,14 @@ static void write_fcr(struct uart16550 *uart, uint8_t value)
 	uart->fcr = value & ~(UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX);
 }
 
+static void start_listening(struct uart16550 *uart)
+{
+	if (!uart->listening) {
+		uart->listening = true;
+		pthread_cond_signal(&uart->rx_space);
+	}
+}
+
 static void reg_write(struct uart16550 *uart, unsigned reg, uint8_t value)
 {
 	bool dlab = uart->lcr & UART_LCR_DLAB;
@@ -167,6 +175,8 @@ static void reg_write(struct uart16550 *uart, unsigned reg, uint8_t value)
 			 * raises it at once (Linux's startup test relies on it). */
 			if ((uart->ier & UART_IER_THRI) && !thri_was_on)
 				uart->thri_pending = true;
+			if (uart->ier & UART_IER_RDI)
+				start_listening(uart);
 		}
 		break;
 	case UART_FCR:
@@ -189,6 +199,8 @@ static void reg_write(struct uart16550 *uart, unsigned reg, uint8_t value)
 
 static uint8_t reg_read(struct uart16550 *uart, unsigned reg)
 {
+	if (reg == UART_LSR || (reg == UART_RBR && !(uart->lcr & UART_LCR_DLAB)))
+		start_listening(uart);
 	bool dlab = uart->lcr & UART_LCR_DLAB;
 	uint8_t value = 0;
 	switch (reg) {
@@ -253,7 +265,7 @@ int uart16550_receive(struct uart16550 *uart, const uint8_t *bytes, int n)
 	pthread_mutex_lock(&uart->lock);
 	int taken = 0;
 	/* In loopback the line is disconnected from the outside world. */
-	if (!(uart->mcr & UART_MCR_LOOP)) {
+	if (uart->listening && !(uart->mcr & UART_MCR_LOOP)) {
 		while (taken < n && uart->rx_count < rx_capacity(uart))
 			rx_push(uart, bytes[taken++]);
 		update_irq(uart);
@@ -273,7 +285,8 @@ void uart16550_wait_rx_space(struct uart16550 *uart, int timeout_ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&uart->lock);
-	while (uart->rx_count >= rx_capacity(uart) || (uart->mcr & UART_MCR_LOOP)) {
+	while (!uart->listening || uart->rx_count >= rx_capacity(uart) ||
+	       (uart->mcr & UART_MCR_LOOP)) {
 		if (pthread_cond_timedwait(&uart->rx_space, &uart->lock, &deadline) == ETIMEDOUT)
 			break;
 	}

@@ -24,10 +24,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UART_COM1_PORT  0x3f8
-#define UART_COM1_IRQ   4
-#define UART_NR_REGS    8
-#define UART_FIFO_SIZE  16
+#define UART_COM1_PORT 0x3f8
+#define UART_COM1_IRQ  4
+#define UART_NR_REGS   8
+#define UART_FIFO_SIZE 16
 
 /* Register offsets. */
 #define UART_RBR 0 /* read, DLAB=0 */
@@ -43,19 +43,19 @@
 #define UART_MSR 6
 #define UART_SCR 7
 
-#define UART_IER_RDI   0x01 /* received data available */
-#define UART_IER_THRI  0x02 /* THR empty */
-#define UART_IER_RLSI  0x04 /* receiver line status */
-#define UART_IER_MSI   0x08 /* modem status */
+#define UART_IER_RDI  0x01 /* received data available */
+#define UART_IER_THRI 0x02 /* THR empty */
+#define UART_IER_RLSI 0x04 /* receiver line status */
+#define UART_IER_MSI  0x08 /* modem status */
 
 #define UART_IIR_NO_INT 0x01
-#define UART_IIR_MSI    0x00
-#define UART_IIR_THRI   0x02
-#define UART_IIR_RDI    0x04
-#define UART_IIR_RLSI   0x06
-#define UART_IIR_FIFOS  0xc0 /* FIFOs enabled */
+#define UART_IIR_MSI	0x00
+#define UART_IIR_THRI	0x02
+#define UART_IIR_RDI	0x04
+#define UART_IIR_RLSI	0x06
+#define UART_IIR_FIFOS	0xc0 /* FIFOs enabled */
 
-#define UART_FCR_ENABLE   0x01
+#define UART_FCR_ENABLE	  0x01
 #define UART_FCR_CLEAR_RX 0x02
 #define UART_FCR_CLEAR_TX 0x04
 
@@ -96,7 +96,8 @@ struct uart16550 {
 	uint8_t lsr_errors; /* sticky LSR error bits, cleared by reading LSR */
 	uint8_t msr_delta;  /* MSR delta bits, cleared by reading MSR */
 	bool thri_pending;  /* THR-empty interrupt armed */
-	bool irq_level;     /* what was last sent to set_irq */
+	bool irq_level;	    /* what was last sent to set_irq */
+	bool listening;	    /* the guest has shown it reads input (see below) */
 
 	uint8_t rx_fifo[UART_FIFO_SIZE];
 	int rx_head, rx_count;
@@ -113,6 +114,11 @@ void uart16550_io(void *uart, uint64_t offset, uint8_t *data, uint32_t size, boo
 /*
  * Bytes arriving on the wire (host input).  Takes as many as the receive
  * FIFO has room for and returns that count; never blocks.
+ *
+ * Nothing is taken until the guest first reads RBR or LSR or enables the
+ * received-data interrupt: a driver resets the FIFOs while it sets the port
+ * up, and bytes that arrived before would be thrown away (as on hardware).
+ * Holding them on the host side until the guest listens loses nothing.
  */
 int uart16550_receive(struct uart16550 *uart, const uint8_t *bytes, int n);
 

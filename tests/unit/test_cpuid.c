@@ -20,24 +20,30 @@ static void kvm_like_table(struct cpuid_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	struct kvm_cpuid_entry2 e[] = {
-		{.function = 0, .eax = 0x10, .ebx = 0x68747541},
-		{.function = 1, .eax = 0x00a00f11, .ecx = CPUID_1_ECX_PCID | 0x1, .edx = 0x178bfbff},
-		{.function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .ebx = 0x219c07ab},
-		{.function = 7, .index = 1, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x30},
-		{.function = 0x40000000, .eax = 0x40000001, .ebx = KVM_SIG_EBX, .ecx = KVM_SIG_ECX,
-		 .edx = KVM_SIG_EDX},
-		{.function = 0x40000001, .eax = 0x01007afb},
-		{.function = 0x80000000, .eax = 0x80000021},
+	    {.function = 0, .eax = 0x10, .ebx = 0x68747541},
+	    {.function = 1, .eax = 0x00a00f11, .ecx = CPUID_1_ECX_PCID | 0x1, .edx = 0x178bfbff},
+	    {.function = 7,
+	     .index = 0,
+	     .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	     .ebx = 0x219c07ab},
+	    {.function = 7, .index = 1, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x30},
+	    {.function = 0x40000000,
+	     .eax = 0x40000001,
+	     .ebx = KVM_SIG_EBX,
+	     .ecx = KVM_SIG_ECX,
+	     .edx = KVM_SIG_EDX},
+	    {.function = 0x40000001, .eax = 0x01007afb},
+	    {.function = 0x80000000, .eax = 0x80000021},
 	};
 	memcpy(t->entries, e, sizeof(e));
 	t->head.nent = sizeof(e) / sizeof(e[0]);
 }
 
 static const struct cpuid_options pvkit_opts = {
-	.pvkit_leaves = true,
-	.features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE,
-	.hypercall_pfn = 0x9e,
-	.time_pfn = 0x9f,
+    .pvkit_leaves = true,
+    .features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE,
+    .hypercall_pfn = 0x9e,
+    .time_pfn = 0x9f,
 };
 
 static void pvkit_leaves_and_kvm_moved(void **state)
@@ -128,10 +134,10 @@ static void full_or_colliding_table_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pvkit_leaves_and_kvm_moved),
-		cmocka_unit_test(leaf1_hides_pcid_shows_hypervisor),
-		cmocka_unit_test(no_pvkit_cpuid_keeps_kvm),
-		cmocka_unit_test(full_or_colliding_table_refused),
+	    cmocka_unit_test(pvkit_leaves_and_kvm_moved),
+	    cmocka_unit_test(leaf1_hides_pcid_shows_hypervisor),
+	    cmocka_unit_test(no_pvkit_cpuid_keeps_kvm),
+	    cmocka_unit_test(full_or_colliding_table_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

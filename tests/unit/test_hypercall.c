@@ -43,12 +43,12 @@ static int setup(void **state)
 	if (console_init(&f->console, p[1], -1) < 0)
 		return -1;
 	f->svc = (struct hypercall_service){
-		.mem = &f->mem,
-		.console = &f->console,
-		.stop = &f->stop,
-		.start_monotonic_ns = hypercall_monotonic_now(),
-		.features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE |
-			    PVKIT_FEATURE_NEGOTIATE | PVKIT_FEATURE_TIME_PAGE,
+	    .mem = &f->mem,
+	    .console = &f->console,
+	    .stop = &f->stop,
+	    .start_monotonic_ns = hypercall_monotonic_now(),
+	    .features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE | PVKIT_FEATURE_NEGOTIATE |
+			PVKIT_FEATURE_TIME_PAGE,
 	};
 	*state = f;
 	return 0;
@@ -110,11 +110,11 @@ static void negotiate_tags(void **state)
 {
 	struct fixture *f = *state;
 	struct pvkit_tag tags[5] = {
-		{.tag = PVKIT_TAG_ABI_VERSION, .flags = 0xff, .value = 0x10000},
-		{.tag = PVKIT_TAG_CONSOLE, .flags = 0xff, .value = 7},
-		{.tag = PVKIT_TAG_TIME_PAGE, .flags = 0xff, .value = 123},
-		{.tag = PVKIT_TAG_HALT, .flags = 0xff, .value = 0},
-		{.tag = 0x12345, .flags = 0xff, .value = 99},
+	    {.tag = PVKIT_TAG_ABI_VERSION, .flags = 0xff, .value = 0x10000},
+	    {.tag = PVKIT_TAG_CONSOLE, .flags = 0xff, .value = 7},
+	    {.tag = PVKIT_TAG_TIME_PAGE, .flags = 0xff, .value = 123},
+	    {.tag = PVKIT_TAG_HALT, .flags = 0xff, .value = 0},
+	    {.tag = 0x12345, .flags = 0xff, .value = 99},
 	};
 	/* At an odd address: the guest's array need not be aligned. */
 	uint64_t gpa = 0x300003;
@@ -230,10 +230,10 @@ static void time_page(void **state)
 {
 	struct fixture *f = *state;
 	struct time_sample s = {
-		.tsc_khz = 2000000, /* 2 GHz */
-		.guest_tsc = 1000,
-		.monotonic_ns = 5000,
-		.realtime_offset_ns = 1700000000ll * 1000000000,
+	    .tsc_khz = 2000000, /* 2 GHz */
+	    .guest_tsc = 1000,
+	    .monotonic_ns = 5000,
+	    .realtime_offset_ns = 1700000000ll * 1000000000,
 	};
 	assert_int_equal(time_page_publish(&f->mem, &s), 0);
 	const struct pvkit_time_page *p = (const void *)(f->ram + LAYOUT_TIME_PAGE);
@@ -259,16 +259,16 @@ static void time_page(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(console_write_reaches_stdout, setup, teardown),
-		cmocka_unit_test_setup_teardown(console_write_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(negotiate_tags, setup, teardown),
-		cmocka_unit_test_setup_teardown(negotiate_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(power_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(clocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(halt, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_calls, setup, teardown),
-		cmocka_unit_test_setup_teardown(hypercall_page_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(time_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(console_write_reaches_stdout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(console_write_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(negotiate_tags, setup, teardown),
+	    cmocka_unit_test_setup_teardown(negotiate_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(power_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(clocks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(halt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unknown_calls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hypercall_page_contents, setup, teardown),
+	    cmocka_unit_test_setup_teardown(time_page, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

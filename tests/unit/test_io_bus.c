@@ -101,9 +101,8 @@ static void registration_rules(void **state)
 	assert_int_equal(io_bus_register(&bus, IO_SPACE_PORT, 0x10000, 1, record, &r, "f"), -1);
 	assert_int_equal(io_bus_register(&bus, IO_SPACE_PORT, 0x500, 0, record, &r, "g"), -1);
 	/* MMIO ranges near the top of the address space do not wrap. */
-	assert_int_equal(io_bus_register(&bus, IO_SPACE_MMIO, UINT64_MAX - 0xfff, 0x1000, record, &r,
-					 "h"),
-			 0);
+	assert_int_equal(
+	    io_bus_register(&bus, IO_SPACE_MMIO, UINT64_MAX - 0xfff, 0x1000, record, &r, "h"), 0);
 	assert_int_equal(io_bus_register(&bus, IO_SPACE_MMIO, 0, UINT64_MAX, record, &r, "i"), -1);
 	uint8_t d[8];
 	assert_true(io_bus_access(&bus, IO_SPACE_MMIO, UINT64_MAX - 7, d, 8, false));
@@ -194,12 +193,12 @@ static void i8042_controller_and_reset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(dispatches_with_offset),
-		cmocka_unit_test(unclaimed_reads_all_ones),
-		cmocka_unit_test(straddling_access_is_unclaimed),
-		cmocka_unit_test(registration_rules),
-		cmocka_unit_test(debug_exit_status),
-		cmocka_unit_test(i8042_controller_and_reset),
+	    cmocka_unit_test(dispatches_with_offset),
+	    cmocka_unit_test(unclaimed_reads_all_ones),
+	    cmocka_unit_test(straddling_access_is_unclaimed),
+	    cmocka_unit_test(registration_rules),
+	    cmocka_unit_test(debug_exit_status),
+	    cmocka_unit_test(i8042_controller_and_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,8 +31,18 @@ static void bad_sizes(void **state)
 {
 	(void)state;
 	uint64_t b = 77;
-	const char *bad[] = {"", "M", "-1", " 5", "+5", "12Q", "12MB", "1.5G", "0x", "99999999999G",
-			     "18446744073709551616", NULL};
+	const char *bad[] = {"",
+			     "M",
+			     "-1",
+			     " 5",
+			     "+5",
+			     "12Q",
+			     "12MB",
+			     "1.5G",
+			     "0x",
+			     "99999999999G",
+			     "18446744073709551616",
+			     NULL};
 	for (int i = 0; bad[i]; i++) {
 		if (parse_size(bad[i], &b) != -1)
 			fail_msg("\"%s\" was accepted", bad[i]);
@@ -44,8 +54,8 @@ static void bad_sizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(good_sizes),
-		cmocka_unit_test(bad_sizes),
+	    cmocka_unit_test(good_sizes),
+	    cmocka_unit_test(bad_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,7 @@ static void receive_takes_only_what_fits(void **state)
 	struct fixture *f = *state;
 	uint8_t bytes[40];
 	memset(bytes, 'z', sizeof(bytes));
+	in8(&f->uart, UART_LSR); /* a polling driver: now it listens */
 	/* FIFOs off: one holding register. */
 	assert_int_equal(uart16550_receive(&f->uart, bytes, 5), 1);
 	assert_int_equal(uart16550_receive(&f->uart, bytes, 5), 0);
@@ -157,6 +158,31 @@ static void receive_takes_only_what_fits(void **state)
 	assert_int_equal(in8(&f->uart, UART_LSR) & UART_LSR_OE, 0);
 	out8(&f->uart, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
 	assert_false(in8(&f->uart, UART_LSR) & UART_LSR_DR);
+}
+
+static void input_waits_until_the_guest_listens(void **state)
+{
+	struct fixture *f = *state;
+	/* Before the driver set the port up, input stays on the host... */
+	assert_int_equal(uart16550_receive(&f->uart, (const uint8_t *)"ab", 2), 0);
+	out8(&f->uart, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
+	out8(&f->uart, UART_LCR, UART_LCR_DLAB);
+	in8(&f->uart, UART_RBR); /* DLL, not the receiver: still not listening */
+	out8(&f->uart, UART_LCR, 0x03);
+	assert_int_equal(uart16550_receive(&f->uart, (const uint8_t *)"ab", 2), 0);
+	/* ...and nothing was lost to the FIFO reset once it reads. */
+	in8(&f->uart, UART_LSR);
+	assert_int_equal(uart16550_receive(&f->uart, (const uint8_t *)"ab", 2), 2);
+	assert_int_equal(in8(&f->uart, UART_RBR), 'a');
+	assert_int_equal(in8(&f->uart, UART_RBR), 'b');
+}
+
+static void rdi_enable_also_listens(void **state)
+{
+	struct fixture *f = *state;
+	out8(&f->uart, UART_IER, UART_IER_RDI);
+	assert_int_equal(uart16550_receive(&f->uart, (const uint8_t *)"c", 1), 1);
+	assert_true(f->wire.irq);
 }
 
 static void received_data_outranks_thr_empty(void **state)
@@ -235,16 +261,18 @@ static void scratch_and_wide_access(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(thr_transmits_and_lsr_says_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(divisor_latch_hides_thr_and_ier, setup, teardown),
-		cmocka_unit_test_setup_teardown(iir_reports_fifo_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(thr_empty_interrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(receive_with_fifo, setup, teardown),
-		cmocka_unit_test_setup_teardown(receive_takes_only_what_fits, setup, teardown),
-		cmocka_unit_test_setup_teardown(received_data_outranks_thr_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(loopback_and_overrun, setup, teardown),
-		cmocka_unit_test_setup_teardown(modem_status_deltas, setup, teardown),
-		cmocka_unit_test_setup_teardown(scratch_and_wide_access, setup, teardown),
+	    cmocka_unit_test_setup_teardown(thr_transmits_and_lsr_says_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(divisor_latch_hides_thr_and_ier, setup, teardown),
+	    cmocka_unit_test_setup_teardown(iir_reports_fifo_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(thr_empty_interrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(receive_with_fifo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(receive_takes_only_what_fits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(input_waits_until_the_guest_listens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rdi_enable_also_listens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(received_data_outranks_thr_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(loopback_and_overrun, setup, teardown),
+	    cmocka_unit_test_setup_teardown(modem_status_deltas, setup, teardown),
+	    cmocka_unit_test_setup_teardown(scratch_and_wide_access, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

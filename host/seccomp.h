@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp.h - least privilege for the run loop.
+ *
+ * Once the VM is set up (files read, RAM mapped, VM/vCPU/devices created,
+ * the stdin thread started), everything pvkit still does is: run the vCPU,
+ * answer exits, move console bytes, keep time, and finally tear down.  That
+ * needs a handful of system calls.  seccomp_install_run_filter() installs a
+ * libseccomp filter on every thread of the process (TSYNC) that allows just
+ * those, with ioctl() narrowed to the KVM requests the run loop makes and
+ * mmap/mprotect never executable.  A guest that finds a bug in a device
+ * model then holds a process that cannot open a file, create a socket or a
+ * thread, exec, or map code.
+ *
+ * A call outside the list raises SIGSYS (SECCOMP_RET_TRAP); pvkit's handler
+ * prints one line naming the call and then dies by SIGSYS, so the process is
+ * killed AND says why.  (A thread that blocks SIGSYS, as the stdin thread
+ * blocks all signals, is killed by the kernel without the line.)
+ *
+ * Builds with AddressSanitizer (build/pvkit-san) also allow what the
+ * sanitizer runtime needs to report an error and to check for leaks at exit
+ * (a ptrace-based thread stopper, /proc reads); see seccomp.c.
+ */
+#ifndef PVKIT_HOST_SECCOMP_H
+#define PVKIT_HOST_SECCOMP_H
+
+#include <stdbool.h>
+
+/*
+ * Install the run-loop filter on all threads.  Call after set-up, before the
+ * first KVM_RUN.  -1 with a message if libseccomp or the kernel refuses.
+ */
+int seccomp_install_run_filter(void);
+
+/* True in builds whose sanitizer runtime needs the extra calls. */
+bool seccomp_sanitizer_build(void);
+
+#endif
