@@ -326,6 +326,51 @@ static void user_supervisor(void)
 	}
 }
 
+/*
+ * After the mode: a user-mode int3, then a syscall whose LSTAR handler does
+ * an int3: which context does LSTAR run in once the mode is on?
+ */
+static void frames_after_mode(bool leave)
+{
+	struct pvm_vm vm;
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_US, 0))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_NR), leave ? 4 : 0);
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_frames_user));
+	pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_h_record), 3);
+	if (exp_run_to_doorbell(&vm, 2000, "frames after the mode")) {
+		uint64_t user_cs = pvm_data(&vm, D_FRAMES + 8);
+		uint64_t kernel_cs = pvm_data(&vm, D_FRAMES + D_FRAME_SIZE + 8);
+		uint64_t kernel_at = pvm_data(&vm, D_FRAMES + D_FRAME_SIZE + 40);
+
+		if (leave)
+			report_note("wrmsr 0x4b564d10 <- 0 in the mode took %.0f ns",
+				    pvm_cycles_to_ns(&vm, pvm_data(&vm, D_RESULT(6))));
+		report_note(
+		    "%s: 'user' int3 frame cs 0x%llx rsp 0x%llx pushed at "
+		    "0x%llx; int3 in LSTAR handler: frame cs 0x%llx ss 0x%llx, pushed at "
+		    "0x%llx",
+		    leave ? "mode left with wrmsr 0" : "mode on", (unsigned long long)user_cs,
+		    (unsigned long long)pvm_data(&vm, D_FRAMES + 24),
+		    (unsigned long long)pvm_data(&vm, D_FRAMES + 40), (unsigned long long)kernel_cs,
+		    (unsigned long long)pvm_data(&vm, D_FRAMES + D_FRAME_SIZE + 32),
+		    (unsigned long long)kernel_at);
+		if (leave)
+			report_check(pvm_data(&vm, D_COUNT) == 2 && user_cs == PVM_USER_CS,
+				     "after wrmsr 0x4b564d10 <- 0, iretq enters user mode again "
+				     "(int3 frame CS 0x%llx)",
+				     (unsigned long long)user_cs);
+		else
+			report_check(pvm_data(&vm, D_COUNT) == 2 && user_cs == PVM_KERNEL_CS &&
+					 kernel_cs == PVM_KERNEL_CS,
+				     "in the mode, iretq to CS 0x33 does not enter user mode: the "
+				     "code after it still traps with kernel frames (CS 0x%llx)",
+				     (unsigned long long)user_cs);
+	}
+	pvm_vm_destroy(&vm);
+}
+
 /* A user-mode #PF on a not-present page, after the mode was entered. */
 static void user_not_present(void)
 {
@@ -397,6 +442,8 @@ int exp_pvcs_mode(void)
 	hlt_wait();
 	user_supervisor();
 	user_not_present();
+	frames_after_mode(false);
+	frames_after_mode(true);
 	supervisor_syscall();
 	vmcall();
 	return report_failures();

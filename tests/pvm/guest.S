@@ -730,8 +730,8 @@ pvm_g_sup_entry:
 /*
  * Test 11: U/S in the mode: D_PARAM(P_NR) = 1: write the supervisor-only
  * page here, 2: read it, 3: read the not-present page 0 (8-byte instructions;
- * a recording #PF handler would skip them), 0: none; then iretq to user mode
- * at D_PARAM(P_RESUME).
+ * a recording #PF handler would skip them), 4: write 0 to the MSR, 0: none;
+ * then iretq to user mode at D_PARAM(P_RESUME).
  */
 .Lsup_us:
 	cmpq	$1, D_PARAM(P_NR)
@@ -740,6 +740,19 @@ pvm_g_sup_entry:
 	je	pvm_g_sup_us_read
 	cmpq	$3, D_PARAM(P_NR)
 	je	pvm_g_sup_np_read
+	cmpq	$4, D_PARAM(P_NR)
+	je	.Lsup_leave
+	jmp	.Lsup_to_user
+/* 4: write 0 to the MSR (timed: D_RESULT(6)), then go on to user mode. */
+.Lsup_leave:
+	TSC	%r8
+	mov	$0x4b564d10, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(6)
 	jmp	.Lsup_to_user
 	.globl pvm_g_sup_us_write
 pvm_g_sup_us_write:
