@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/kvm.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "seccomp.h"
+
+/*
+ * What a call outside the list gets.  To find a call a new code path needs,
+ * build with -DSECCOMP_DEFAULT_ACTION=SCMP_ACT_LOG, run, and read the
+ * kernel log ("audit: type=1326 ... syscall=N"); never ship that.
+ */
+#ifndef SECCOMP_DEFAULT_ACTION
+#define SECCOMP_DEFAULT_ACTION SCMP_ACT_TRAP
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_RUNTIME 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_RUNTIME 1
+#endif
+#endif
+#ifndef SANITIZER_RUNTIME
+#define SANITIZER_RUNTIME 0
+#endif
+
+/* Calls allowed whatever their arguments, and why the run loop needs them. */
+static const struct {
+	int nr;
+	const char *why;
+} allowed_calls[] = {
+    {SCMP_SYS(read), "stdin thread; eventfd reads (HALT's input event)"},
+    {SCMP_SYS(write), "console output, eventfd signals, log lines"},
+    {SCMP_SYS(poll), "stdin thread waits for input or stop"},
+    {SCMP_SYS(ppoll), "HALT hypercall sleeps until deadline or input"},
+    {SCMP_SYS(futex), "UART and console locks, condition variables, thread join"},
+    {SCMP_SYS(clock_gettime), "hypercall clocks when the vDSO falls back"},
+    {SCMP_SYS(gettimeofday), "same, older vDSO fallback"},
+    {SCMP_SYS(timer_create), "--timeout timer, armed by run_loop()"},
+    {SCMP_SYS(timer_settime), "--timeout timer"},
+    {SCMP_SYS(timer_delete), "--timeout timer"},
+    {SCMP_SYS(rt_sigaction), "--timeout's SIGALRM handler"},
+    {SCMP_SYS(rt_sigprocmask), "thread exit, libc internals"},
+    {SCMP_SYS(rt_sigreturn), "return from the SIGALRM handler"},
+    {SCMP_SYS(restart_syscall), "a wait interrupted by a signal resumes"},
+    {SCMP_SYS(gettid), "--timeout timer's target thread; SIGSYS report"},
+    {SCMP_SYS(getpid), "SIGSYS report"},
+    {SCMP_SYS(brk), "malloc"},
+    {SCMP_SYS(munmap), "free, teardown of RAM and kvm_run"},
+    {SCMP_SYS(mremap), "realloc"},
+    {SCMP_SYS(madvise), "free, thread stack release at thread exit"},
+    {SCMP_SYS(close), "teardown"},
+    {SCMP_SYS(exit), "the stdin thread ends"},
+    {SCMP_SYS(exit_group), "pvkit ends"},
+};
+
+/* The KVM requests the run loop makes (ioctl's second argument). */
+static const struct {
+	unsigned long request;
+	const char *why;
+} allowed_ioctls[] = {
+    {KVM_RUN, "run the vCPU"},
+    {KVM_GET_REGS, "hypercall registers without sync regs; RIP for messages"},
+    {KVM_SET_REGS, "hypercall result without sync regs"},
+    {KVM_GET_MSRS, "guest TSC for the time page"},
+    {KVM_IRQ_LINE, "UART interrupt line"},
+};
+
+/*
+ * The sanitizer runtime's needs: LeakSanitizer's check at exit clones a
+ * tracer task (CLONE_UNTRACED, not a thread) that ptrace-stops every thread
+ * and lists /proc/self/task; an error report reads /proc/self/maps and the
+ * binary to symbolize.  Found with SECCOMP_DEFAULT_ACTION=SCMP_ACT_LOG.
+ */
+static const int sanitizer_calls[] = {
+    SCMP_SYS(clone),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(wait4),
+    SCMP_SYS(prctl),
+    SCMP_SYS(openat),
+    SCMP_SYS(open),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(readlink),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(pread64),
+    SCMP_SYS(lseek),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(getppid),
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(kill),
+};
+
+bool seccomp_sanitizer_build(void)
+{
+	return SANITIZER_RUNTIME;
+}
+
+/* Async-signal-safe decimal. */
+static size_t put_number(char *p, unsigned long n)
+{
+	char digits[24];
+	size_t len = 0;
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	for (size_t i = 0; i < len; i++)
+		p[i] = digits[len - 1 - i];
+	return len;
+}
+
+static void append(char *line, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(line + *len, s, n);
+	*len += n;
+}
+
+/*
+ * SIGSYS from the filter: say which call, then die by SIGSYS.  Only
+ * async-signal-safe steps, and only calls the filter allows (write, getpid,
+ * gettid, tgkill with SIGSYS).  SA_RESETHAND made SIGSYS's action the
+ * default again before we got here, SA_NODEFER left it unblocked.
+ */
+static void on_forbidden_call(int sig, siginfo_t *info, void *ucontext)
+{
+	(void)ucontext;
+	char line[160];
+	size_t len = 0;
+	append(line, &len, "pvkit: system call ");
+	len += put_number(line + len, (unsigned long)info->si_syscall);
+	append(line, &len, " is not allowed after set-up (seccomp): stopped\n");
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w;
+	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), sig);
+	_exit(128 + sig); /* not reached */
+}
+
+static int install_report_handler(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_forbidden_call};
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGSYS, &sa, NULL);
+}
+
+static int add_rules(scmp_filter_ctx ctx)
+{
+	int rc;
+	for (size_t i = 0; i < sizeof(allowed_calls) / sizeof(allowed_calls[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_calls[i].nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	/* The kernel takes ioctl's request as 32 bits: compare only those. */
+	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++) {
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i].request));
+		if (rc < 0)
+			return rc;
+	}
+	/* Memory yes, code no: mmap and mprotect only without PROT_EXEC. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc < 0)
+		return rc;
+	/* The SIGSYS report kills its own thread, nothing else. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+			      SCMP_A2_64(SCMP_CMP_EQ, SIGSYS, 0));
+	if (rc < 0)
+		return rc;
+	if (SANITIZER_RUNTIME) {
+		for (size_t i = 0; i < sizeof(sanitizer_calls) / sizeof(sanitizer_calls[0]); i++) {
+			/* mprotect is already conditional above for mmap only. */
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_calls[i], 0);
+			if (rc < 0)
+				return rc;
+		}
+	} else {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int seccomp_install_run_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SECCOMP_DEFAULT_ACTION);
+	if (!ctx) {
+		log_msg("seccomp: cannot create a filter");
+		return -1;
+	}
+	/* Every thread, the stdin thread included, gets the same filter. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (rc == 0)
+		rc = add_rules(ctx);
+	if (rc == 0 && install_report_handler() < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		log_msg("seccomp: cannot install the run-loop filter: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
