@@ -19,28 +19,34 @@
 #define TIME_SYNC_INTERVAL_NS 1000000000ull
 
 /*
- * The --timeout timer's signal goes to the vCPU thread.  The handler sets
- * immediate_exit in kvm_run: if the signal lands while KVM_RUN is running,
- * KVM_RUN returns EINTR; if it lands just before, the next KVM_RUN returns
- * at once.  Either way no exit can be missed, and nothing polls.
+ * Signals that end the run: the --timeout timer's SIGALRM (sent to the
+ * vCPU thread) and SIGINT/SIGTERM (the console thread blocks every signal,
+ * so they land on the vCPU thread too).  The handler records the signal and
+ * sets immediate_exit in kvm_run: if the signal lands while KVM_RUN is
+ * running, KVM_RUN returns EINTR; if it lands just before, the next KVM_RUN
+ * returns at once.  Either way no stop can be missed, and nothing polls.
  */
-static volatile sig_atomic_t timed_out;
+static volatile sig_atomic_t caught_signal;
 static struct kvm_run *volatile running_vcpu;
 
-static void on_timeout_signal(int sig)
+static void on_stop_signal(int sig)
 {
-	(void)sig;
-	timed_out = 1;
+	caught_signal = sig;
 	if (running_vcpu)
 		running_vcpu->immediate_exit = 1;
 }
 
-static int start_timer(double seconds, timer_t *timer)
+static int catch_signal(int sig, void (*handler)(int))
 {
-	struct sigaction sa = {.sa_handler = on_timeout_signal};
+	struct sigaction sa = {.sa_handler = handler};
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: KVM_RUN and ppoll must return EINTR. */
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
+	return sigaction(sig, &sa, NULL);
+}
+
+static int start_timer(double seconds, timer_t *timer)
+{
+	if (catch_signal(SIGALRM, on_stop_signal) < 0)
 		return -1;
 	struct sigevent ev = {
 	    .sigev_notify = SIGEV_THREAD_ID,
@@ -218,9 +224,11 @@ int run_loop(struct machine *m, double timeout_seconds)
 {
 	timer_t timer;
 	bool have_timer = false;
-	timed_out = 0;
+	caught_signal = 0;
 	running_vcpu = m->vcpu.run;
-	m->hypercalls.interrupted = (volatile int *)&timed_out;
+	m->hypercalls.interrupted = (volatile int *)&caught_signal;
+	catch_signal(SIGINT, on_stop_signal);
+	catch_signal(SIGTERM, on_stop_signal);
 	if (m->sync_regs)
 		m->vcpu.run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (timeout_seconds > 0) {
@@ -232,9 +240,15 @@ int run_loop(struct machine *m, double timeout_seconds)
 		have_timer = true;
 	}
 	while (!m->stop.stop) {
-		if (timed_out) {
+		if (caught_signal == SIGALRM) {
 			stop_with(m, EXIT_STATUS_TIMEOUT, "guest still running after %g s, stopped",
 				  timeout_seconds);
+			break;
+		}
+		if (caught_signal) {
+			/* As a shell reports a process killed by the signal. */
+			const char *name = sigabbrev_np(caught_signal);
+			stop_with(m, 128 + caught_signal, "stopped by SIG%s", name ? name : "?");
 			break;
 		}
 		int r = ioctl(m->vcpu.fd, KVM_RUN, 0);

@@ -11,6 +11,7 @@
  *	4	KVM could not run the guest (FAIL_ENTRY, INTERNAL_ERROR, a
  *		crash event, an exit reason pvkit does not know)
  *	124	--timeout expired (the value timeout(1) uses)
+ *	128+N	stopped by signal N (SIGINT, SIGTERM), as a shell reports it
  * A guest can of course choose 1..4 or 124 itself; the message on stderr
  * tells them apart.
  */

@@ -77,6 +77,16 @@ check "timeout: within 1-3 s (took $elapsed s)" [ "$(echo "$elapsed >= 1 && $ela
 timeout 60 $PVKIT run --kernel $G/spin.elf --timeout 0.3 </dev/null >"$tmp/out" 2>"$tmp/err"
 check "timeout: fractional seconds" grep -qx "pvkit: guest still running after 0.3 s, stopped" "$tmp/err"
 
+timeout 60 $PVKIT run --kernel $G/spin.elf --stats </dev/null >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM: stops the guest with status 143" [ $rc -eq 143 ]
+check "SIGTERM: says so, still prints --stats" \
+	bash -c "grep -qx 'pvkit: stopped by SIGTERM' '$tmp/err' && grep -q '^pvkit: exits: ' '$tmp/err'"
+
 run pvh
 check "PVH: 32-bit entry with start_info, exit 0" [ $rc -eq 0 ]
 check "PVH: output" grep -qx "hello from PVH" "$tmp/out"
