@@ -241,8 +241,8 @@ static void variant_msr_then_user(uint64_t value)
 		dump_pvcs_page(&vm, "after");
 		report_check(stop.kind == PVM_STOP_DOORBELL && pvm_data(&vm, D_RESULT(1)) == 4 &&
 				 pvm_data(&vm, D_COUNT) == 1,
-			     "after wrmsr 0x%x <- 0x%llx, user-mode int3 still goes through the "
-			     "guest IDT and syscall still reaches LSTAR",
+			     "after wrmsr 0x%x <- 0x%llx and iretq to CS 0x33, int3 still goes "
+			     "through the guest IDT and syscall still reaches LSTAR",
 			     MSR_PVM_VARIANT_BASE, (unsigned long long)value);
 	}
 	pvm_vm_destroy(&vm);
