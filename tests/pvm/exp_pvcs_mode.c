@@ -33,7 +33,7 @@ enum sup_test {
 	SUP_STATE = 1,
 	SUP_INT3 = 2,
 	SUP_CR3 = 3,
-	SUP_TO_USER = 4,
+	SUP_IRETQ_CS33 = 4,
 	SUP_STI_LOOP = 5,
 	SUP_SYSCALL = 6,
 	SUP_VMCALL = 7,
@@ -184,11 +184,11 @@ static void cr3(void)
 	pvm_vm_destroy(&vm);
 }
 
-static void to_user(void)
+static void syscall_round_trips(void)
 {
 	struct pvm_vm vm;
 
-	if (sup_start(&vm, false, pvm_g_entry_iret, MODE_ON, 0, SUP_TO_USER, ROUND_TRIPS)) {
+	if (sup_start(&vm, false, pvm_g_entry_iret, MODE_ON, 0, SUP_IRETQ_CS33, ROUND_TRIPS)) {
 		pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_syscall_loop));
 		if (exp_run_to_doorbell(&vm, 10000, "syscall round trips in the mode")) {
 			double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
@@ -432,7 +432,7 @@ int exp_pvcs_mode(void)
 	exceptions(0);
 	exceptions(EVENT_FLAGS_EF | EVENT_FLAGS_IF);
 	cr3();
-	to_user();
+	syscall_round_trips();
 	timers();
 	hlt_wait();
 	user_supervisor();

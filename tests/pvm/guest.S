@@ -822,8 +822,9 @@ pvm_g_sup_np_read:
 	DONE
 
 /*
- * Test 4: iretq to user mode at D_PARAM(P_RESUME), rdi = iterations,
- * rsi = D_PARAM(P_NR).
+ * Test 4: iretq to CS 0x33 at D_PARAM(P_RESUME), rdi = iterations, rsi =
+ * D_PARAM(P_NR).  While the mode is on, this does NOT enter user mode: the
+ * code after it still runs in the mode (see exp_pvcs_mode.c).
  */
 .Lsup_to_user:
 	mov	D_PARAM(P_NR), %rsi
