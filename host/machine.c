@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -130,6 +131,15 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	}
 	machine_sync_time(m);
+	for (int i = 0; i < m->vm.mem.nregions; i++)
+		log_debug("guest RAM slot %d: 0x%" PRIx64 "-0x%" PRIx64, i, m->vm.mem.region[i].gpa,
+			  m->vm.mem.region[i].gpa + m->vm.mem.region[i].size);
+	log_debug("TSC %" PRIu64 " kHz, hypercall registers via %s", m->tsc_khz,
+		  m->sync_regs ? "KVM_CAP_SYNC_REGS" : "KVM_GET_REGS/KVM_SET_REGS");
+	log_debug("entry: %s, RIP 0x%" PRIx64 " RSI 0x%" PRIx64 " RBX 0x%" PRIx64 " RSP 0x%" PRIx64
+		  ", hardware_subarch 0x%x",
+		  entry->mode == BOOT_CPU_LONG64 ? "64-bit, paging on" : "32-bit, paging off",
+		  entry->rip, entry->rsi, entry->rbx, entry->rsp, entry->hardware_subarch);
 	if (setup_cpuid(m, cfg) < 0)
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
