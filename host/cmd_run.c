@@ -18,9 +18,11 @@
 #include "boot/loader.h"
 #include "cmd_run.h"
 #include "parse_size.h"
+#include "limits.h"
 #include "log.h"
 #include "machine.h"
 #include "run_loop.h"
+#include "seccomp.h"
 #include "usage.h"
 
 #define DEFAULT_MEM	(256ull << 20)
@@ -44,6 +46,8 @@ struct run_options {
 	double timeout;
 	bool stats;
 	bool pvkit_cpuid;
+	uint64_t console_limit; /* 0: none */
+	bool seccomp;		/* false: --no-seccomp */
 };
 
 static int parse_mem(const char *text, uint64_t *mem)
@@ -122,7 +126,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		OPT_TIMEOUT,
 		OPT_STATS,
 		OPT_NO_PVKIT_CPUID,
-		OPT_DEBUG
+		OPT_DEBUG,
+		OPT_CONSOLE_LIMIT,
+		OPT_NO_SECCOMP
 	};
 	static const struct option longopts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -135,6 +141,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"no-pvkit-cpuid", no_argument, NULL, OPT_NO_PVKIT_CPUID},
 	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"console-limit", required_argument, NULL, OPT_CONSOLE_LIMIT},
+	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct run_options){
@@ -142,6 +150,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    .mem = DEFAULT_MEM,
 	    .entry = BOOT_ENTRY_AUTO,
 	    .pvkit_cpuid = true,
+	    .seccomp = true,
 	};
 	optind = 0; /* glibc: restart option parsing from argv[1] */
 	opterr = 0;
@@ -190,6 +199,17 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			break;
 		case OPT_DEBUG:
 			log_debug_enabled = true;
+			break;
+		case OPT_CONSOLE_LIMIT:
+			if (parse_size(optarg, &o->console_limit) < 0 || o->console_limit == 0) {
+				log_msg("--console-limit %s: not a number of bytes above 0 "
+					"(K, M or G suffixes allowed)",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_SECCOMP:
+			o->seccomp = false;
 			break;
 		case ':':
 			log_msg("run: %s needs an argument", argv[optind - 1]);
@@ -324,6 +344,12 @@ int cmd_run(int argc, char **argv)
 
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
 	if (machine_create(&m, &cfg, &entry) < 0)
+		goto out;
+	m.console.out_limit = o.console_limit;
+	m.console.limit_stop = &m.stop;
+	/* Set-up is over: from here on no new file, thread or mapping of code
+	 * (host/limits.h, host/seccomp.h). */
+	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
 		goto out;
 	status = run_loop(&m, o.timeout);
 	if (o.stats)

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "console.h"
+#include "limits.h"
 
 int console_init(struct console *con, int out_fd, int in_fd)
 {
@@ -49,9 +51,25 @@ void console_flush(struct console *con)
 	pthread_mutex_unlock(&con->out_lock);
 }
 
+/* The guest wants to print past --console-limit: stop the run (the vCPU
+ * thread is the only writer, so the stop request is ours to set) and say
+ * how many of the bytes may still go out. */
+static size_t console_limit_reached(struct console *con)
+{
+	char reason[120];
+	snprintf(reason, sizeof(reason),
+		 "guest console output reached --console-limit of %llu bytes, stopped",
+		 (unsigned long long)con->out_limit);
+	if (con->limit_stop)
+		stop_request_set(con->limit_stop, EXIT_STATUS_CONSOLE_LIMIT, reason);
+	return (size_t)(con->out_limit - con->bytes_out);
+}
+
 void console_write(struct console *con, const uint8_t *bytes, size_t n)
 {
 	pthread_mutex_lock(&con->out_lock);
+	if (con->out_limit && n > con->out_limit - con->bytes_out)
+		n = console_limit_reached(con);
 	con->bytes_out += n;
 	if (n > sizeof(con->out_buf) - con->out_len) {
 		/* Too big to buffer: keep the order, then write it directly. */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "devices/uart16550.h"
+#include "stop_request.h"
 
 #define CONSOLE_BUFFER_SIZE 8192
 #define CONSOLE_FLUSH_MS    20
@@ -37,6 +38,11 @@ struct console {
 	uint8_t out_buf[CONSOLE_BUFFER_SIZE];
 	size_t out_len;
 	uint64_t bytes_out; /* statistics: every byte the guest printed */
+
+	/* --console-limit (host/limits.h): bytes the guest may print, 0 for no
+	 * limit; the byte that would pass it stops the run through limit_stop. */
+	uint64_t out_limit;
+	struct stop_request *limit_stop;
 };
 
 /* -1 with errno if an eventfd cannot be made. */

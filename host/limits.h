@@ -14,6 +14,10 @@
 #ifndef PVKIT_HOST_LIMITS_H
 #define PVKIT_HOST_LIMITS_H
 
+/* pvkit's exit status when the guest printed more than --console-limit
+ * (the others are in run_loop.h). */
+#define EXIT_STATUS_CONSOLE_LIMIT 5
+
 /* Descriptors allowed beyond the highest one open at set-up: none in
  * production; the sanitizer runtime opens /proc files to report. */
 #define LIMITS_SANITIZER_SPARE_FDS 16

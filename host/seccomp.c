@@ -59,6 +59,10 @@ static const struct {
     {SCMP_SYS(madvise), "free, thread stack release at thread exit"},
     {SCMP_SYS(close), "teardown"},
     {SCMP_SYS(exit), "the stdin thread ends"},
+    /* The stdin thread may still be starting when the filter goes on (TSYNC
+     * covers it): its first calls in glibc's thread start. */
+    {SCMP_SYS(set_robust_list), "a new thread's first call (glibc)"},
+    {SCMP_SYS(rseq), "a new thread's first call (glibc)"},
     {SCMP_SYS(exit_group), "pvkit ends"},
 };
 
@@ -81,26 +85,13 @@ static const struct {
  * binary to symbolize.  Found with SECCOMP_DEFAULT_ACTION=SCMP_ACT_LOG.
  */
 static const int sanitizer_calls[] = {
-    SCMP_SYS(clone),
-    SCMP_SYS(ptrace),
-    SCMP_SYS(wait4),
-    SCMP_SYS(prctl),
-    SCMP_SYS(openat),
-    SCMP_SYS(open),
-    SCMP_SYS(getdents64),
-    SCMP_SYS(sched_yield),
-    SCMP_SYS(sigaltstack),
-    SCMP_SYS(readlink),
-    SCMP_SYS(readlinkat),
-    SCMP_SYS(pread64),
-    SCMP_SYS(lseek),
-    SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat),
-    SCMP_SYS(getppid),
-    SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(mprotect),
-    SCMP_SYS(nanosleep),
-    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(clone),	   SCMP_SYS(ptrace),	SCMP_SYS(wait4),
+    SCMP_SYS(prctl),	   SCMP_SYS(openat),	SCMP_SYS(open),
+    SCMP_SYS(getdents64),  SCMP_SYS(getdents),	SCMP_SYS(sched_yield),
+    SCMP_SYS(sigaltstack), SCMP_SYS(readlink),	SCMP_SYS(readlinkat),
+    SCMP_SYS(pread64),	   SCMP_SYS(lseek),	SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),  SCMP_SYS(getppid),	SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(mprotect),	   SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
     SCMP_SYS(kill),
 };
 

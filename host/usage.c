@@ -6,6 +6,7 @@ void usage(FILE *out)
 	fputs("usage: pvkit run [--kernel IMAGE] [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
 	      "                 [--entry auto|64|pvh] [--subarch N|pc|pvkit] [--timeout SECONDS]\n"
 	      "                 [--stats] [--no-pvkit-cpuid] [--debug]\n"
+	      "                 [--console-limit BYTES] [--no-seccomp]\n"
 	      "       pvkit inspect IMAGE [--json]\n"
 	      "       pvkit probe [--json]\n"
 	      "       pvkit help | --version\n"
