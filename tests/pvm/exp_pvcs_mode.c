@@ -387,6 +387,40 @@ static void user_not_present(void)
 	pvm_vm_destroy(&vm);
 }
 
+/*
+ * Entering the mode from syscall-entered kernel code: `wrmsr` there raises
+ * #GP; a CPL0 handler performs it.  Is the kernel context in the mode after
+ * the handler's iretq, and what did the trip cost?
+ */
+static void enter_from_syscall_context(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!exp_vm(&vm, false, pvm_g_entry))
+		return;
+	pvm_vm_set_gate(&vm, 13, pvm_gaddr(pvm_g_h_gp_wrmsr), 0);
+	pvm_vm_set_gate(&vm, 3, pvm_gaddr(pvm_g_h_record), 3);
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), MODE_ON, MSR_PVM_VARIANT, 8) ==
+	    0) {
+		pvm_vm_run(&vm, 2000, &stop);
+		double loop = exp_ns(&vm, pvm_data(&vm, D_RESULT(2)), 20000);
+		uint64_t host_view = 0;
+
+		pvm_get_msr(&vm, MSR_PVM_VARIANT, &host_view);
+		report_note(
+		    "trapped wrmsr 0x4b564d10 <- page from syscall-entered kernel code: %s; "
+		    "%.0f ns for the wrmsr, loop after it %.2f ns per iteration, MSR 0x%llx",
+		    pvm_stop_describe(&stop), pvm_cycles_to_ns(&vm, pvm_data(&vm, D_RESULT(1))),
+		    loop, (unsigned long long)host_view);
+		if (stop.kind == PVM_STOP_DOORBELL)
+			report_value("pvcs_mode_enter_from_syscall_context_ns",
+				     pvm_cycles_to_ns(&vm, pvm_data(&vm, D_RESULT(1))), "ns",
+				     "(wrmsr -> #GP -> CPL0 handler does it -> iretq)");
+	}
+	pvm_vm_destroy(&vm);
+}
+
 /* `syscall` in the mode with rax = PVM_HC_LOAD_PGTBL: a hypercall or LSTAR? */
 static void supervisor_syscall(void)
 {
@@ -439,6 +473,7 @@ int exp_pvcs_mode(void)
 	user_not_present();
 	frames_after_mode(false);
 	frames_after_mode(true);
+	enter_from_syscall_context();
 	supervisor_syscall();
 	vmcall();
 	return report_failures();

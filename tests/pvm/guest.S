@@ -456,16 +456,32 @@ pvm_g_kernel_us_read:
 
 /*
  * Service 8: `wrmsr` of rdi to MSR esi from kernel mode (a #GP whose CPL0
- * handler may perform it).  D_RESULT(0) = 1 once past it.
+ * handler may perform it).  D_RESULT(0) = 1 once past it, D_RESULT(1) = TSC
+ * cycles for the wrmsr, D_RESULT(2) = TSC cycles for a 20000-iteration loop
+ * right after it (native or emulated?).
  */
 .Lsvc_wrmsr:
 	push	%rcx
+	push	%rdi
+	TSC	%r8
+	pop	%rdi
 	mov	%esi, %ecx
 	mov	%edi, %eax
 	mov	%rdi, %rdx
 	shr	$32, %rdx
 	wrmsr
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(1)
 	movq	$1, D_RESULT(0)
+	/* a short loop: D_RESULT(2) = TSC cycles for 20000 iterations */
+	mov	$20000, %rdi
+	TSC	%r8
+1:	dec	%rdi
+	jnz	1b
+	TSC	%r9
+	sub	%r8, %r9
+	mov	%r9, D_RESULT(2)
 	pop	%rcx
 	jmp	.Lreturn_to_user
 
