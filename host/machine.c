@@ -25,7 +25,7 @@ static void uart_transmit(void *opaque, uint8_t byte)
 	console_write(&m->console, &byte, 1);
 }
 
-static int add_devices(struct machine *m)
+int machine_add_devices(struct machine *m)
 {
 	struct io_bus *bus = &m->bus;
 	io_bus_init(bus);
@@ -115,7 +115,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	}
 	m->console_ready = true;
-	if (add_devices(m) < 0)
+	if (machine_add_devices(m) < 0)
 		return -1;
 
 	m->hypercalls = (struct hypercall_service){

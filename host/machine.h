@@ -60,6 +60,13 @@ struct machine {
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry);
 
+/*
+ * Put the devices on m->bus (UART, i8042, debug exit).  Needs only
+ * m->console and m->stop, no KVM: the exit fuzzer builds a machine in
+ * memory with it.  -1 with a message on failure.
+ */
+int machine_add_devices(struct machine *m);
+
 /* Re-pair the guest TSC with the host clocks and publish the time page. */
 void machine_sync_time(struct machine *m);
 

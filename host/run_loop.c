@@ -178,7 +178,7 @@ static void handle_system_event(struct machine *m)
 	}
 }
 
-static void handle_exit(struct machine *m)
+void run_loop_handle_exit(struct machine *m)
 {
 	struct kvm_run *run = m->vcpu.run;
 	switch (run->exit_reason) {
@@ -261,7 +261,7 @@ int run_loop(struct machine *m, double timeout_seconds)
 			break;
 		}
 		m->stats.total++;
-		handle_exit(m);
+		run_loop_handle_exit(m);
 	}
 	if (have_timer)
 		timer_delete(timer);

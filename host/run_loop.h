@@ -29,6 +29,13 @@
 /* Seconds after which the guest is stopped; 0 for no limit. */
 int run_loop(struct machine *m, double timeout_seconds);
 
+/*
+ * Answer the exit KVM just reported in m->vcpu.run (one return of KVM_RUN);
+ * a reason to stop lands in m->stop.  Public so the exit fuzzer
+ * (fuzz/fuzz_exits.c) can replay exits without KVM.
+ */
+void run_loop_handle_exit(struct machine *m);
+
 /* The one --stats line: "pvkit: exits: total=N io=N ..." on stderr. */
 void run_loop_print_stats(const struct machine *m);
 
