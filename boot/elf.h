@@ -47,7 +47,7 @@ struct elf_image {
 	uint64_t pvh_entry; /* its 32-bit physical entry */
 	bool has_pvkit;	    /* pvkit note (boot/pvh.h) */
 	uint32_t pvkit_abi; /* its descriptor */
-	size_t file_size;   /* bytes the ELF covers (headers, segments, tables) */
+	size_t file_size;   /* end of the last header or segment in the file */
 };
 
 /* Does this start with the ELF magic?  For format detection. */

@@ -466,6 +466,8 @@ static void print_elf(struct out *o, const struct elf_image *elf)
 {
 	char fl[4];
 	open_block(o, "elf", false);
+	/* Less than the file when data follows the ELF (Linux appends its relocations). */
+	put_size(o, "extent", elf->file_size);
 	put_hex(o, "entry", elf->entry);
 	put_hex(o, "entry_physical", elf->entry_paddr);
 	put_bool(o, "pvh", elf->has_pvh);

@@ -47,6 +47,7 @@ static void test_segments_by_physical_address(void **state)
 	assert_false(elf.has_pvh);
 	assert_false(elf.has_pvkit);
 	assert_int_equal(elf.nnotes, 0);
+	assert_int_equal(elf.file_size, im.size); /* the last segment ends the file */
 	img_free(&im);
 }
 
