@@ -194,7 +194,7 @@ static void syscall_round_trips(void)
 			double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
 
 			report_value(
-			    "pvcs_mode_then_user_syscall_round_trip_ns", ns, "ns",
+			    "pvcs_mode_syscall_round_trip_ns", ns, "ns",
 			    "(iretq to CS 0x33 stays in the mode; syscall/iretq inside it)");
 			report_check(ns < 10000,
 				     "syscall/iretq round trips inside the mode stay native-fast");
