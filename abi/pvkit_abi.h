@@ -143,4 +143,31 @@ struct pvkit_time_page {
 	uint64_t reserved[10];
 };
 
+/* ---- PVM mode: the kernel deprivileged (docs/pvm-backend.md) -----------
+ *
+ * On a KVM host without VT-x/AMD-V (kvm_pvm), guest ring 0 is emulated but
+ * code entered with `syscall` from guest user mode runs natively.  A kernel
+ * that can run that way says so with an ELF note (name "pvkit", this type)
+ * whose descriptor is two little-endian 64-bit addresses:
+ *	[0] the syscall entry pvkit puts into MSR_LSTAR,
+ *	[1] the kernel's IDT (256 gates), which pvkit loads into IDTR so that
+ *	    exceptions have somewhere to go before the kernel could lidt.
+ * pvkit then starts the vCPU at CPL3 on a trampoline (`syscall`) in the
+ * hypercall page, RSI = boot_params, and adds a setup_data entry of type
+ * PVKIT_SETUP_PVM describing the mode.
+ */
+#define PVKIT_ELFNOTE_PVM          2u
+#define PVKIT_SETUP_PVM            0x50564b01u /* "PVK" + 1, far from Linux's types */
+
+struct pvkit_pvm_info {
+	uint32_t version;        /* PVKIT_PVM_INFO_VERSION */
+	uint32_t flags;          /* none defined yet */
+	uint64_t trampoline;     /* guest address of the `syscall` trampoline */
+	uint64_t hypercall_mmio; /* the unbacked address the hypercall page writes */
+	uint64_t gdt;            /* the GDT pvkit loaded (selectors below) */
+	uint64_t tss;            /* the 64-bit TSS pvkit loaded (RSP0 at +4) */
+	uint16_t kernel_cs, kernel_ds, user_cs, user_ds;
+};
+#define PVKIT_PVM_INFO_VERSION     1u
+
 #endif /* PVKIT_ABI_H */

@@ -18,6 +18,7 @@
 #include "boot/loader.h"
 #include "cmd_run.h"
 #include "parse_size.h"
+#include "pvm_mode.h"
 #include "limits.h"
 #include "log.h"
 #include "machine.h"
@@ -48,6 +49,7 @@ struct run_options {
 	bool pvkit_cpuid;
 	uint64_t console_limit; /* 0: none */
 	bool seccomp;		/* false: --no-seccomp */
+	enum pv_mode_choice pv_mode;
 };
 
 static int parse_mem(const char *text, uint64_t *mem)
@@ -128,7 +130,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		OPT_NO_PVKIT_CPUID,
 		OPT_DEBUG,
 		OPT_CONSOLE_LIMIT,
-		OPT_NO_SECCOMP
+		OPT_NO_SECCOMP,
+		OPT_PV_MODE
 	};
 	static const struct option longopts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -143,6 +146,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"debug", no_argument, NULL, OPT_DEBUG},
 	    {"console-limit", required_argument, NULL, OPT_CONSOLE_LIMIT},
 	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+	    {"pv-mode", required_argument, NULL, OPT_PV_MODE},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct run_options){
@@ -196,6 +200,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			break;
 		case OPT_NO_PVKIT_CPUID:
 			o->pvkit_cpuid = false;
+			break;
+		case OPT_PV_MODE:
+			if (pvm_parse_choice(optarg, &o->pv_mode) < 0)
+				return -1;
 			break;
 		case OPT_DEBUG:
 			log_debug_enabled = true;
@@ -343,6 +351,19 @@ int cmd_run(int argc, char **argv)
 	log_msg("booting %s via %s", base_name(kernel_name), entry.path);
 
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
+	/* pvm mode only for a kernel told it runs under pvkit (the default). */
+	struct pvm_image pvm;
+	const char *why_not_pvm;
+	if (!o.pvkit_cpuid || entry.hardware_subarch != PVKIT_HARDWARE_SUBARCH)
+		o.pv_mode = o.pv_mode == PV_MODE_PVM ? PV_MODE_PVM : PV_MODE_RING0;
+	int use_pvm = pvm_decide(o.pv_mode, kernel, kernel_size, &entry, &pvm, &why_not_pvm);
+	if (use_pvm < 0) {
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
+	if (use_pvm)
+		cfg.pvm = &pvm;
+	log_debug("pv mode: %s", use_pvm ? "pvm (deprivileged kernel)" : why_not_pvm);
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
 	m.console.out_limit = o.console_limit;

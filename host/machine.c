@@ -11,6 +11,7 @@
 #include "devices/debug_exit.h"
 #include "log.h"
 #include "machine.h"
+#include "pvm_machine.h"
 #include "time_page.h"
 
 static void uart_set_irq(void *opaque, bool level)
@@ -143,6 +144,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (setup_cpuid(m, cfg) < 0)
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
+		return -1;
+	if (cfg->pvm && pvm_machine_setup(m, cfg->pvm, entry) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

@@ -20,6 +20,7 @@
 #include "devices/uart16550.h"
 #include "hypercall.h"
 #include "io_bus.h"
+#include "pvm_mode.h"
 #include "stop_request.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -35,6 +36,8 @@ struct exit_stats {
 
 struct machine_config {
 	bool pvkit_cpuid; /* false: --no-pvkit-cpuid */
+	/* Start the kernel deprivileged (host/pvm_mode.h); NULL: in ring 0. */
+	const struct pvm_image *pvm;
 };
 
 struct machine {
