@@ -41,6 +41,9 @@ enum sup_test {
 	SUP_DETOUR = 9,
 	SUP_STI_DETOUR = 10,
 	SUP_US = 11,
+	SUP_SYSRET = 12,
+	SUP_TOUCH = 13,
+	SUP_SYSRET_ARG = 14, /* sysretq with rdi = iterations */
 };
 
 /*
@@ -325,11 +328,11 @@ static void user_supervisor(void)
  * After the mode: a user-mode int3, then a syscall whose LSTAR handler does
  * an int3: which context does LSTAR run in once the mode is on?
  */
-static void frames_after_mode(bool leave)
+static void frames_after_mode(bool leave, bool sysret)
 {
 	struct pvm_vm vm;
 
-	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_US, 0))
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, sysret ? SUP_SYSRET : SUP_US, 0))
 		return;
 	pvm_set_data(&vm, D_PARAM(P_NR), leave ? 4 : 0);
 	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_frames_user));
@@ -351,7 +354,16 @@ static void frames_after_mode(bool leave)
 		    (unsigned long long)pvm_data(&vm, D_FRAMES + 40), (unsigned long long)kernel_cs,
 		    (unsigned long long)pvm_data(&vm, D_FRAMES + D_FRAME_SIZE + 32),
 		    (unsigned long long)kernel_at);
-		if (leave)
+		if (sysret)
+			report_check(
+			    pvm_data(&vm, D_COUNT) == 2 && user_cs == PVM_USER_CS &&
+				kernel_cs == PVM_KERNEL_CS &&
+				kernel_at == PVM_KERNEL_STACK_TOP - 40,
+			    "in the mode, sysretq enters user mode (int3 frame CS 0x%llx), "
+			    "and its syscall comes back into the mode (frame CS 0x%llx, no "
+			    "stack switch)",
+			    (unsigned long long)user_cs, (unsigned long long)kernel_cs);
+		else if (leave)
 			report_check(pvm_data(&vm, D_COUNT) == 2 && user_cs == PVM_USER_CS,
 				     "after wrmsr 0x4b564d10 <- 0, iretq enters user mode again "
 				     "(int3 frame CS 0x%llx)",
@@ -421,6 +433,85 @@ static void enter_from_syscall_context(void)
 	pvm_vm_destroy(&vm);
 }
 
+enum touch_outcome {
+	TOUCH_WORKS,	 /* the value written is read back */
+	TOUCH_HANGS,	 /* the vCPU stops making progress, nothing delivered */
+	TOUCH_PAGE_FAULT /* #PF delivered through the guest IDT */
+};
+
+static const char *const touch_words[] = {"works", "never completes", "#PF"};
+
+/* Classify one stop after an access at the label `rip` (or any rip). */
+static enum touch_outcome classify(const struct pvm_stop *stop, bool read_ok)
+{
+	if (stop->kind == PVM_STOP_TIMEOUT)
+		return TOUCH_HANGS;
+	if (stop->kind == PVM_STOP_UNEXPECTED && stop->vector == 14)
+		return TOUCH_PAGE_FAULT;
+	return read_ok ? TOUCH_WORKS : TOUCH_HANGS;
+}
+
+/*
+ * Kernel code in the mode writes and reads address; if that works, sysretq
+ * to user code that reads it too.  Checks the kernel's and the user's outcome.
+ */
+static void touch(uint64_t address, const char *what, enum touch_outcome kernel_expect,
+		  enum touch_outcome user_expect)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+	enum touch_outcome kernel, user;
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_TOUCH, address))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_user_touch));
+	pvm_vm_run(&vm, 300, &stop);
+	if (pvm_data(&vm, D_RESULT(0)) == 0x1234) {
+		kernel = TOUCH_WORKS;
+		user = classify(&stop, pvm_data(&vm, D_RESULT(1)) == 0x1234);
+	} else {
+		kernel = classify(&stop, false);
+		user = kernel_expect == TOUCH_WORKS ? TOUCH_HANGS : user_expect;
+	}
+	report_check(kernel == kernel_expect && user == user_expect,
+		     "%s (0x%llx): kernel in the mode: %s, then user mode: %s (%s)", what,
+		     (unsigned long long)address, touch_words[kernel],
+		     kernel == TOUCH_WORKS ? touch_words[user] : "-", pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+/* User code (entered by sysretq) reads address; the kernel does not touch it. */
+static void user_touch(uint64_t address, const char *what, enum touch_outcome expect)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+	enum touch_outcome got;
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_SYSRET_ARG, address))
+		return;
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_user_touch));
+	pvm_vm_run(&vm, 300, &stop);
+	got = classify(&stop, stop.kind == PVM_STOP_DOORBELL);
+	report_check(got == expect, "%s (0x%llx) read by user mode entered by sysretq: %s (%s)",
+		     what, (unsigned long long)address, touch_words[got], pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+/* syscall/sysretq round trips between real user mode and the mode. */
+static double sysret_round_trip_ns(const char *entry)
+{
+	struct pvm_vm vm;
+	double ns = -1;
+
+	if (!sup_start(&vm, false, entry, MODE_ON, 0, SUP_SYSRET_ARG, ROUND_TRIPS))
+		return -1;
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_syscall_loop));
+	if (exp_run_to_doorbell(&vm, 10000, "syscall/sysretq round trips with the mode"))
+		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
+	pvm_vm_destroy(&vm);
+	return ns;
+}
+
 /* `syscall` in the mode with rax = PVM_HC_LOAD_PGTBL: a hypercall or LSTAR? */
 static void supervisor_syscall(void)
 {
@@ -471,9 +562,22 @@ int exp_pvcs_mode(void)
 	hlt_wait();
 	user_supervisor();
 	user_not_present();
-	frames_after_mode(false);
-	frames_after_mode(true);
+	frames_after_mode(false, false);
+	frames_after_mode(true, false);
+	frames_after_mode(false, true);
 	enter_from_syscall_context();
+	touch(0x200000, "lower-half page with U", TOUCH_WORKS, TOUCH_WORKS);
+	touch(PVM_HIGH + 0x200000, "PML4 slot 511 page with U", TOUCH_WORKS, TOUCH_WORKS);
+	touch(PVM_HIGH, "PML4 slot 511 page without U", TOUCH_HANGS, TOUCH_HANGS);
+	touch(PVM_HIGH_256 + 0x200000, "PML4 slot 256 page with U", TOUCH_PAGE_FAULT,
+	      TOUCH_PAGE_FAULT);
+	user_touch(PVM_HIGH, "PML4 slot 511 page without U", TOUCH_PAGE_FAULT);
+	user_touch(PVM_SUPERVISOR_PAGE, "lower-half page without U", TOUCH_HANGS);
+	report_value("pvcs_mode_syscall_sysretq_round_trip_ns",
+		     sysret_round_trip_ns(pvm_g_entry_sysret), "ns", "(user -> mode -> user)");
+	report_value("pvcs_mode_syscall_sysretq_two_cr3_round_trip_ns",
+		     sysret_round_trip_ns(pvm_g_entry_sysret_cr3), "ns",
+		     "(with two CR3 loads in the handler)");
 	supervisor_syscall();
 	vmcall();
 	return report_failures();

@@ -135,6 +135,18 @@ pvm_g_entry_iret:
 	pushq	%rcx
 	iretq
 
+/*
+ * kernel (LSTAR, PVCS mode): switch to page tables B and back to A, as an
+ * isolating kernel would on entry and exit, then return with sysretq.
+ */
+	.globl pvm_g_entry_sysret_cr3
+pvm_g_entry_sysret_cr3:
+	mov	D_PARAM(P_CR3_B), %rax
+	mov	%rax, %cr3
+	mov	D_PARAM(P_CR3_A), %rax
+	mov	%rax, %cr3
+	sysretq
+
 /* kernel (LSTAR): return with sysretq, which PVM does not allow here. */
 	.globl pvm_g_entry_sysret
 pvm_g_entry_sysret:
@@ -577,6 +589,14 @@ pvm_g_user_us_write:
 	syscall
 	DONE
 
+/* user: read the address in D_PARAM(P_ARG) into D_RESULT(1), then stop. */
+	.globl pvm_g_user_touch
+pvm_g_user_touch:
+	mov	D_PARAM(P_ARG), %rbx
+	mov	(%rbx), %rax
+	mov	%rax, D_RESULT(1)
+	DONE
+
 /* user: read the not-present page 0 (8 bytes), then stop. */
 	.globl pvm_g_user_np_read
 pvm_g_user_np_read:
@@ -741,7 +761,31 @@ pvm_g_sup_entry:
 	je	.Lsup_sti_detour
 	cmp	$11, %r15
 	je	.Lsup_us
+	cmp	$12, %r15
+	je	.Lsup_sysret
+	cmp	$13, %r15
+	je	.Lsup_touch
+	cmp	$14, %r15
+	je	.Lsup_sysret
 	ud2
+
+/*
+ * Test 13: write and read the address in D_PARAM(P_ARG) in the mode
+ * (D_RESULT(0) = what was read), then `sysretq` to D_PARAM(P_RESUME).
+ */
+.Lsup_touch:
+	mov	D_PARAM(P_ARG), %rbx
+	movq	$0x1234, (%rbx)
+	mov	(%rbx), %rax
+	mov	%rax, D_RESULT(0)
+	jmp	.Lsup_sysret
+
+/* Test 12: `sysretq` to D_PARAM(P_RESUME) on the user stack. */
+.Lsup_sysret:
+	mov	D_PARAM(P_RESUME), %rcx
+	mov	$0x202, %r11
+	mov	$PVM_USER_STACK_TOP, %rsp
+	sysretq
 
 /*
  * Test 11: U/S in the mode: D_PARAM(P_NR) = 1: write the supervisor-only

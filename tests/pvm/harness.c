@@ -88,6 +88,24 @@ static void build_page_tables(struct pvm_vm *vm, uint64_t pml4, uint64_t pdpt, u
 	}
 }
 
+/* The upper-half window of layout.h (PVM_HIGH), in both page-table sets. */
+static void build_high_window(struct pvm_vm *vm)
+{
+	const uint64_t table = PTE_P | PTE_W | PTE_U;
+	const uint64_t slot = (PVM_HIGH >> 39 & 511) * 8;
+	const uint64_t slot_256 = (PVM_HIGH_256 >> 39 & 511) * 8;
+
+	memset(vm->mem + PVM_PDPT_HI, 0, 4096);
+	memset(vm->mem + PVM_PD_HI, 0, 4096);
+	put64(vm, PVM_PML4_A + slot, PVM_PDPT_HI | table);
+	put64(vm, PVM_PML4_B + slot, PVM_PDPT_HI | table);
+	put64(vm, PVM_PML4_A + slot_256, PVM_PDPT_HI | table);
+	put64(vm, PVM_PML4_B + slot_256, PVM_PDPT_HI | table);
+	put64(vm, PVM_PDPT_HI, PVM_PD_HI | table);
+	put64(vm, PVM_PD_HI, 0x200000 | PTE_PS | PTE_P | PTE_W);
+	put64(vm, PVM_PD_HI + 8, 0x200000 | PTE_PS | table);
+}
+
 /* Linux's GDT layout: kernel CS/DS 0x08/0x10, user32 CS 0x23, DS 0x2b, CS 0x33. */
 static void build_gdt_tss(struct pvm_vm *vm)
 {
@@ -247,6 +265,7 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 	memcpy(vm->mem + PVM_GUEST_CODE, pvm_guest_start, code_size);
 	build_page_tables(vm, PVM_PML4_A, PVM_PDPT_A, PVM_PD_A, PVM_PT_A, PVM_MARKER);
 	build_page_tables(vm, PVM_PML4_B, PVM_PDPT_B, PVM_PD_B, PVM_PT_B, PVM_MARKER_B);
+	build_high_window(vm);
 	put64(vm, PVM_MARKER, PVM_MARKER_A_VALUE);
 	put64(vm, PVM_MARKER_B, PVM_MARKER_B_VALUE);
 	build_gdt_tss(vm);

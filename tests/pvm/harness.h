@@ -34,6 +34,8 @@ extern const char pvm_g_sup_entry[];
 extern const char pvm_g_detour_user[];
 extern const char pvm_g_sup_us_write[], pvm_g_sup_us_read[], pvm_g_sup_np_read[];
 extern const char pvm_g_user_np_read[];
+extern const char pvm_g_user_touch[];
+extern const char pvm_g_entry_sysret_cr3[];
 extern const char pvm_g_unexpected_stubs[];
 
 uint64_t pvm_gaddr(const char *label);

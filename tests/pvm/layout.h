@@ -22,6 +22,17 @@
 #define PVM_PD_B   0xe000
 #define PVM_PT_B   0xf000
 
+/*
+ * An upper-half window, like a PIE kernel's: VA PVM_HIGH maps the 2 MiB at
+ * GPA 0x200000 WITHOUT the U bit, PVM_HIGH + 2 MiB maps the same frames with
+ * U set.  PML4 slot 511 in both page-table sets; slot 256 (PVM_HIGH_256)
+ * points to the same tables.
+ */
+#define PVM_PDPT_HI  0x11000
+#define PVM_PD_HI    0x12000
+#define PVM_HIGH     0xffffff8000000000
+#define PVM_HIGH_256 0xffff800000000000
+
 #define PVM_GDT	 0x5000
 #define PVM_TSS	 0x5800
 #define PVM_IDT	 0x6000
