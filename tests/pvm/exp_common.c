@@ -8,11 +8,14 @@
 #include "tests/pvm/experiments.h"
 #include "tests/pvm/report.h"
 
+bool exp_high_window = true;
+
 /* A fresh VM whose syscall entry is the label lstar (or none). */
 bool exp_vm(struct pvm_vm *vm, bool irqchip, const char *lstar)
 {
 	struct pvm_vm_options opt = {
 	    .irqchip = irqchip,
+	    .no_high_window = !exp_high_window,
 	    .lstar = lstar ? pvm_gaddr(lstar) : 0,
 	    /* TF, DF, AC like Linux, but not IF: see what the host does with IF. */
 	    .syscall_mask = 0x40500,

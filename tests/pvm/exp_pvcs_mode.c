@@ -166,25 +166,51 @@ static void exceptions(uint64_t event_flags)
 	pvm_vm_destroy(&vm);
 }
 
-static void cr3(void)
+/* ns per CR3 load in the mode (A/B alternating), or -1 on a failed check. */
+static double cr3_once(bool high_window)
 {
 	struct pvm_vm vm;
 	struct pvm_stop stop;
+	double ns = -1;
 
+	exp_high_window = high_window;
 	if (sup_start(&vm, false, NULL, MODE_ON, 0, SUP_CR3, CR3_ROUNDS)) {
 		pvm_vm_run(&vm, 10000, &stop);
-		if (report_check(stop.kind == PVM_STOP_DOORBELL,
-				 "in the mode, mov to CR3 needs no guest handler: %s",
-				 pvm_stop_describe(&stop))) {
-			report_value("pvcs_mode_cr3_load_ns",
-				     exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS),
-				     "ns", "(plain mov to CR3, A/B alternating, host-emulated)");
-			report_check(pvm_data(&vm, D_RESULT(1)) == 0,
-				     "every CR3 load in the mode took effect (%llu wrong markers)",
-				     (unsigned long long)pvm_data(&vm, D_RESULT(1)));
-		}
+		if (stop.kind != PVM_STOP_DOORBELL)
+			report_check(false, "in the mode, mov to CR3 needs no guest handler: %s",
+				     pvm_stop_describe(&stop));
+		else if (!report_check(
+			     pvm_data(&vm, D_RESULT(1)) == 0,
+			     "every CR3 load in the mode took effect (%llu wrong markers)",
+			     (unsigned long long)pvm_data(&vm, D_RESULT(1))))
+			;
+		else
+			ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS);
 	}
 	pvm_vm_destroy(&vm);
+	exp_high_window = true;
+	return ns;
+}
+
+static void cr3(void)
+{
+	for (int high = 0; high < 2; high++) {
+		double best = -1;
+
+		for (int i = 0; i < EXP_REPEAT; i++) {
+			double ns = cr3_once(high);
+
+			if (ns < 0)
+				return;
+			if (best < 0 || ns < best)
+				best = ns;
+		}
+		report_value(high ? "pvcs_mode_cr3_load_with_high_window_ns"
+				  : "pvcs_mode_cr3_load_ns",
+			     best, "ns",
+			     high ? "(same, with the upper-half window mapped too)"
+				  : "(plain mov to CR3, A/B alternating, host-emulated)");
+	}
 }
 
 static void syscall_round_trips(void)
@@ -498,7 +524,7 @@ static void user_touch(uint64_t address, const char *what, enum touch_outcome ex
 }
 
 /* syscall/sysretq round trips between real user mode and the mode. */
-static double sysret_round_trip_ns(const char *entry)
+static double sysret_round_trip_ns_once(const char *entry)
 {
 	struct pvm_vm vm;
 	double ns = -1;
@@ -510,6 +536,21 @@ static double sysret_round_trip_ns(const char *entry)
 		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)ROUND_TRIPS);
 	pvm_vm_destroy(&vm);
 	return ns;
+}
+
+static double sysret_round_trip_ns(const char *entry)
+{
+	double best = -1;
+
+	for (int i = 0; i < EXP_REPEAT; i++) {
+		double ns = sysret_round_trip_ns_once(entry);
+
+		if (ns <= 0)
+			return -1;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 /* `syscall` in the mode with rax = PVM_HC_LOAD_PGTBL: a hypercall or LSTAR? */

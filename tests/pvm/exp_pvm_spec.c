@@ -20,36 +20,57 @@
 #define MSR_PVM_SPEC_BASE    0x4b564df0u /* published spec: ..df0-df6 */
 #define PVM_HC_LOAD_PGTBL    0x17088200ull
 
-int exp_cr3(void)
+/*
+ * ns per trapped CR3 load, service 4 (A/B alternating, marker checked) or
+ * 9 (reloading the live CR3); *wrong = loads that did not take effect.
+ */
+static double cr3_trap_once(uint64_t service, uint64_t *wrong)
 {
 	struct pvm_vm vm;
+	double ns = -1;
 
 	if (!exp_vm(&vm, false, pvm_g_entry))
-		return report_failures();
+		return -1;
 	pvm_vm_set_gate(&vm, 13, pvm_gaddr(pvm_g_h_gp_cr3), 0);
-	/* service 4: CR3 loads by trap-and-emulate */
-	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), CR3_ROUNDS, 0, 4) == 0 &&
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once),
+			 service == 4 ? CR3_ROUNDS : 2 * CR3_ROUNDS, 0, service) == 0 &&
 	    exp_run_to_doorbell(&vm, 10000, "CR3 trap-and-emulate")) {
-		double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS);
-
-		report_value("cr3_load_trap_and_emulate_ns", ns, "ns",
-			     "(mov to CR3 in kernel mode -> #GP -> CPL0 handler loads it)");
-		report_check(pvm_data(&vm, D_RESULT(1)) == 0,
-			     "every trapped CR3 load took effect (marker page checked after each "
-			     "of %llu loads, %llu wrong)",
-			     2 * CR3_ROUNDS, (unsigned long long)pvm_data(&vm, D_RESULT(1)));
+		ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS);
+		*wrong = service == 4 ? pvm_data(&vm, D_RESULT(1)) : 0;
 	}
 	pvm_vm_destroy(&vm);
-	if (!exp_vm(&vm, false, pvm_g_entry))
-		return report_failures();
-	pvm_vm_set_gate(&vm, 13, pvm_gaddr(pvm_g_h_gp_cr3), 0);
-	/* service 9: reload the live CR3 */
-	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_syscall_once), 2 * CR3_ROUNDS, 0, 9) == 0 &&
-	    exp_run_to_doorbell(&vm, 10000, "CR3 reload trap-and-emulate"))
-		report_value("cr3_reload_same_trap_and_emulate_ns",
-			     exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), 2.0 * CR3_ROUNDS), "ns",
-			     "(reloading the live CR3: the trap without an address-space switch)");
-	pvm_vm_destroy(&vm);
+	return ns;
+}
+
+int exp_cr3(void)
+{
+	for (uint64_t service = 4; service <= 9; service += 5) {
+		double best = -1;
+		uint64_t wrong = 0;
+
+		for (int i = 0; i < EXP_REPEAT; i++) {
+			double ns = cr3_trap_once(service, &wrong);
+
+			if (ns < 0)
+				return report_failures();
+			if (best < 0 || ns < best)
+				best = ns;
+			if (service == 4 &&
+			    !report_check(wrong == 0,
+					  "every trapped CR3 load took effect "
+					  "(marker page checked after each of %llu "
+					  "loads, %llu wrong)",
+					  2 * CR3_ROUNDS, (unsigned long long)wrong))
+				return report_failures();
+		}
+		if (service == 4)
+			report_value("cr3_load_trap_and_emulate_ns", best, "ns",
+				     "(mov to CR3 in kernel mode -> #GP -> CPL0 handler loads it)");
+		else
+			report_value("cr3_reload_same_trap_and_emulate_ns", best, "ns",
+				     "(reloading the live CR3: the trap without an address-space "
+				     "switch)");
+	}
 	return report_failures();
 }
 

@@ -30,6 +30,8 @@ int exp_pvcs_mode(void);
 int exp_user_supervisor(void);
 
 /* Shared helpers (exp_common.c). */
+/* Whether exp_vm() maps the upper-half window (layout.h PVM_HIGH). */
+extern bool exp_high_window;
 bool exp_vm(struct pvm_vm *vm, bool irqchip, const char *lstar);
 bool exp_run_to_doorbell(struct pvm_vm *vm, unsigned timeout_ms, const char *what);
 double exp_ns(struct pvm_vm *vm, uint64_t cycles, double count);

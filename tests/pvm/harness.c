@@ -265,7 +265,8 @@ int pvm_vm_create(struct pvm_vm *vm, const struct pvm_vm_options *opt)
 	memcpy(vm->mem + PVM_GUEST_CODE, pvm_guest_start, code_size);
 	build_page_tables(vm, PVM_PML4_A, PVM_PDPT_A, PVM_PD_A, PVM_PT_A, PVM_MARKER);
 	build_page_tables(vm, PVM_PML4_B, PVM_PDPT_B, PVM_PD_B, PVM_PT_B, PVM_MARKER_B);
-	build_high_window(vm);
+	if (!opt->no_high_window)
+		build_high_window(vm);
 	put64(vm, PVM_MARKER, PVM_MARKER_A_VALUE);
 	put64(vm, PVM_MARKER_B, PVM_MARKER_B_VALUE);
 	build_gdt_tss(vm);

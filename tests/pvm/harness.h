@@ -44,6 +44,7 @@ struct pvm_vm_options {
 	bool irqchip;	/* KVM_CREATE_IRQCHIP (in-kernel LAPIC) */
 	uint64_t lstar; /* guest address of the syscall entry, 0 = none */
 	uint64_t syscall_mask;
+	bool no_high_window; /* leave out the PVM_HIGH mappings */
 };
 
 struct pvm_vm {
