@@ -154,7 +154,10 @@ struct pvkit_time_page {
  *	    exceptions have somewhere to go before the kernel could lidt.
  * pvkit then starts the vCPU at CPL3 on a trampoline (`syscall`) in the
  * hypercall page, RSI = boot_params, and adds a setup_data entry of type
- * PVKIT_SETUP_PVM describing the mode.
+ * PVKIT_SETUP_PVM describing the mode.  That entry also carries what
+ * CPUID 0x40000001 says elsewhere: in this mode CPUID is not intercepted
+ * (it answers with the host CPU's own leaves), so pvkit's leaves are not
+ * visible and the setup_data entry is the way to discover pvkit.
  */
 #define PVKIT_ELFNOTE_PVM          2u
 #define PVKIT_SETUP_PVM            0x50564b01u /* "PVK" + 1, far from Linux's types */
@@ -167,6 +170,10 @@ struct pvkit_pvm_info {
 	uint64_t gdt;            /* the GDT pvkit loaded (selectors below) */
 	uint64_t tss;            /* the 64-bit TSS pvkit loaded (RSP0 at +4) */
 	uint16_t kernel_cs, kernel_ds, user_cs, user_ds;
+	uint32_t abi_version;    /* as CPUID 0x40000001 EAX */
+	uint32_t features;       /* PVKIT_FEATURE_*, as CPUID 0x40000001 EBX */
+	uint64_t hypercall_page; /* guest-physical address */
+	uint64_t time_page;      /* guest-physical address, 0 if none */
 };
 #define PVKIT_PVM_INFO_VERSION     1u
 

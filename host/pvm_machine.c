@@ -88,7 +88,7 @@ static int fill_hypercall_page(struct guest_memory *mem)
 }
 
 /* Append the PVKIT_SETUP_PVM entry to the loader's setup_data chain. */
-static int add_setup_data(struct guest_memory *mem)
+static int add_setup_data(struct guest_memory *mem, uint32_t features)
 {
 	struct boot_params *bp = guest_memory_ptr(mem, LAYOUT_BOOT_PARAMS, sizeof(*bp));
 	if (!bp)
@@ -116,6 +116,10 @@ static int add_setup_data(struct guest_memory *mem)
 		.kernel_ds = GDT_SEL_DATA,
 		.user_cs = GDT_SEL_USER64 | 3,
 		.user_ds = GDT_SEL_USERDATA | 3,
+		.abi_version = PVKIT_ABI_VERSION,
+		.features = features,
+		.hypercall_page = LAYOUT_HYPERCALL_PAGE,
+		.time_page = (features & PVKIT_FEATURE_TIME_PAGE) ? LAYOUT_TIME_PAGE : 0,
 	};
 	uint64_t size = sizeof(struct setup_data) + sizeof(info);
 	struct setup_data *sd = guest_memory_ptr(mem, end, size);
@@ -192,7 +196,7 @@ int pvm_machine_setup(struct machine *m, const struct pvm_image *img,
 		log_msg("guest RAM too small for pvkit's low-memory tables");
 		return -1;
 	}
-	if (add_setup_data(&m->vm.mem) < 0) {
+	if (add_setup_data(&m->vm.mem, m->hypercalls.features) < 0) {
 		log_msg("no room for the PVM setup_data entry");
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #ifndef PVKERNEL_BOOT_INFO_H
 #define PVKERNEL_BOOT_INFO_H
 
+#include "abi/pvkit_abi.h"
 #include "kernel.h"
 
 #define BOOT_MEM_MAX	 128
@@ -34,6 +35,9 @@ struct boot_info {
 	/* The CPU as the loader left it, for the environment probe. */
 	unsigned entry_cpl;
 	bool entry_paging;
+	/* pvkit's PVKIT_SETUP_PVM entry: the kernel runs deprivileged. */
+	bool has_pvm;
+	struct pvkit_pvm_info pvm;
 };
 
 extern struct boot_info boot_info;

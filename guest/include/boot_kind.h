@@ -7,6 +7,7 @@
 #define BOOT_KIND_32BIT	   2 /* startup_32 from a 32-bit loader, boot_params */
 #define BOOT_KIND_REALMODE 3 /* startup_32 from our real-mode setup, boot_params */
 #define BOOT_KIND_PVH	   4 /* pvh_start32, hvm_start_info */
+#define BOOT_KIND_PVM	   5 /* pvm_entry: `syscall` from pvkit's user-mode trampoline */
 
 /* %ebx from setup16.S into startup_32. */
 #define PVK_SETUP_MAGIC 0x53564b50

@@ -58,6 +58,23 @@ struct pv_ops {
 
 	NORETURN void (*power_off)(int status);
 
+	/*
+	 * CPU tables.  NULL/0/false: the native ones (arch/x86/isr.S, the
+	 * kernel's GDT).  pvm brings CPL0 bounce stubs and keeps the GDT and
+	 * TSS the loader made (user segments, the TSS the CPU switches to).
+	 */
+	const uint64_t *exception_stubs; /* IDT targets of vectors 0-31 */
+	uint64_t timer_stub, spurious_stub;
+	bool keep_loader_gdt;
+	/* What `mov %cs` reads in kernel code (pvm: the user selector,
+	 * the CPU runs the deprivileged kernel at CPL3). */
+	uint16_t kernel_cs;
+	/* The flags the interrupt-flag ops act on (RFLAGS natively; under
+	 * pvm the IF of the deprivileged context, which pushfq cannot see). */
+	uint64_t (*save_flags)(void);
+	/* Extra bits in every kernel page-table entry (pvm: U). */
+	uint64_t kernel_pte_flags;
+
 	/* Self-tests of what only this backend has (its ABI), or none. */
 	const struct selftest *selftests;
 	unsigned nselftests;
@@ -77,6 +94,7 @@ struct pv_backend {
 
 extern const struct pv_backend pv_backend_native;
 extern const struct pv_backend pv_backend_pvkit;
+extern const struct pv_backend pv_backend_pvm;
 
 /* The native ops, which other backends start from and override. */
 extern const struct pv_ops native_pv_ops;
@@ -86,5 +104,8 @@ void pv_select(const struct boot_info *bi);
 
 /* Early console (before pv_select): the 8250 UART. */
 int early_console_write(const char *buf, size_t len);
+/* ...or pvkit's console call, for a kernel entered deprivileged (pvm):
+ * the hypercall page from boot_info's PVKIT_SETUP_PVM entry. */
+int pvkit_early_console_write(const char *buf, size_t len);
 
 #endif

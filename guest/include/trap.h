@@ -23,6 +23,8 @@ struct trap_frame {
 };
 
 void trap_init(void);
+/* What every exception and interrupt comes to, whichever stub built the frame. */
+void trap_dispatch(struct trap_frame *f);
 void gdt_init(void);
 
 /*

@@ -44,6 +44,10 @@ static void parse_setup_data(struct boot_info *bi, uint64_t pa)
 		bi->setup_data_count++;
 		if (sd->type == SETUP_RNG_SEED && sd->len)
 			bi->has_rng_seed = true;
+		if (sd->type == PVKIT_SETUP_PVM && sd->len >= sizeof(bi->pvm)) {
+			memcpy(&bi->pvm, sd->data, sizeof(bi->pvm));
+			bi->has_pvm = bi->pvm.version >= PVKIT_PVM_INFO_VERSION;
+		}
 		if (sd->type == SETUP_E820_EXT) {
 			const struct boot_e820_entry *e = (const void *)sd->data;
 			for (uint32_t i = 0; i < sd->len / sizeof(*e); i++)
@@ -113,6 +117,10 @@ int boot_info_parse(struct boot_info *bi, int kind, uint64_t info, uint64_t entr
 		bi->entry_name = "real-mode setup (BIOS e820) -> startup_32";
 		r = parse_boot_params(bi, (const void *)info, why);
 		break;
+	case BOOT_KIND_PVM:
+		bi->entry_name = "pvm (syscall from pvkit's CPL3 trampoline, boot_params)";
+		r = parse_boot_params(bi, (const void *)info, why);
+		break;
 	case BOOT_KIND_PVH:
 		bi->entry_name = "PVH (pvh_start32, hvm_start_info)";
 		r = parse_start_info(bi, (const void *)info, why);
@@ -139,6 +147,9 @@ void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry
 {
 	const char *why = "";
 	pv_ops = native_pv_ops;
+	/* Deprivileged, `out` faults: speak to pvkit from the first line. */
+	if (kind == BOOT_KIND_PVM)
+		pv_ops.console_write = pvkit_early_console_write;
 	if (boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why))
 		panic("boot: %s", why);
 	kernel_main(&boot_info);

@@ -9,3 +9,4 @@
 _Static_assert(PVKIT_ABI_VERSION == 0x00010000, "update the pvkit note in head.S");
 _Static_assert(PVKIT_ELFNOTE_ABI == 1, "update the pvkit note in head.S");
 _Static_assert(XEN_ELFNOTE_PHYS32_ENTRY == 18, "update the PVH note in head.S");
+_Static_assert(PVKIT_ELFNOTE_PVM == 2, "update the pvm note in head.S");

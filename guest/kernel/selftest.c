@@ -144,18 +144,19 @@ static int test_exceptions(void)
 static int test_irq_flags(void)
 {
 	int failures = 0;
+	/* save_flags: RFLAGS natively; the deprivileged context's IF under pvm. */
 	pv_ops.irq_disable();
-	EXPECT(!(read_flags() & X86_EFLAGS_IF), "irq_disable left IF set");
+	EXPECT(!(pv_ops.save_flags() & X86_EFLAGS_IF), "irq_disable left IF set");
 	pv_ops.irq_enable();
-	EXPECT(read_flags() & X86_EFLAGS_IF, "irq_enable left IF clear");
+	EXPECT(pv_ops.save_flags() & X86_EFLAGS_IF, "irq_enable left IF clear");
 	uint64_t f = pv_ops.irq_save();
 	EXPECT(f & X86_EFLAGS_IF, "irq_save lost IF");
-	EXPECT(!(read_flags() & X86_EFLAGS_IF), "irq_save did not disable");
+	EXPECT(!(pv_ops.save_flags() & X86_EFLAGS_IF), "irq_save did not disable");
 	uint64_t g = pv_ops.irq_save();
 	pv_ops.irq_restore(g);
-	EXPECT(!(read_flags() & X86_EFLAGS_IF), "nested restore enabled interrupts");
+	EXPECT(!(pv_ops.save_flags() & X86_EFLAGS_IF), "nested restore enabled interrupts");
 	pv_ops.irq_restore(f);
-	EXPECT(read_flags() & X86_EFLAGS_IF, "restore did not re-enable");
+	EXPECT(pv_ops.save_flags() & X86_EFLAGS_IF, "restore did not re-enable");
 	return failures;
 }
 
@@ -171,7 +172,7 @@ static int test_descriptor_tables(void)
 	       "IDT 0x%lx/%u", idt2.base, idt2.limit);
 	EXPECT(gdt.base == gdt2.base && gdt.limit == gdt2.limit, "GDT 0x%lx/%u", gdt2.base,
 	       gdt2.limit);
-	EXPECT(read_cs() == 0x10, "CS is 0x%x", read_cs());
+	EXPECT(read_cs() == pv_ops.kernel_cs, "CS is 0x%x, not 0x%x", read_cs(), pv_ops.kernel_cs);
 	fault_expect.vector = VEC_UD;
 	EXPECT(probe_ud2() == -1, "IDT reload lost the #UD handler");
 	return failures;

@@ -35,7 +35,7 @@ static uint64_t *walk(uint64_t va, int level, bool create)
 			uint64_t pa = page_alloc();
 			if (!pa)
 				return NULL;
-			pv_ops.set_pte(e, pa | PTE_P | PTE_W);
+			pv_ops.set_pte(e, pa | PTE_P | PTE_W | pv_ops.kernel_pte_flags);
 		} else if (*e & PTE_PS) {
 			return NULL; /* inside a large page */
 		}
@@ -49,7 +49,7 @@ static int map_2m(uint64_t va, uint64_t pa, uint64_t flags)
 	uint64_t *e = walk(va, 1, true);
 	if (!e)
 		return -1;
-	pv_ops.set_pte(e, pa | flags | PTE_PS | PTE_P);
+	pv_ops.set_pte(e, pa | flags | PTE_PS | PTE_P | pv_ops.kernel_pte_flags);
 	return 0;
 }
 
@@ -58,7 +58,7 @@ int paging_map_4k(uint64_t va, uint64_t pa, uint64_t flags)
 	uint64_t *e = walk(va, 0, true);
 	if (!e)
 		return -1;
-	pv_ops.set_pte(e, pa | flags | PTE_P);
+	pv_ops.set_pte(e, pa | flags | PTE_P | pv_ops.kernel_pte_flags);
 	pv_ops.flush_tlb_one(va);
 	return 0;
 }

@@ -38,6 +38,11 @@ static void native_irq_restore(uint64_t flags)
 		asm volatile("cli" : : : "memory");
 }
 
+static uint64_t native_save_flags(void)
+{
+	return read_flags();
+}
+
 static void native_irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");
@@ -149,6 +154,8 @@ const struct pv_ops native_pv_ops = {
     .irq_restore = native_irq_restore,
     .irq_enable = native_irq_enable,
     .irq_disable = native_irq_disable,
+    .save_flags = native_save_flags,
+    .kernel_cs = 0x10,
     .safe_halt = native_safe_halt,
     .read_cr3 = native_read_cr3,
     .write_cr3 = native_write_cr3,

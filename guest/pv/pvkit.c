@@ -52,6 +52,20 @@ static int pvkit_console_write(const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The console before any backend is chosen, for a kernel that cannot touch
+ * the UART (pvm: `out` faults there): the hypercall page named by CPUID.
+ */
+int pvkit_early_console_write(const char *buf, size_t len)
+{
+	if (!hypercall_entry) {
+		if (!boot_info.has_pvm || !boot_info.pvm.hypercall_page)
+			return -1;
+		hypercall_entry = boot_info.pvm.hypercall_page + PVKIT_HYPERCALL_ENTRY;
+	}
+	return pvkit_console_write(buf, len);
+}
+
 static uint64_t clock_call(uint32_t which)
 {
 	int64_t r = hypercall(PVKIT_HC_CLOCK, which, 0, 0);
@@ -258,21 +272,22 @@ static const struct selftest pvkit_tests[] = {
     {"pvkit: time page agrees with the clock call", test_time_page},
 };
 
-static int pvkit_init(const struct boot_info *bi)
+/*
+ * Connect to pvkit's ABI: hypercall page, time page, negotiation; fill the
+ * ops that go through it (console, clocks, halt, power-off, self-tests).
+ * Shared with the pvm backend, which speaks the same ABI deprivileged.
+ */
+void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
+		   uint64_t time_page_gpa);
+void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
+		   uint64_t time_page_gpa)
 {
-	(void)bi;
-	struct cpuid_regs r;
-	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
-	host_abi_version = r.eax;
-	features = r.ebx;
-	hypercall_entry = ((uint64_t)r.ecx << 12) + PVKIT_HYPERCALL_ENTRY;
-	if ((features & PVKIT_FEATURE_TIME_PAGE) && r.edx)
-		time_page = (volatile struct pvkit_time_page *)((uint64_t)r.edx << 12);
+	host_abi_version = abi_version;
+	features = host_features;
+	hypercall_entry = hypercall_page + PVKIT_HYPERCALL_ENTRY;
+	if ((features & PVKIT_FEATURE_TIME_PAGE) && time_page_gpa)
+		time_page = (volatile struct pvkit_time_page *)time_page_gpa;
 
-	/* CPU state stays native; the legacy PIC is masked as on hardware. */
-	pv_ops = native_pv_ops;
-	pic_disable();
-	pv_ops.name = "pvkit";
 	pv_ops.monotonic_ns = pvkit_monotonic_ns;
 	pv_ops.wall_clock_ns = pvkit_wall_clock_ns;
 	pv_ops.safe_halt = pvkit_safe_halt;
@@ -292,6 +307,18 @@ static int pvkit_init(const struct boot_info *bi)
 	       "negotiated %d tags, console %s\n",
 	       host_abi_version >> 16, host_abi_version & 0xffff, features, hypercall_entry,
 	       (uint64_t)time_page, accepted, console ? "hypercall" : "uart");
+}
+
+static int pvkit_init(const struct boot_info *bi)
+{
+	(void)bi;
+	/* CPU state stays native; the legacy PIC is masked as on hardware. */
+	pv_ops = native_pv_ops;
+	pic_disable();
+	pv_ops.name = "pvkit";
+	struct cpuid_regs r;
+	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
+	pvkit_connect(r.eax, r.ebx, (uint64_t)r.ecx << 12, (uint64_t)r.edx << 12);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "abi/pvkit_abi.h"
 #include "boot/bootparam.h"
 #include "boot_info.h"
+#include "boot_kind.h"
 #include "pv.h"
 
 struct pv_ops pv_ops;
@@ -90,6 +91,13 @@ void pv_select(const struct boot_info *bi)
 {
 	const char *why;
 	char via[64];
+	/* Entered through pvm_entry: deprivileged, nothing else can run. */
+	if (bi->kind == BOOT_KIND_PVM) {
+		if (!pv_backend_pvm.detect(bi, &why))
+			panic("pv: entered deprivileged (pvm) but %s", why);
+		use(&pv_backend_pvm, bi, "pvm entry (PVKIT_SETUP_PVM from pvkit)");
+		return;
+	}
 	if (try_subarch(bi) || try_cpuid(bi))
 		return;
 	if (pv_backend_native.detect(bi, &why)) {

@@ -163,6 +163,16 @@ common64:
 8:	.balign	4
 9:	.long	0x00010000		/* PVKIT_ABI_VERSION 1.0 */
 10:	.balign	4
+	/* PVKIT_ELFNOTE_PVM: this kernel can run deprivileged (pvm mode):
+	 * the syscall entry for MSR_LSTAR and the IDT for IDTR. */
+	.long	12f - 11f
+	.long	14f - 13f
+	.long	2			/* PVKIT_ELFNOTE_PVM */
+11:	.asciz	"pvkit"
+12:	.balign	4
+13:	.quad	pvm_entry
+	.quad	idt_table
+14:	.balign	4
 
 /* The boot GDT: the selectors of the Linux boot protocol. */
 	.section .rodata

@@ -22,7 +22,8 @@ struct idt_gate {
 #define KERNEL_DS      0x18
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* Global: the pvm note names it, so pvkit can point IDTR here from the start. */
+struct idt_gate idt_table[256] __attribute__((aligned(16)));
 /* Same selectors as the boot GDT (Linux's __BOOT_CS/__BOOT_DS). */
 static uint64_t gdt[4] __attribute__((aligned(16))) = {
     0,
@@ -64,7 +65,7 @@ static const char *const exception_names[32] = {
 
 static void set_gate(unsigned vec, uint64_t handler)
 {
-	idt[vec] = (struct idt_gate){
+	idt_table[vec] = (struct idt_gate){
 	    .offset_low = handler & 0xffff,
 	    .selector = KERNEL_CS,
 	    .type_attr = GATE_INTERRUPT,
@@ -75,16 +76,21 @@ static void set_gate(unsigned vec, uint64_t handler)
 
 void trap_init(void)
 {
+	/* A backend may bring its own entry stubs (pvm: CPL0 bounces). */
+	const uint64_t *exceptions = pv_ops.exception_stubs ? pv_ops.exception_stubs
+							    : isr_exception_stubs;
 	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, isr_exception_stubs[v]);
-	set_gate(VEC_TIMER, isr_timer_stub);
-	set_gate(VEC_SPURIOUS, isr_spurious_stub);
-	struct desc_ptr dp = {sizeof(idt) - 1, (uint64_t)idt};
+		set_gate(v, exceptions[v]);
+	set_gate(VEC_TIMER, pv_ops.timer_stub ? pv_ops.timer_stub : isr_timer_stub);
+	set_gate(VEC_SPURIOUS, pv_ops.spurious_stub ? pv_ops.spurious_stub : isr_spurious_stub);
+	struct desc_ptr dp = {sizeof(idt_table) - 1, (uint64_t)idt_table};
 	pv_ops.load_idt(&dp);
 }
 
 void gdt_init(void)
 {
+	if (pv_ops.keep_loader_gdt)
+		return;
 	struct desc_ptr dp = {sizeof(gdt) - 1, (uint64_t)gdt};
 	pv_ops.load_gdt(&dp);
 	/* Reload every segment register from the new table. */
@@ -118,7 +124,6 @@ static NORETURN void die(const struct trap_frame *f)
 	pv_ops.power_off(EXIT_PANIC);
 }
 
-void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == VEC_TIMER) {

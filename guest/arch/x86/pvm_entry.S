@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvm_entry.S - the ways into and out of the kernel in pvm mode.
+ *
+ * pvkit starts the vCPU in user mode on a trampoline that executes
+ * `syscall`; MSR_LSTAR is pvm_entry.  On this host (PVM-based KVM, no
+ * VT-x) code entered that way runs natively, while anything the CPU
+ * delivers through the IDT runs at CPL0, which the host emulates one
+ * instruction at a time.  So:
+ *
+ *  - pvm_entry (native): the first entry boots the kernel (boot_entry);
+ *    later ones are system calls from user mode.  Return is `iretq`
+ *    (sysretq raises #GP here).
+ *  - IDT stubs (CPL0): the timer and the privileged gate are handled in
+ *    place (a few instructions); every other vector is "bounced": the
+ *    stub keeps the interrupted RIP (and error code) in per-CPU memory,
+ *    puts the native handler's address in the frame and iretq's, which
+ *    returns to the interrupted mode, natively.
+ *  - bounce handlers (native): the frame's CS cannot tell kernel from user
+ *    (it shows the user selector for both), so pvm_in_kernel, set by every
+ *    entry and cleared by every return to user mode, decides.  Kernel:
+ *    build a frame on the interrupted stack, call pvm_trap() (C), resume
+ *    with popfq; ret, no iretq and no emulated instruction.  User: note the
+ *    vector and `syscall` into the kernel, which ends the user program.
+ *  - the privileged gate: native kernel code that needs a privileged
+ *    instruction calls pvm_gate with R11 = a thunk; `int3` there reaches
+ *    the #BP stub, which jumps to the thunk at CPL0 only if the trap came
+ *    from pvm_gate itself; the thunk ends in iretq.
+ *
+ * One CPU: the per-CPU variables are plain globals.
+ */
+#include "boot_kind.h"
+
+#define USER_CS		0x33
+#define USER_DS		0x2b
+#define RFLAGS_IF	0x200
+#define LAPIC_EOI	0xfee000b0	/* xAPIC default base + EOI */
+#define PVM_SYS_EXIT	1
+#define PVM_USER_FAULT_BASE (-1000)
+#define ENOSYS		38
+
+	.text
+
+/* ---- entry: syscall (native) ------------------------------------------ */
+
+	.globl pvm_entry
+pvm_entry:
+	cmpb	$0, pvm_booted(%rip)
+	je	pvm_boot
+	cmpb	$0, pvm_in_kernel(%rip)
+	jne	pvm_kernel_syscall
+	mov	%rsp, pvm_user_rsp(%rip)
+	mov	pvm_entry_rsp(%rip), %rsp
+	movb	$1, pvm_in_kernel(%rip)
+	cmpq	$0, pvm_user_vector(%rip)
+	jne	pvm_user_exception
+	test	%rax, %rax
+	jnz	1f
+pvm_return_to_user:
+	movb	$0, pvm_in_kernel(%rip)
+	pushq	$USER_DS
+	pushq	pvm_user_rsp(%rip)
+	pushq	%r11
+	pushq	$USER_CS
+	pushq	%rcx
+	iretq
+1:	cmp	$PVM_SYS_EXIT, %rax
+	je	pvm_user_exit
+	mov	$-ENOSYS, %rax
+	jmp	pvm_return_to_user
+
+/* An exception in user mode, bounced here: the user program ends. */
+pvm_user_exception:
+	mov	pvm_user_vector(%rip), %rdi
+	movq	$0, pvm_user_vector(%rip)
+	sub	$0x100, %rdi
+	add	$PVM_USER_FAULT_BASE, %rdi
+	/* fall through */
+
+/* PVM_SYS_EXIT (rdi = status): back into pvm_run_user's caller. */
+pvm_user_exit:
+	mov	pvm_saved_rsp(%rip), %rsp
+	mov	%rdi, %rax
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+
+/* `syscall` from kernel mode comes back here: a kernel bug. */
+pvm_kernel_syscall:
+	ud2
+
+/* The first entry, from pvkit's trampoline: rsi = boot_params. */
+pvm_boot:
+	mov	$boot_stack_top, %rsp
+	mov	%rsi, %r13
+	mov	$__bss_start, %edi
+	mov	$__bss_end, %ecx
+	sub	%edi, %ecx
+	shr	$3, %ecx
+	xor	%eax, %eax
+	rep stosq
+	movb	$1, pvm_booted(%rip)
+	movb	$1, pvm_in_kernel(%rip)
+	mov	$BOOT_KIND_PVM, %edi
+	mov	%r13, %rsi
+	xor	%edx, %edx
+	mov	$USER_CS, %ecx		/* entry_cs: the kernel came from CPL3 */
+	call	boot_entry
+	ud2
+
+/*
+ * int64_t pvm_run_user(rip, rsp, arg): run user code (rdi = arg) until
+ * PVM_SYS_EXIT or an exception; returns the exit status, or
+ * PVM_USER_FAULT_BASE + vector.
+ */
+	.globl pvm_run_user
+pvm_run_user:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, pvm_saved_rsp(%rip)
+	lea	-512(%rsp), %rax
+	and	$-16, %rax
+	mov	%rax, pvm_entry_rsp(%rip)
+	movb	$0, pvm_in_kernel(%rip)
+	pushq	$USER_DS
+	pushq	%rsi
+	pushq	$(RFLAGS_IF | 2)
+	pushq	$USER_CS
+	pushq	%rdi
+	mov	%rdx, %rdi
+	iretq
+
+/* ---- user-mode code for the self-tests (mapped U like all of memory) -- */
+
+	.globl pvm_user_syscall_loop
+pvm_user_syscall_loop:
+	mov	%rdi, %rbx
+1:	xor	%eax, %eax
+	syscall
+	dec	%rbx
+	jnz	1b
+	mov	$PVM_SYS_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
+
+	.globl pvm_user_ud2
+pvm_user_ud2:
+	ud2
+
+	.globl pvm_user_read
+pvm_user_read:
+	mov	(%rdi), %rax
+	mov	$PVM_SYS_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
+
+/* ---- the privileged gate ---------------------------------------------- */
+
+	.globl pvm_gate
+pvm_gate:
+	int3
+pvm_gate_return:
+	ret
+
+/* CPL0 thunks, reached from the #BP stub with the gate's frame on top. */
+	.globl pvm_thunk_write_cr3, pvm_thunk_read_cr3, pvm_thunk_read_cr2
+	.globl pvm_thunk_invlpg, pvm_thunk_lidt, pvm_thunk_lgdt
+	.globl pvm_thunk_irq_enable, pvm_thunk_irq_disable, pvm_thunk_irq_save
+	.globl pvm_thunk_read_flags, pvm_thunk_safe_halt, pvm_thunk_nop
+pvm_thunk_write_cr3:
+	mov	%rdi, %cr3
+	iretq
+pvm_thunk_read_cr3:
+	mov	%cr3, %rax
+	iretq
+pvm_thunk_read_cr2:
+	mov	%cr2, %rax
+	iretq
+pvm_thunk_invlpg:
+	invlpg	(%rdi)
+	iretq
+pvm_thunk_lidt:
+	lidt	(%rdi)
+	iretq
+pvm_thunk_lgdt:
+	lgdt	(%rdi)
+	iretq
+/* The interrupt flag of the native context is the IF in the gate's frame:
+ * iretq puts it in place. */
+pvm_thunk_irq_enable:
+	orq	$RFLAGS_IF, 16(%rsp)
+	iretq
+pvm_thunk_irq_disable:
+	andq	$~RFLAGS_IF, 16(%rsp)
+	iretq
+pvm_thunk_irq_save:
+	mov	16(%rsp), %rax
+	andq	$~RFLAGS_IF, 16(%rsp)
+	iretq
+pvm_thunk_read_flags:
+	mov	16(%rsp), %rax
+	iretq
+/* sti's shadow covers hlt; the interrupt runs its CPL0 stub on this stack
+ * and returns after the hlt; IF is on in the frame we return through. */
+pvm_thunk_safe_halt:
+	orq	$RFLAGS_IF, 16(%rsp)
+	sti
+	hlt
+	iretq
+pvm_thunk_nop:
+	iretq
+pvm_thunk_rdmsr:
+pvm_rdmsr_insn:
+	rdmsr
+	iretq
+pvm_thunk_wrmsr:
+pvm_wrmsr_insn:
+	wrmsr
+	iretq
+/* #GP at one of those: the #GP stub sends the thunk here (R11 = 0: failed). */
+pvm_msr_failed:
+	xor	%r11d, %r11d
+	iretq
+
+/* int pvm_rdmsr(uint32_t msr, uint64_t *val) */
+	.globl pvm_rdmsr
+pvm_rdmsr:
+	mov	%edi, %ecx
+	lea	pvm_thunk_rdmsr(%rip), %r11
+	call	pvm_gate
+	test	%r11, %r11
+	jz	1f
+	shl	$32, %rdx
+	or	%rdx, %rax
+	mov	%rax, (%rsi)
+	xor	%eax, %eax
+	ret
+1:	mov	$-1, %eax
+	ret
+
+/* int pvm_wrmsr(uint32_t msr, uint64_t val) */
+	.globl pvm_wrmsr
+pvm_wrmsr:
+	mov	%edi, %ecx
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+	lea	pvm_thunk_wrmsr(%rip), %r11
+	call	pvm_gate
+	test	%r11, %r11
+	jz	1f
+	xor	%eax, %eax
+	ret
+1:	mov	$-1, %eax
+	ret
+
+/* ---- IDT stubs (CPL0: every instruction here is emulated) -------------- */
+
+.macro BOUNCE_STUB vec
+pvm_stub_\vec:
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_\vec
+	iretq
+.endm
+
+.macro BOUNCE_STUB_ERR vec
+pvm_stub_\vec:
+	popq	pvm_exc_error(%rip)
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_\vec
+	iretq
+.endm
+
+.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+	BOUNCE_STUB \v
+.endr
+.irp v, 8,10,11,12,14,17,21,29,30
+	BOUNCE_STUB_ERR \v
+.endr
+
+/* #BP: the privileged gate, or an ordinary int3 (bounced). */
+pvm_stub_3:
+	cmpq	$pvm_gate_return, (%rsp)
+	jne	1f
+	jmp	*%r11
+1:	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_3
+	iretq
+
+/* #GP: in an MSR thunk, fail the thunk; anywhere else, bounce. */
+pvm_stub_13:
+	cmpq	$pvm_rdmsr_insn, 8(%rsp)
+	je	1f
+	cmpq	$pvm_wrmsr_insn, 8(%rsp)
+	je	1f
+	popq	pvm_exc_error(%rip)
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_13
+	iretq
+1:	add	$8, %rsp
+	movq	$pvm_msr_failed, (%rsp)
+	iretq
+
+/* The timer: count and acknowledge in place, no bounce. */
+pvm_stub_timer:
+	push	%rax
+	xor	%eax, %eax
+	movabs	%eax, LAPIC_EOI
+	pop	%rax
+	incq	timer_ticks(%rip)
+	iretq
+
+pvm_stub_spurious:
+	iretq
+
+/* ---- bounce handlers (native, in the interrupted mode) ----------------- */
+
+.macro BOUNCE vec
+pvm_bounce_\vec:
+	pushq	$0			/* resume address, filled by pvm_trap */
+	pushfq
+	cmpb	$0, pvm_in_kernel(%rip)
+	je	1f
+	pushq	$\vec
+	jmp	pvm_bounce_common
+1:	movq	$(\vec + 0x100), pvm_user_vector(%rip)
+	syscall
+.endm
+
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	BOUNCE \v
+.endr
+
+/* Stack: vector, rflags, resume slot, then the interrupted stack. */
+pvm_bounce_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	cld
+	call	pvm_trap
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$8, %rsp		/* vector */
+	popfq
+	ret				/* to the resume address, RSP as interrupted */
+
+/* ---- tables and per-CPU data ------------------------------------------- */
+
+	.section .rodata
+	.balign	8
+	.globl pvm_exception_stubs, pvm_timer_stub, pvm_spurious_stub
+pvm_exception_stubs:
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	pvm_stub_\v
+.endr
+pvm_timer_stub:
+	.quad	pvm_stub_timer
+pvm_spurious_stub:
+	.quad	pvm_stub_spurious
+
+	.data
+/* Not in .bss: the first entry zeroes .bss, later entries must see 1. */
+pvm_booted:
+	.byte	0
+
+	.bss
+	.balign	8
+	.globl pvm_in_kernel, pvm_exc_rip, pvm_exc_error, pvm_exc_stack_top
+pvm_in_kernel:
+	.quad	0
+pvm_user_vector:
+	.quad	0
+pvm_user_rsp:
+	.quad	0
+pvm_entry_rsp:
+	.quad	0
+pvm_saved_rsp:
+	.quad	0
+pvm_exc_rip:
+	.quad	0
+pvm_exc_error:
+	.quad	0
+	.balign	16
+pvm_exc_stack:
+	.skip	16384
+pvm_exc_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

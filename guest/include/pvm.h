@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvm.h - the deprivileged ("pvm") mode of pvkernel: what the entry code
+ * (arch/x86/pvm_entry.S) and the backend (pv/pvm.c) share.
+ *
+ * Three kinds of code, as on the PVM host they run on:
+ *   native   the kernel entered with `syscall` from user mode, and user
+ *            mode itself: run by the CPU at full speed;
+ *   CPL0     IDT stubs and privileged thunks: emulated by the host, one
+ *            instruction at ~1-5 us, so each is a handful of instructions;
+ *   bounce   a CPL0 stub that iretq's into a native handler.
+ */
+#ifndef PVKERNEL_PVM_H
+#define PVKERNEL_PVM_H
+
+#include "kernel.h"
+
+/* User syscalls the pvm entry understands (rax). */
+#define PVM_SYS_NULL 0 /* return at once: the round-trip benchmark */
+#define PVM_SYS_EXIT 1 /* rdi = status: end of pvm_run_user() */
+
+/* pvm_run_user() result when user mode took an exception: this + vector. */
+#define PVM_USER_FAULT_BASE (-1000)
+
+/* Per-CPU state of the entry code (one CPU). */
+extern volatile uint8_t pvm_in_kernel;
+extern uint64_t pvm_exc_rip, pvm_exc_error;
+extern char pvm_exc_stack_top[];
+
+/* The CPL0 targets of the IDT: exceptions 0-31, the timer, spurious. */
+extern const uint64_t pvm_exception_stubs[32];
+extern const uint64_t pvm_timer_stub, pvm_spurious_stub;
+extern volatile uint64_t timer_ticks;
+
+/*
+ * Privileged thunks: code run at CPL0 by pvm_gate (int3 from native kernel
+ * code, R11 = thunk).  Arguments and results in the registers each names.
+ */
+void pvm_thunk_write_cr3(void); /* rdi */
+void pvm_thunk_read_cr3(void);	/* -> rax */
+void pvm_thunk_read_cr2(void);	/* -> rax */
+void pvm_thunk_invlpg(void);	/* rdi */
+void pvm_thunk_lidt(void);	/* rdi = desc_ptr */
+void pvm_thunk_lgdt(void);	/* rdi = desc_ptr */
+void pvm_thunk_irq_enable(void);
+void pvm_thunk_irq_disable(void);
+void pvm_thunk_irq_save(void);	 /* -> rax = flags before */
+void pvm_thunk_read_flags(void); /* -> rax = flags (the virtual IF) */
+void pvm_thunk_safe_halt(void);
+void pvm_thunk_nop(void);
+
+/* rdmsr/wrmsr at CPL0 with #GP recovery: 0 or -1. */
+int pvm_rdmsr(uint32_t msr, uint64_t *val);
+int pvm_wrmsr(uint32_t msr, uint64_t val);
+
+/* Run user code at rip on stack rsp (rdi = arg) until it calls
+ * PVM_SYS_EXIT (its status) or takes an exception (PVM_USER_FAULT_BASE +
+ * vector). */
+int64_t pvm_run_user(uint64_t rip, uint64_t rsp, uint64_t arg);
+
+/* User-mode code used by the self-tests (in kernel text, mapped U). */
+void pvm_user_syscall_loop(void); /* rdi = iterations, then exit 0 */
+void pvm_user_ud2(void);	  /* ud2: never exits normally */
+void pvm_user_read(void);	  /* rdi = address to read, then exit 0 */
+
+#endif

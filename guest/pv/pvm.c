@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvm.c - the deprivileged backend: pvkernel on a PVM host at native speed.
+ *
+ * On a KVM host without VT-x (kvm_pvm), guest ring 0 is emulated, ~5000x
+ * slower than the CPU, but code entered with `syscall` from guest user
+ * mode runs natively.  pvkit starts this kernel that way (pvm_entry.S,
+ * host/pvm_machine.c) and says so with a PVKIT_SETUP_PVM setup_data entry.
+ * This backend is what runs there, as Xen PV, VMI and lguest ran a
+ * deprivileged kernel:
+ *
+ *  - the pvkit ABI for everything pvkit provides (console, clocks, power),
+ *    through a hypercall page that exits by MMIO, since `out` cannot;
+ *  - privileged instructions (CR3, CR2, invlpg, lidt/lgdt, MSRs, the
+ *    interrupt flag, hlt) run in thunks at CPL0, reached through the
+ *    `int3` gate: each costs one emulated trip, so they are few;
+ *  - exceptions bounce from a 3-instruction CPL0 stub into native code
+ *    (pvm_trap below); the timer is counted and acknowledged in its stub;
+ *  - every kernel mapping has U set: the syscall-entered context obeys
+ *    U/S like user code (kernel_pte_flags).
+ *
+ * What it does not give yet: isolation of user code from kernel memory
+ * (one address space, all U); see docs/pvm-backend.md.
+ */
+#include "boot_info.h"
+#include "boot_kind.h"
+#include "drivers.h"
+#include "mm.h"
+#include "pv.h"
+#include "pvm.h"
+#include "trap.h"
+
+#define KERNEL_CS_VIRTUAL 0x10
+#define KERNEL_DS_VIRTUAL 0x18
+#define USER_STACK_SIZE	  16384
+#define TSS_RSP0_OFFSET	  4
+
+void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
+		   uint64_t time_page_gpa);
+
+static const struct boot_info *pvm_bi;
+static NORETURN void (*pvkit_power_off)(int status);
+static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(16)));
+
+/* Run `thunk` at CPL0 through the int3 gate (pvm_entry.S). */
+static inline uint64_t gate(void (*thunk)(void), uint64_t arg)
+{
+	register uint64_t r11 asm("r11") = (uint64_t)thunk;
+	uint64_t rax;
+	asm volatile("call pvm_gate" : "=a"(rax), "+r"(r11), "+D"(arg) : : "memory", "cc");
+	return rax;
+}
+
+static uint64_t pvm_irq_save(void)
+{
+	return gate(pvm_thunk_irq_save, 0);
+}
+
+static void pvm_irq_enable(void)
+{
+	gate(pvm_thunk_irq_enable, 0);
+}
+
+static void pvm_irq_disable(void)
+{
+	gate(pvm_thunk_irq_disable, 0);
+}
+
+static void pvm_irq_restore(uint64_t flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		pvm_irq_enable();
+	else
+		pvm_irq_disable();
+}
+
+static uint64_t pvm_save_flags(void)
+{
+	return gate(pvm_thunk_read_flags, 0);
+}
+
+static void pvm_safe_halt(void)
+{
+	gate(pvm_thunk_safe_halt, 0);
+}
+
+static uint64_t pvm_read_cr3(void)
+{
+	return gate(pvm_thunk_read_cr3, 0);
+}
+
+static void pvm_write_cr3(uint64_t cr3)
+{
+	gate(pvm_thunk_write_cr3, cr3);
+}
+
+static uint64_t pvm_read_cr2(void)
+{
+	return gate(pvm_thunk_read_cr2, 0);
+}
+
+static void pvm_flush_tlb_all(void)
+{
+	pvm_write_cr3(pvm_read_cr3());
+}
+
+static void pvm_flush_tlb_one(uint64_t va)
+{
+	gate(pvm_thunk_invlpg, va);
+}
+
+static void pvm_load_idt(const struct desc_ptr *dp)
+{
+	gate(pvm_thunk_lidt, (uint64_t)dp);
+}
+
+static void pvm_load_gdt(const struct desc_ptr *dp)
+{
+	gate(pvm_thunk_lgdt, (uint64_t)dp);
+}
+
+static int pvm_timer_start(uint32_t hz, uint8_t vector)
+{
+	return lapic_timer_start(hz, vector, pv_ops.monotonic_ns);
+}
+
+static NORETURN void pvm_power_off(int status)
+{
+	pvkit_power_off(status);
+}
+
+/* ---- exceptions bounced into native code ---------------------------- */
+
+/* What pvm_entry.S's bounce path pushed, lowest address first. */
+struct pvm_bounce_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, rflags, resume;
+};
+
+static bool has_error_code(uint64_t vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
+	       vector == 29 || vector == 30;
+}
+
+/*
+ * A kernel-mode exception, on the interrupted stack: turn it into the
+ * kernel's ordinary trap frame (the CS/SS it would show in ring 0), let
+ * trap_dispatch() decide, and resume where it says.
+ */
+void pvm_trap(struct pvm_bounce_frame *bf);
+void pvm_trap(struct pvm_bounce_frame *bf)
+{
+	struct trap_frame f = {
+	    .r15 = bf->r15, .r14 = bf->r14, .r13 = bf->r13, .r12 = bf->r12,
+	    .r11 = bf->r11, .r10 = bf->r10, .r9 = bf->r9,   .r8 = bf->r8,
+	    .rbp = bf->rbp, .rdi = bf->rdi, .rsi = bf->rsi, .rdx = bf->rdx,
+	    .rcx = bf->rcx, .rbx = bf->rbx, .rax = bf->rax, .vector = bf->vector,
+	    .error_code = has_error_code(bf->vector) ? pvm_exc_error : 0,
+	    .rip = pvm_exc_rip, .cs = KERNEL_CS_VIRTUAL, .rflags = bf->rflags,
+	    .rsp = (uint64_t)(bf + 1), .ss = KERNEL_DS_VIRTUAL,
+	};
+	trap_dispatch(&f);
+	bf->r15 = f.r15, bf->r14 = f.r14, bf->r13 = f.r13, bf->r12 = f.r12;
+	bf->r11 = f.r11, bf->r10 = f.r10, bf->r9 = f.r9, bf->r8 = f.r8;
+	bf->rbp = f.rbp, bf->rdi = f.rdi, bf->rsi = f.rsi, bf->rdx = f.rdx;
+	bf->rcx = f.rcx, bf->rbx = f.rbx, bf->rax = f.rax;
+	bf->rflags = f.rflags;
+	bf->resume = f.rip;
+}
+
+/* ---- self-tests and measurements ------------------------------------ */
+
+static uint64_t user_stack_top(void)
+{
+	return (uint64_t)user_stack + sizeof(user_stack);
+}
+
+static uint64_t ns_now(void)
+{
+	return pv_ops.monotonic_ns();
+}
+
+/* Report a number in a line tests/boot/pvkernel_pvm.sh and the docs pick up. */
+static void bench_line(const char *name, uint64_t value_x1000, const char *unit)
+{
+	printk("pvm-bench: %s %lu.%03lu %s\n", name, value_x1000 / 1000, value_x1000 % 1000, unit);
+}
+
+#define SYSCALL_ROUNDS	 20000
+#define EXCEPTION_ROUNDS 200
+#define GATE_ROUNDS	 500
+#define LOOP_ITERATIONS	 200000000ull
+#define DETOUR_NS	 200000000ull
+
+/* user -> kernel -> user: `syscall` into pvm_entry, `iretq` back. */
+static int test_user_syscalls(void)
+{
+	int failures = 0;
+	uint64_t flags = pv_ops.irq_save();
+	uint64_t t0 = ns_now();
+	int64_t r = pvm_run_user((uint64_t)pvm_user_syscall_loop, user_stack_top(), SYSCALL_ROUNDS);
+	uint64_t t1 = ns_now();
+	pv_ops.irq_restore(flags);
+	if (r != 0) {
+		printk("  user program ended with %ld, not 0\n", r);
+		failures++;
+	}
+	bench_line("syscall_round_trip_ns", (t1 - t0) * 1000 / SYSCALL_ROUNDS, "ns");
+	return failures;
+}
+
+/* An exception in user mode ends the user program, not the kernel. */
+static int test_user_exception(void)
+{
+	int failures = 0;
+	uint64_t flags = pv_ops.irq_save();
+	int64_t r = pvm_run_user((uint64_t)pvm_user_ud2, user_stack_top(), 0);
+	pv_ops.irq_restore(flags);
+	if (r != PVM_USER_FAULT_BASE + VEC_UD) {
+		printk("  user ud2 gave %ld, not %d\n", r, PVM_USER_FAULT_BASE + VEC_UD);
+		failures++;
+	}
+	/* The kernel is still fine: user mode again, to completion. */
+	flags = pv_ops.irq_save();
+	r = pvm_run_user((uint64_t)pvm_user_syscall_loop, user_stack_top(), 10);
+	pv_ops.irq_restore(flags);
+	if (r != 0) {
+		printk("  user mode after the fault ended with %ld\n", r);
+		failures++;
+	}
+	return failures;
+}
+
+/*
+ * Kernel code at native speed: a dec/jnz loop, timed by the clock.  Run
+ * emulated (ring 0 on this host) the same loop takes ~1-5 us per iteration.
+ */
+static int test_native_speed(void)
+{
+	uint64_t n = LOOP_ITERATIONS;
+	uint64_t t0 = ns_now();
+	asm volatile("1: dec %0; jnz 1b" : "+r"(n) : : "cc");
+	uint64_t t1 = ns_now();
+	uint64_t ps_per_iteration = (t1 - t0) * 1000 / LOOP_ITERATIONS;
+	bench_line("kernel_loop_ns_per_iteration", ps_per_iteration, "ns");
+	if (ps_per_iteration > 10000) {
+		printk("  %lu ps per iteration: not native\n", ps_per_iteration);
+		return 1;
+	}
+	return 0;
+}
+
+/* Kernel-mode #UD, bounced to native code and resumed: the round trip. */
+static int test_exception_cost(void)
+{
+	int failures = 0;
+	uint64_t t0 = ns_now();
+	for (int i = 0; i < EXCEPTION_ROUNDS; i++) {
+		fault_expect.vector = VEC_UD;
+		if (probe_ud2() != -1 || !fault_expect.hit)
+			failures++;
+	}
+	uint64_t t1 = ns_now();
+	bench_line("exception_round_trip_ns", (t1 - t0) * 1000 / EXCEPTION_ROUNDS, "ns");
+	if (failures)
+		printk("  %d of %d #UD not recovered\n", failures, EXCEPTION_ROUNDS);
+	return failures ? 1 : 0;
+}
+
+/* One privileged operation: the int3 gate to a CPL0 thunk and back. */
+static int test_gate_cost(void)
+{
+	uint64_t cr3 = pvm_read_cr3();
+	uint64_t t0 = ns_now();
+	for (int i = 0; i < GATE_ROUNDS; i++)
+		gate(pvm_thunk_nop, 0);
+	uint64_t t1 = ns_now();
+	for (int i = 0; i < GATE_ROUNDS; i++)
+		pvm_write_cr3(cr3);
+	uint64_t t2 = ns_now();
+	bench_line("privileged_gate_ns", (t1 - t0) * 1000 / GATE_ROUNDS, "ns");
+	bench_line("cr3_write_ns", (t2 - t1) * 1000 / GATE_ROUNDS, "ns");
+	return pvm_read_cr3() == cr3 ? 0 : 1;
+}
+
+/*
+ * What a timer interrupt costs native code: read the TSC back to back for
+ * DETOUR_NS with the 250 Hz timer running; every step much longer than the
+ * others is time spent away (the CPL0 timer stub), summed and averaged.
+ */
+static int test_timer_cost(void)
+{
+	uint64_t ticks0 = timer_ticks, t0 = ns_now();
+	uint64_t start = rdtsc(), prev = start, now, gaps = 0, gap_cycles = 0;
+	const uint64_t threshold = 2000; /* cycles: ~1 us; a plain step is ~30 */
+	do {
+		now = rdtsc();
+		if (now - prev > threshold) {
+			gaps++;
+			gap_cycles += now - prev;
+		}
+		prev = now;
+	} while (ns_now() - t0 < DETOUR_NS);
+	uint64_t t1 = ns_now(), ticks = timer_ticks - ticks0;
+	uint64_t cycles = now - start;
+	if (!ticks || !gaps || !cycles) {
+		printk("  %lu ticks, %lu gaps: no timer interrupt seen\n", ticks, gaps);
+		return 1;
+	}
+	/* cycles -> ns by the loop's elapsed time (64-bit safe: both < 2^40) */
+	uint64_t gap_ns = gap_cycles * ((t1 - t0) >> 10) / (cycles >> 10);
+	printk("  %lu ticks, %lu gaps over 1 us in %lu ms\n", ticks, gaps, (t1 - t0) / 1000000);
+	bench_line("timer_interrupt_ns", gap_ns * 1000 / gaps, "ns");
+	return 0;
+}
+
+static const struct selftest pvm_own_tests[] = {
+    {"pvm: user mode and back (syscall/iretq)", test_user_syscalls},
+    {"pvm: user-mode exception ends the program, not the kernel", test_user_exception},
+    {"pvm: kernel code runs natively", test_native_speed},
+    {"pvm: exception round trip (bounce)", test_exception_cost},
+    {"pvm: privileged gate", test_gate_cost},
+    {"pvm: timer interrupt cost", test_timer_cost},
+};
+
+static struct selftest pvm_tests[16];
+
+static bool pvm_detect(const struct boot_info *bi, const char **why_not)
+{
+	if (bi->kind != BOOT_KIND_PVM) {
+		*why_not = "not entered through pvm_entry";
+		return false;
+	}
+	if (!bi->has_pvm) {
+		*why_not = "no PVKIT_SETUP_PVM entry in setup_data";
+		return false;
+	}
+	/* CPUID is not intercepted in this mode (the host CPU answers), so
+	 * pvkit is found through the setup_data entry, not its signature. */
+	if ((bi->pvm.abi_version >> 16) != PVKIT_ABI_VERSION_MAJOR) {
+		*why_not = "pvkit ABI major version is not 1";
+		return false;
+	}
+	if (!(bi->pvm.features & PVKIT_FEATURE_HYPERCALL) || !bi->pvm.hypercall_page) {
+		*why_not = "pvkit offers no hypercall page";
+		return false;
+	}
+	return true;
+}
+
+static int pvm_init(const struct boot_info *bi)
+{
+	pvm_bi = bi;
+	pv_ops = native_pv_ops;
+	pv_ops.name = "pvm";
+	pv_ops.irq_save = pvm_irq_save;
+	pv_ops.irq_restore = pvm_irq_restore;
+	pv_ops.irq_enable = pvm_irq_enable;
+	pv_ops.irq_disable = pvm_irq_disable;
+	pv_ops.save_flags = pvm_save_flags;
+	pv_ops.safe_halt = pvm_safe_halt;
+	pv_ops.read_cr3 = pvm_read_cr3;
+	pv_ops.write_cr3 = pvm_write_cr3;
+	pv_ops.read_cr2 = pvm_read_cr2;
+	pv_ops.flush_tlb_all = pvm_flush_tlb_all;
+	pv_ops.flush_tlb_one = pvm_flush_tlb_one;
+	pv_ops.load_idt = pvm_load_idt;
+	pv_ops.load_gdt = pvm_load_gdt;
+	pv_ops.read_msr_safe = pvm_rdmsr;
+	pv_ops.write_msr_safe = pvm_wrmsr;
+	pv_ops.timer_start = pvm_timer_start;
+	pv_ops.exception_stubs = pvm_exception_stubs;
+	pv_ops.timer_stub = pvm_timer_stub;
+	pv_ops.spurious_stub = pvm_spurious_stub;
+	pv_ops.keep_loader_gdt = true;
+	pv_ops.kernel_cs = bi->pvm.user_cs;
+	pv_ops.kernel_pte_flags = PTE_U;
+
+	/* Exceptions land on our own stack: TSS.RSP0, written natively (the
+	 * TSS is ordinary memory, mapped U like the rest). */
+	uint64_t rsp0 = (uint64_t)pvm_exc_stack_top;
+	memcpy((uint8_t *)bi->pvm.tss + TSS_RSP0_OFFSET, &rsp0, sizeof(rsp0));
+	/* IDTR already points at idt_table (pvkit loaded it from our note);
+	 * fill it before anything can fault. */
+	trap_init();
+
+	pvkit_connect(bi->pvm.abi_version, bi->pvm.features, bi->pvm.hypercall_page,
+		      bi->pvm.time_page);
+	pvkit_power_off = pv_ops.power_off;
+	pv_ops.power_off = pvm_power_off;
+	pv_ops.safe_halt = pvm_safe_halt;
+	pv_ops.timer_start = pvm_timer_start;
+
+	unsigned n = 0;
+	for (unsigned i = 0; i < pv_ops.nselftests && n < ARRAY_SIZE(pvm_tests); i++)
+		pvm_tests[n++] = pv_ops.selftests[i];
+	for (unsigned i = 0; i < ARRAY_SIZE(pvm_own_tests) && n < ARRAY_SIZE(pvm_tests); i++)
+		pvm_tests[n++] = pvm_own_tests[i];
+	pv_ops.selftests = pvm_tests;
+	pv_ops.nselftests = n;
+	printk("pvm: deprivileged kernel, entered by syscall from 0x%lx; IDT stubs bounce to "
+	       "native code; hypercalls by MMIO at 0x%lx\n",
+	       bi->pvm.trampoline, bi->pvm.hypercall_mmio);
+	return 0;
+}
+
+const struct pv_backend pv_backend_pvm = {
+    .name = "pvm",
+    .detect = pvm_detect,
+    .init = pvm_init,
+};
