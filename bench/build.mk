@@ -36,8 +36,12 @@ $(BENCH_DIR)/spin-%.o: bench/guests/bench_guest.S
 $(BENCH_DIR)/%.elf: $(BENCH_DIR)/%.o bench/guests/guest.ld
 	ld -T bench/guests/guest.ld -nostdlib -static -z noexecstack --no-warn-rwx-segments $< -o $@
 
-.PHONY: bench-tools
+.PHONY: bench-tools bench-check
 bench-tools: $(BENCH_TOOLS) $(BENCH_GUESTS)
+
+# The bench's own programs, checked on inputs whose answers are known (TAP).
+bench-check: bench-tools
+	bash bench/check-tools.sh
 
 bench: deps all bench-tools
 	BENCH_EXIT_COUNT=$(BENCH_EXIT_COUNT) bash bench/run-bench.sh

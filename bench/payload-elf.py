@@ -8,7 +8,7 @@ Debian ships a bzImage: the ELF is the bzImage's compressed payload
 does it here, independently of pvkit's boot library, with Python's own
 decompressors or the lz4/zstd tools.
 """
-import bz2, gzip, lzma, struct, subprocess, sys
+import bz2, lzma, struct, subprocess, sys, zlib
 
 
 def main():
@@ -23,18 +23,19 @@ def main():
     payload = image[start:start + payload_length]
     if len(payload) != payload_length:
         sys.exit(f"{sys.argv[1]}: payload outside the file")
+    # Linux appends the decompressed size (4 bytes) after the stream, so
+    # each decompressor reads one stream and leaves what follows alone.
     if payload[:2] == b"\x1f\x8b":
-        elf = gzip.decompress(payload)
+        elf = zlib.decompressobj(wbits=31).decompress(payload)
     elif payload[:3] == b"BZh":
-        elf = bz2.decompress(payload)
+        elf = bz2.BZ2Decompressor().decompress(payload)
     elif payload[:6] == b"\xfd7zXZ\x00":
         elf = lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(payload)
     elif payload[:3] == b"\x5d\x00\x00":
         elf = lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(payload)
     elif payload[:4] in (b"\x02\x21\x4c\x18", b"\x28\xb5\x2f\xfd"):
         tool = "lz4" if payload[0] == 0x02 else "zstd"
-        # Linux appends the decompressed size (4 bytes) after the stream;
-        # the tools may complain about it after writing everything.
+        # the tools may complain about the size trailer after writing everything
         elf = subprocess.run([tool, "-dc"], input=payload, capture_output=True).stdout
     elif payload[:4] == b"\x7fELF":
         elf = payload
@@ -42,6 +43,10 @@ def main():
         sys.exit(f"{sys.argv[1]}: unknown payload compression {payload[:4].hex()}")
     if elf[:4] != b"\x7fELF":
         sys.exit(f"{sys.argv[1]}: payload did not decompress to an ELF")
+    if payload[:4] != b"\x7fELF" and struct.unpack("<I", payload[-4:])[0] != len(elf):
+        # a tool that stopped early must not hand QEMU half a kernel
+        sys.exit(f"{sys.argv[1]}: payload decompressed to {len(elf)} bytes, "
+                 f"the size trailer says {struct.unpack('<I', payload[-4:])[0]}")
     open(sys.argv[2], "wb").write(elf)
 
 

@@ -98,7 +98,7 @@ static uint64_t load_elf(const char *path, const struct guest *g)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		die(path);
+		bad_input(path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		die(path);

@@ -412,11 +412,21 @@ def scaling(rep):
             over = summary(overhead_kib(r) for r in rows)
             row += [fmt(fb, MS), fmt(over, 1024, 2)]
         rows_out.append(row)
+    growth = []
+    for vmm in vmms:
+        small = summary(num(r, "first_byte_ns") for r in rep.select("scale-mem", vmm, mem="64M"))
+        big = summary(num(r, "first_byte_ns") for r in rep.select("scale-mem", vmm, mem="8G"))
+        o_small = summary(overhead_kib(r) for r in rep.select("scale-mem", vmm, mem="64M"))
+        o_big = summary(overhead_kib(r) for r in rep.select("scale-mem", vmm, mem="8G"))
+        if small and big and o_small and o_big:
+            growth.append(f"{VMM_NAMES[vmm]} start-up {ratio(big, small)}, overhead {ratio(o_big, o_small)}")
     header = ["guest memory"]
     for vmm in vmms:
         header += [f"{VMM_NAMES[vmm]}: first byte, ms", f"{VMM_NAMES[vmm]}: overhead, MiB"]
     out.append("With guest memory size (one VM, hold guest):\n")
     out.append(table(header, rows_out))
+    if growth:
+        out.append("\nFrom 64 MiB to 8 GiB (medians): " + "; ".join(growth) + ".")
     missing = [VMM_NAMES[v] + ": " + rep.why_missing("scale-mem", v) for v in vmms
                if not rep.select("scale-mem", v)]
     if missing:
@@ -447,6 +457,17 @@ def scaling(rep):
         header += [f"{VMM_NAMES[vmm]}: first byte per VM, ms", "all printed, ms", "overhead per VM, MiB"]
     out.append("\nWith the number of concurrent VMs (256 MiB each, hold guest):\n")
     out.append(table(header, rows_out))
+    growth = []
+    for vmm in vmms:
+        one = summary(per_run(rep.select("scale-vms", vmm, vms=1, mem="256M"), "first_byte_ns", statistics.median))
+        many = summary(per_run(rep.select("scale-vms", vmm, vms=64, mem="256M"), "first_byte_ns", statistics.median))
+        if one and many:
+            growth.append(f"{VMM_NAMES[vmm]} {ratio(many, one)}")
+    if growth:
+        out.append("\nPer-VM start-up, 64 VMs at once against one alone (medians): " + "; ".join(growth)
+                   + ". With 2 CPUs, 64 VMs that each need c ms of CPU to start cannot all be up"
+                   " before about 64 c / 2 ms: growth here is mostly queueing, and its size is the"
+                   " CPU each VMM needs to start.")
     return "\n".join(out)
 
 
