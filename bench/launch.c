@@ -5,7 +5,7 @@
  *
  *	launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]
  *	       [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]
- *	       -- COMMAND...
+ *	       [--smaps FILE] -- COMMAND...
  *
  * For each VM: the child takes a CLOCK_MONOTONIC timestamp right before
  * execvp() (kept in a shared page, so fork() is not counted), its stdout
@@ -17,7 +17,9 @@
  * (to read what it prints when it exits); with --hold it is kept alive after
  * its first byte (or TEXT) until its memory has been read from /proc, then
  * killed: peak RSS from wait4()'s rusage (what /usr/bin/time reports), and
- * the guest RAM actually resident from /proc/PID/smaps (see guest_rss()).
+ * the guest RAM actually resident from /proc/PID/smaps (see guest_rss());
+ * --smaps FILE keeps a copy of VM 0's smaps from that moment, to see where
+ * the rest of its RSS is.
  *
  * --trace DIR: a tracefs instance where kvm:kvm_pio is enabled for port
  * 0x80 with the "mono" clock and record-tgid (bench/run-bench.sh sets it
@@ -62,7 +64,7 @@ struct vm {
 	bool sampled, killed, reaped;
 	int status;
 	struct rusage usage;
-	long hwm_kib, rss_kib, guest_rss_kib;
+	long hwm_kib, rss_kib, guest_rss_kib, pss_kib;
 };
 
 struct options {
@@ -72,7 +74,7 @@ struct options {
 	const char *trace;
 	uint64_t guest_mem;
 	double timeout;
-	const char *stderr_path, *stdout_path;
+	const char *stderr_path, *stdout_path, *smaps_path;
 	char **command;
 };
 
@@ -88,7 +90,7 @@ static void usage(const char *what)
 	fprintf(stderr, "launch: %s\n"
 		"usage: launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]\n"
 		"              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
-		"              -- COMMAND...\n",
+		"              [--smaps FILE] -- COMMAND...\n",
 		what);
 	exit(2);
 }
@@ -143,6 +145,8 @@ static struct options parse_options(int argc, char **argv)
 			o.timeout = atof(argv[++i]);
 		} else if (!strcmp(a, "--stderr")) {
 			o.stderr_path = argv[++i];
+		} else if (!strcmp(a, "--smaps")) {
+			o.smaps_path = argv[++i];
 		} else if (!strcmp(a, "--stdout")) {
 			o.stdout_path = argv[++i];
 		} else {
@@ -266,12 +270,51 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 	return total;
 }
 
-static void sample_memory(struct vm *vm, const struct options *o)
+/*
+ * Proportional set size: each shared page (libc, the VMM's own text) counted
+ * as 1/N for the N processes that map it, so with many VMs of one VMM the
+ * sum of PSS is what the host really spends.
+ */
+static long pss_total(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long value = -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Pss:", 4))
+			value = strtol(line + 4, NULL, 10);
+	fclose(f);
+	return value;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+	char buf[8192];
+	size_t got;
+	while (in && out && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, got, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
+static void sample_memory(struct vm *vm, const struct options *o, bool first)
 {
 	vm->hwm_kib = status_field_kib(vm->pid, "VmHWM");
+	vm->pss_kib = pss_total(vm->pid);
 	vm->rss_kib = status_field_kib(vm->pid, "VmRSS");
 	vm->guest_rss_kib = guest_rss(vm->pid, o->guest_mem);
 	vm->sampled = true;
+	if (first && o->smaps_path) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/smaps", (int)vm->pid);
+		copy_file(path, o->smaps_path);
+	}
 }
 
 static void start_vm(struct vm *vm, const struct options *o, unsigned index,
@@ -304,7 +347,7 @@ static void start_vm(struct vm *vm, const struct options *o, unsigned index,
 	*vm = (struct vm){
 		.pid = pid, .out_fd = pipefd[0], .first_byte = -1, .from = -1, .until = -1, .end = -1,
 		.first_marker = -1, .last_marker = -1, .hwm_kib = -1, .rss_kib = -1,
-		.guest_rss_kib = -1,
+		.guest_rss_kib = -1, .pss_kib = -1,
 	};
 }
 
@@ -412,7 +455,7 @@ int main(int argc, char **argv)
 				if (o.until)
 					vm->until = t;
 				if (o.hold)
-					sample_memory(vm, &o);
+					sample_memory(vm, &o, idx[k] == 0);
 				else if (o.until && !o.keep)
 					kill_vm(vm);
 			}
@@ -465,13 +508,13 @@ int main(int argc, char **argv)
 		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
 		       " from_ns=%" PRId64 " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
 		       " markers=%u bytes=%" PRIu64 " status=%d signal=%d killed=%d timed_out=%d"
-		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld"
+		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld pss_kib=%ld"
 		       " user_us=%ld sys_us=%ld\n",
 		       i, (int)vm->pid, t0, SINCE(vm->first_marker), SINCE(vm->first_byte),
 		       SINCE(vm->from), SINCE(vm->until), SINCE(vm->end),
 		       vm->markers ? vm->last_marker - vm->first_marker : -1, vm->markers,
 		       vm->bytes, status, sig, vm->killed, timed_out, vm->usage.ru_maxrss,
-		       vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib,
+		       vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib, vm->pss_kib,
 		       vm->usage.ru_utime.tv_sec * 1000000 + vm->usage.ru_utime.tv_usec,
 		       vm->usage.ru_stime.tv_sec * 1000000 + vm->usage.ru_stime.tv_usec);
 #undef SINCE

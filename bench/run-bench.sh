@@ -311,6 +311,23 @@ bench_memory_vms() {
 	done
 }
 
+# Where each VMM's resident memory is: one held VM's smaps, Rss summed by
+# what is mapped (the VMM binary, each library, [heap], anonymous memory
+# including guest RAM), the largest first.
+bench_rss_breakdown() {
+	local v
+	for v in rawkvm pvkit qemu-kvm; do
+		usable "$v" || continue
+		vmm_cmd "$v" "$B/hold.elf" 256M
+		"$LAUNCH" --hold --mem 256M --smaps "$WORK/smaps-$v" --timeout 60 -- "${CMD[@]}" >/dev/null
+		awk -v v="$v" '
+			/^[0-9a-f]+-[0-9a-f]+ / { name = $6; if (name == "") name = "[anonymous]"; sub(".*/", "", name) }
+			/^Rss:/ { rss[name] += $2 }
+			END { for (n in rss) if (rss[n] > 0) printf "%d workload=rss-map vmm=%s name=%s kib=%d\n", rss[n], v, n, rss[n] }
+		' "$WORK/smaps-$v" | sort -rn | head -n 8 | cut -d' ' -f2- >>"$RESULTS"
+	done
+}
+
 # /usr/bin/time's view of the same peak RSS, as a cross-check of wait4().
 bench_time_rss() {
 	local v out
@@ -430,7 +447,7 @@ meta pvkit_status "${PVKIT_WHY:-ok}"
 start=$SECONDS
 wants startup && bench_startup
 wants exits && bench_exits
-wants memory && { bench_memory_vms 1 16; bench_time_rss; }
+wants memory && { bench_memory_vms 1 16; bench_time_rss; bench_rss_breakdown; }
 wants scaling && { bench_memory_size; bench_memory_vms 4 64; }
 wants pvkernel && bench_pvkernel
 wants linux && bench_linux
