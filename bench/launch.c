@@ -11,7 +11,8 @@
  * execvp() (kept in a shared page, so fork() is not counted), its stdout
  * is a pipe the launcher polls, and the launcher timestamps the arrival of
  * the first byte, of the --from text and of the --until TEXT (searched for
- * after the --from text, so the two bracket a stretch of output).  The VM ends when it exits by itself; with
+ * after the --from text, so the two bracket a stretch of output).  The VM ends when it exits by
+ *itself; with
  * --until it is killed as soon as TEXT arrives (a Linux guest keeps on
  * booting after the banner we time) unless --keep says to let it finish
  * (to read what it prints when it exits); with --hold it is kept alive after
@@ -51,15 +52,15 @@
 
 struct vm {
 	pid_t pid;
-	int out_fd;          /* read end of the child's stdout, -1 at EOF */
-	int64_t first_byte;  /* absolute CLOCK_MONOTONIC ns, -1 if none */
-	int64_t from;        /* when the --from text was seen */
-	int64_t until;       /* when TEXT was seen */
-	int64_t end;         /* when the child was reaped */
+	int out_fd;	    /* read end of the child's stdout, -1 at EOF */
+	int64_t first_byte; /* absolute CLOCK_MONOTONIC ns, -1 if none */
+	int64_t from;	    /* when the --from text was seen */
+	int64_t until;	    /* when TEXT was seen */
+	int64_t end;	    /* when the child was reaped */
 	int64_t first_marker, last_marker;
 	unsigned markers;
 	uint64_t bytes;
-	size_t matched;      /* bytes of TEXT matched so far (streaming) */
+	size_t matched;	     /* bytes of TEXT matched so far (streaming) */
 	size_t from_matched; /* same for the --from text */
 	bool sampled, killed, reaped;
 	int status;
@@ -87,11 +88,13 @@ static int64_t now_ns(void)
 
 static void usage(const char *what)
 {
-	fprintf(stderr, "launch: %s\n"
-		"usage: launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]\n"
-		"              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
-		"              [--smaps FILE] -- COMMAND...\n",
-		what);
+	fprintf(
+	    stderr,
+	    "launch: %s\n"
+	    "usage: launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]\n"
+	    "              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
+	    "              [--smaps FILE] -- COMMAND...\n",
+	    what);
 	exit(2);
 }
 
@@ -100,9 +103,18 @@ static uint64_t parse_size(const char *text)
 	char *end;
 	uint64_t value = strtoull(text, &end, 0);
 	switch (*end) {
-	case 'K': value <<= 10; end++; break;
-	case 'M': value <<= 20; end++; break;
-	case 'G': value <<= 30; end++; break;
+	case 'K':
+		value <<= 10;
+		end++;
+		break;
+	case 'M':
+		value <<= 20;
+		end++;
+		break;
+	case 'G':
+		value <<= 30;
+		end++;
+		break;
 	}
 	if (*end || value == 0)
 		usage("bad --mem size");
@@ -111,7 +123,7 @@ static uint64_t parse_size(const char *text)
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options o = { .vms = 1, .timeout = 120 };
+	struct options o = {.vms = 1, .timeout = 120};
 	int i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -255,7 +267,8 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 		unsigned long long start, end;
 		char perms[8];
 		int name_at = 0;
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &end, perms, &name_at) == 3) {
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &end, perms, &name_at) ==
+		    3) {
 			const char *name = line + name_at;
 			while (*name == ' ')
 				name++;
@@ -345,9 +358,18 @@ static void start_vm(struct vm *vm, const struct options *o, unsigned index,
 	}
 	close(pipefd[1]);
 	*vm = (struct vm){
-		.pid = pid, .out_fd = pipefd[0], .first_byte = -1, .from = -1, .until = -1, .end = -1,
-		.first_marker = -1, .last_marker = -1, .hwm_kib = -1, .rss_kib = -1,
-		.guest_rss_kib = -1, .pss_kib = -1,
+	    .pid = pid,
+	    .out_fd = pipefd[0],
+	    .first_byte = -1,
+	    .from = -1,
+	    .until = -1,
+	    .end = -1,
+	    .first_marker = -1,
+	    .last_marker = -1,
+	    .hwm_kib = -1,
+	    .rss_kib = -1,
+	    .guest_rss_kib = -1,
+	    .pss_kib = -1,
 	};
 }
 
@@ -409,7 +431,7 @@ int main(int argc, char **argv)
 		unsigned idx[MAX_VMS], npfd = 0;
 		for (unsigned i = 0; i < o.vms; i++) {
 			if (vms[i].out_fd >= 0) {
-				pfd[npfd] = (struct pollfd){ .fd = vms[i].out_fd, .events = POLLIN };
+				pfd[npfd] = (struct pollfd){.fd = vms[i].out_fd, .events = POLLIN};
 				idx[npfd++] = i;
 			}
 		}
@@ -439,7 +461,8 @@ int main(int argc, char **argv)
 			const char *rest = buf;
 			size_t rest_len = (size_t)got;
 			if (o.from && vm->from < 0) {
-				size_t used = match_text(&vm->from_matched, o.from, buf, (size_t)got);
+				size_t used =
+				    match_text(&vm->from_matched, o.from, buf, (size_t)got);
 				if (used) {
 					vm->from = t;
 					rest += used;
@@ -448,9 +471,10 @@ int main(int argc, char **argv)
 					rest_len = 0;
 				}
 			}
-			bool reached = o.until ? vm->until < 0 && rest_len &&
-							 match_text(&vm->matched, o.until, rest, rest_len)
-					       : vm->bytes == (uint64_t)got;
+			bool reached = o.until
+					   ? vm->until < 0 && rest_len &&
+						 match_text(&vm->matched, o.until, rest, rest_len)
+					   : vm->bytes == (uint64_t)got;
 			if (reached) {
 				if (o.until)
 					vm->until = t;
@@ -499,15 +523,16 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.vms; i++) {
 		struct vm *vm = &vms[i];
 		int64_t t0 = exec_times[i];
-#define SINCE(t) ((t) < 0 ? (int64_t)-1 : (t) - t0)
+#define SINCE(t) ((t) < 0 ? (int64_t)-1 : (t)-t0)
 		int status = -1, sig = 0;
 		if (WIFEXITED(vm->status))
 			status = WEXITSTATUS(vm->status);
 		else if (WIFSIGNALED(vm->status))
 			sig = WTERMSIG(vm->status);
-		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64 " first_byte_ns=%" PRId64
-		       " from_ns=%" PRId64 " until_ns=%" PRId64 " end_ns=%" PRId64 " marker_span_ns=%" PRId64
-		       " markers=%u bytes=%" PRIu64 " status=%d signal=%d killed=%d timed_out=%d"
+		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64
+		       " first_byte_ns=%" PRId64 " from_ns=%" PRId64 " until_ns=%" PRId64
+		       " end_ns=%" PRId64 " marker_span_ns=%" PRId64 " markers=%u bytes=%" PRIu64
+		       " status=%d signal=%d killed=%d timed_out=%d"
 		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld pss_kib=%ld"
 		       " user_us=%ld sys_us=%ld\n",
 		       i, (int)vm->pid, t0, SINCE(vm->first_marker), SINCE(vm->first_byte),

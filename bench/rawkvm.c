@@ -67,9 +67,21 @@ static uint64_t parse_size(const char *text)
 	if (errno || end == text)
 		bad_input(text, "not a size");
 	switch (*end) {
-	case 'k': case 'K': value <<= 10; end++; break;
-	case 'm': case 'M': value <<= 20; end++; break;
-	case 'g': case 'G': value <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		value <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		value <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		value <<= 30;
+		end++;
+		break;
 	}
 	if (*end || value < (2ull << 20) || value > (1ull << 40))
 		bad_input(text, "size must be 2M..1T, suffix K, M or G");
@@ -87,8 +99,7 @@ static uint8_t *guest_range(const struct guest *g, uint64_t gpa, uint64_t len)
 	uint64_t low = g->size < LOW_RAM_LIMIT ? g->size : LOW_RAM_LIMIT;
 	if (gpa + len >= gpa && gpa + len <= low)
 		return g->ram + gpa;
-	if (gpa >= HIGH_RAM_BASE && gpa - HIGH_RAM_BASE + len <= g->size - low &&
-	    gpa + len >= gpa)
+	if (gpa >= HIGH_RAM_BASE && gpa - HIGH_RAM_BASE + len <= g->size - low && gpa + len >= gpa)
 		return g->ram + low + (gpa - HIGH_RAM_BASE);
 	return NULL;
 }
@@ -136,10 +147,10 @@ static uint64_t load_elf(const char *path, const struct guest *g)
 static void add_slot(int vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = slot,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)host,
+	    .slot = slot,
+	    .guest_phys_addr = gpa,
+	    .memory_size = size,
+	    .userspace_addr = (uintptr_t)host,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION");
@@ -152,8 +163,16 @@ static void enter_protected_mode(int vcpu, uint64_t entry)
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
 		die("KVM_GET_SREGS");
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 0xb,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = 0x10,
+	    .type = 0xb,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 1,
+	    .s = 1,
+	    .l = 0,
+	    .g = 1,
 	};
 	struct kvm_segment data = code;
 	data.selector = 0x18;
@@ -166,7 +185,7 @@ static void enter_protected_mode(int vcpu, uint64_t entry)
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		die("KVM_SET_SREGS");
 
-	struct kvm_regs regs = { .rip = entry, .rflags = 0x2 };
+	struct kvm_regs regs = {.rip = entry, .rflags = 0x2};
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");
 }
@@ -175,7 +194,7 @@ static void create_irqchip(int vm)
 {
 	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
 		die("KVM_CREATE_IRQCHIP");
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	if (ioctl(vm, KVM_CREATE_PIT2, &pit) < 0)
 		die("KVM_CREATE_PIT2");
 }
@@ -193,13 +212,16 @@ int main(int argc, char **argv)
 	const char *kernel = NULL;
 	uint64_t mem = 256ull << 20;
 	enum { NO_IRQCHIP, IRQCHIP_BEFORE, IRQCHIP_AFTER } irqchip = NO_IRQCHIP;
-	const char *usage = "usage: rawkvm [--mem SIZE] [--irqchip before|after] --kernel GUEST.elf";
+	const char *usage =
+	    "usage: rawkvm [--mem SIZE] [--irqchip before|after] --kernel GUEST.elf";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
 			kernel = argv[++i];
-		else if (!strcmp(argv[i], "--irqchip") && i + 1 < argc && !strcmp(argv[i + 1], "before"))
+		else if (!strcmp(argv[i], "--irqchip") && i + 1 < argc &&
+			 !strcmp(argv[i + 1], "before"))
 			irqchip = IRQCHIP_BEFORE, i++;
-		else if (!strcmp(argv[i], "--irqchip") && i + 1 < argc && !strcmp(argv[i + 1], "after"))
+		else if (!strcmp(argv[i], "--irqchip") && i + 1 < argc &&
+			 !strcmp(argv[i + 1], "after"))
 			irqchip = IRQCHIP_AFTER, i++;
 		else if (!strcmp(argv[i], "--mem") && i + 1 < argc)
 			mem = parse_size(argv[++i]);
@@ -219,9 +241,9 @@ int main(int argc, char **argv)
 		die("KVM_CREATE_VM");
 
 	/* NORESERVE: like pvkit, untouched guest RAM costs nothing. */
-	struct guest g = { .size = mem };
-	g.ram = mmap(NULL, mem, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct guest g = {.size = mem};
+	g.ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		     -1, 0);
 	if (g.ram == MAP_FAILED)
 		die("mmap guest RAM");
 	if (irqchip == IRQCHIP_BEFORE)
@@ -240,8 +262,8 @@ int main(int argc, char **argv)
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
 		die("KVM_GET_VCPU_MMAP_SIZE");
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				   vcpu, 0);
+	struct kvm_run *run =
+	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 	enter_protected_mode(vcpu, entry);
