@@ -32,7 +32,7 @@ META=$B/meta.txt
 WORK=$B/work
 SERIAL_CMDLINE="console=ttyS0"
 LINUX_CMDLINE="earlyprintk=serial,ttyS0 console=ttyS0 nokaslr"
-TRACE=/sys/kernel/tracing/instances/pvkit-bench
+TRACE=/sys/kernel/tracing/instances/pvkit-bench-$$
 
 [ "$RUNS" -ge 5 ] || RUNS=5
 for f in "$LAUNCH" "$RAWKVM" "$B/tiny.elf" "$B/hold.elf" "$B/exits-$EXIT_COUNT.elf" \
