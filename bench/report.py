@@ -151,17 +151,20 @@ def startup(rep):
     for vmm in startup_vmms:
         rows = rep.select("startup", vmm)
         if not rows:
-            rows_out.append([VMM_NAMES[vmm], rep.why_missing("startup", vmm), "", "", "", ""])
+            rows_out.append([VMM_NAMES[vmm], rep.why_missing("startup", vmm), "", "", "", "", ""])
             continue
         first_insn = summary(num(r, "first_insn_ns") for r in rows)
         first_byte = summary(num(r, "first_byte_ns") for r in rows)
         end = summary(num(r, "end_ns") for r in rows)
+        cpu = summary(num(r, "user_us") + num(r, "sys_us") for r in rows
+                      if num(r, "user_us") is not None and num(r, "sys_us") is not None)
         s[vmm] = (first_insn, first_byte)
         expect = rows[0].get("expect")
         rows_out.append([VMM_NAMES[vmm],
                          fmt(first_insn, MS) if first_insn else
                          ("not observable (no KVM exits)" if vmm == "qemu-tcg" else "n/a"),
-                         fmt(first_byte, MS), fmt(end, MS), None, status_ok(rows, expect)])
+                         fmt(first_byte, MS), fmt(end, MS), None, fmt(cpu, 1e3),
+                         status_ok(rows, expect)])
     raw = s.get("rawkvm", (None, None))
     for row, vmm in zip(rows_out, startup_vmms):
         if row[4] is None:
@@ -169,7 +172,8 @@ def startup(rep):
             row[4] = f"{ratio(fi, raw[0])} / {ratio(fb, raw[1])}"
     rows_out = [r for r, v in zip(rows_out, startup_vmms) if v != "pvkit-version" or r[2]]
     lines.append(table(["VMM", "exec to first guest instruction, ms", "exec to first serial byte, ms",
-                        "exec to exit, ms", "vs limit (insn / byte)", "runs with right exit status"],
+                        "exec to exit, ms", "vs limit (insn / byte)", "CPU time of the run (user + sys), ms",
+                        "runs with right exit status"],
                        rows_out))
     before, after = s.get("rawkvm-irqchip-before"), s.get("rawkvm-irqchip-after")
     if before and after and before[1] and after[1]:
