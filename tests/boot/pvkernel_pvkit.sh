@@ -11,6 +11,9 @@
 #   no --kernel               the image bundled in pvkit
 #   pvkernel.console_bench=1M 1 MiB through the console op, exits counted
 #                             by --stats: pvkit must need >= 100x fewer
+# On a PVM host pvkit starts pvkernel deprivileged (pvm backend) by default;
+# the runs that test the ring-0 pvkit backend ask for it with --pv-mode ring0
+# (tests/boot/pvkernel_pvm.sh tests the pvm default).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -60,7 +63,7 @@ check_boot() {
 	fi
 }
 
-pvkit_boot default --kernel build/pvkernel
+pvkit_boot default --kernel build/pvkernel --pv-mode ring0
 check_boot default "${names[0]}" "pvkit via hardware_subarch=0x50564b \(pvkit\)"
 
 pvkit_boot pc --kernel build/pvkernel --subarch pc
@@ -73,7 +76,7 @@ check_boot nocpuid "${names[2]}" "native via probe \(ring 0, paging on at entry\
 pvkit_boot pvh --kernel build/pvkernel --entry pvh
 check_boot pvh "${names[3]}" "pvkit via CPUID signature \"pvkitpvkitpv\"" "^boot: entry=PVH"
 
-pvkit_boot bundled
+pvkit_boot bundled --pv-mode ring0
 check_boot bundled "${names[4]}" "pvkit via hardware_subarch"
 
 pvkit_boot crash --kernel build/pvkernel --cmdline "pvkernel.crash=1"
@@ -87,7 +90,7 @@ fi
 # 1 MiB through the console op: the pvkit call vs the UART (--subarch pc).
 MIB=1048576
 exits() { grep -oE "pvkit: exits: total=[0-9]+" "$work/$1.err" | grep -oE '[0-9]+$'; }
-pvkit_boot bench_pvkit --kernel build/pvkernel --cmdline "pvkernel.console_bench=1M"
+pvkit_boot bench_pvkit --kernel build/pvkernel --pv-mode ring0 --cmdline "pvkernel.console_bench=1M"
 rc_pvkit=$rc ms_pvkit=$ms
 pvkit_boot bench_uart --kernel build/pvkernel --subarch pc --cmdline "pvkernel.console_bench=1M"
 rc_uart=$rc ms_uart=$ms
