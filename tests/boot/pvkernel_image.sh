@@ -66,7 +66,8 @@ check "pvkernel image: ${names[6]}: e_entry = startup_64 = 0x100200" \
 
 # readelf prints each note's descriptor as bytes; both are little-endian u32.
 notes=$(readelf -nW "$elf")
-desc() { echo "$notes" | awk -v o="$1" '$1 == o { n = split($0, f, "description data: "); split(f[2], b, " "); print b[4] b[3] b[2] b[1] }'; }
+# The first note of that owner (pvkit has a second one, the pvm note: tests/boot/pvkernel_pvm.sh).
+desc() { echo "$notes" | awk -v o="$1" '$1 == o { n = split($0, f, "description data: "); split(f[2], b, " "); print b[4] b[3] b[2] b[1]; exit }'; }
 pvh_entry=$(readelf -sW "$elf" | awk '$8 == "pvh_start32" { print $2 }')
 xen=$(desc Xen) pvkit=$(desc pvkit)
 if [ -n "$pvh_entry" ] && [ "$((0x${xen:-0}))" -eq "$((0x$pvh_entry))" ] &&
