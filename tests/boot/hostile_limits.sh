@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# pvkit's least privilege and limits, seen from outside a running pvkit:
+# after set-up the seccomp filter is on (/proc/PID/status "Seccomp: 2") for
+# every thread, both in build/pvkit and build/pvkit-san, and guests still
+# run normally under it; --no-seccomp leaves it off; RLIMIT_NOFILE is the
+# descriptors already open, no thread is added during the run; bad
+# --console-limit values are bad input.
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+G=build/guests
+why=$(kvm_missing)
+if [ -n "$why" ] || [ ! -x build/pvkit ] || [ ! -x build/pvkit-san ] || [ ! -f $G/hostile.elf ]; then
+	skip "hostile limits" "${why:-build/pvkit, build/pvkit-san or the test guests are not built}"
+	exit 0
+fi
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# Start an idle guest in the background, wait until it runs (its first line
+# is on stdout, so set-up is over), and leave its pid in $pid.
+start_idle() {
+	local pvkit=$1
+	shift
+	$pvkit run --kernel $G/hostile.elf --cmdline idle --timeout 20 "$@" \
+		</dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	wait_for_line "$tmp/out" "^hostile: idle forever" 15 $pid
+}
+
+status_field() { # status_field NAME: a field of /proc/$pid/status
+	awk -v f="$1:" '$1 == f { print $2 }' /proc/$pid/status
+}
+
+stop_idle() {
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+}
+
+for pvkit in build/pvkit build/pvkit-san; do
+	name=$(basename $pvkit)
+	if start_idle $pvkit; then
+		check "$name: seccomp filter installed once set-up is done (Seccomp: $(status_field Seccomp))" \
+			[ "$(status_field Seccomp)" = 2 ]
+		threads=$(status_field Threads)
+		check "$name: every thread filtered (Seccomp_filters: $(status_field Seccomp_filters), $threads threads)" \
+			eval '[ "$(status_field Seccomp_filters)" -ge 1 ] && for t in /proc/$pid/task/*; do grep -q "^Seccomp:[[:space:]]*2$" $t/status || exit 1; done'
+		# KVM itself may add a worker to the process (kvm-nx-lpage-recovery,
+		# a kernel thread that lives in the VMM's thread group).
+		ours=$(for t in /proc/$pid/task/*; do cat $t/comm; done | grep -vc '^kvm-')
+		check "$name: pvkit's threads are the vCPU and the stdin thread, no more ($ours of $threads)" \
+			[ "$ours" -eq 2 ]
+		nofile=$(awk '/^Max open files/ { print $4 }' /proc/$pid/limits)
+		open=$(ls /proc/$pid/fd | wc -l)
+		highest=$(ls /proc/$pid/fd | sort -n | tail -n1)
+		spare=0
+		[ $name = pvkit-san ] && spare=16
+		check "$name: RLIMIT_NOFILE $nofile = highest open fd $highest + 1 (+ $spare for the sanitizer)" \
+			[ "$nofile" -eq $((highest + 1 + spare)) ]
+		stop_idle
+	else
+		not_ok "$name: idle guest did not start ($(head -c 300 "$tmp/err"))"
+	fi
+done
+
+if start_idle build/pvkit --no-seccomp; then
+	check "--no-seccomp: no filter (Seccomp: $(status_field Seccomp))" [ "$(status_field Seccomp)" = 0 ]
+	stop_idle
+else
+	not_ok "--no-seccomp: idle guest did not start"
+fi
+
+# The production filter does not get in the way of real guests.
+build/pvkit run --kernel $G/hypercall.elf --timeout 30 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "pvkit with seccomp: the ABI test guest passes every hypercall check (status $rc)" \
+	eval '[ $rc -eq 0 ] && grep -qx "hypercalls ok" "$tmp/out"'
+build/pvkit run --timeout 60 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "pvkit with seccomp: bundled pvkernel boots and passes its self-tests (status $rc)" \
+	eval '[ $rc -eq 0 ] && grep -q " 0 failed" "$tmp/out"'
+echo "a line of input" >"$tmp/in"
+build/pvkit run --kernel $G/uart_echo.elf --timeout 30 <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+check "pvkit with seccomp: console input through the stdin thread" \
+	grep -qx "type a line: echo: a line of input" "$tmp/out"
+build/pvkit run --kernel $G/spin.elf --timeout 0.5 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "pvkit with seccomp: --timeout's timer and signal work (status $rc)" \
+	eval '[ $rc -eq 124 ] && grep -qx "pvkit: guest still running after 0.5 s, stopped" "$tmp/err"'
+check "pvkit with seccomp: nothing was refused" eval '! grep -q "seccomp" "$tmp/err"'
+
+# bad NAME PATTERN ARGS...: exit 2, one line, nothing on stdout.
+bad() {
+	local name=$1 pattern=$2
+	shift 2
+	build/pvkit-san "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+		grep -qE "^pvkit: $pattern" "$tmp/err"; then
+		ok "$name"
+	else
+		not_ok "$name (status $rc, stderr: $(head -n2 "$tmp/err" | tr '\n' '|'))"
+	fi
+}
+bad "--console-limit 0 refused" "--console-limit 0: not a number of bytes above 0" \
+	run --kernel $G/hostile.elf --console-limit 0
+bad "--console-limit garbage refused" "--console-limit lots: not a number of bytes" \
+	run --kernel $G/hostile.elf --console-limit lots
+bad "--mem above the host's RAM refused" "--mem 100000G: more than this host's" \
+	run --kernel $G/hostile.elf --mem 100000G
