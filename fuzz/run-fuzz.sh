@@ -5,7 +5,8 @@
 #   1. replay the crash inputs saved under fuzz/regressions/<target>/ (a
 #      fixed bug stays fixed);
 #   2. fuzz for $FUZZ_SECONDS seconds (default 5) on a COPY of the seed
-#      corpus fuzz/corpus/<target>/, in build/fuzz-work/<target>/, so the
+#      corpus fuzz/corpus/<target>/, in $FUZZ_WORK/<target>/ (default
+#      build/fuzz-work), so the
 #      committed seeds never change under a run;
 #   3. report executions per second from libFuzzer's final stats.
 # A crash, leak, timeout or OOM input found in step 2 is copied to
@@ -14,7 +15,9 @@ set -u
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
-WORK=build/fuzz-work
+# FUZZ_WORK: another work directory, so that a long `make fuzz` and a
+# `make check` running at the same time do not clear each other's.
+WORK=${FUZZ_WORK:-build/fuzz-work}
 LIBFUZZER_OPTS=(-rss_limit_mb=2048 -timeout=20 -print_final_stats=1)
 n=0
 failed=0
