@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,8 +82,11 @@ static const struct {
 /*
  * The sanitizer runtime's needs: LeakSanitizer's check at exit clones a
  * tracer task (CLONE_UNTRACED, not a thread) that ptrace-stops every thread
- * and lists /proc/self/task; an error report reads /proc/self/maps and the
- * binary to symbolize.  Found with SECCOMP_DEFAULT_ACTION=SCMP_ACT_LOG.
+ * and lists /proc/self/task; an error report asks whether stderr is a
+ * terminal (TCGETS), reads /proc/self/maps and the binary to symbolize, and
+ * checks descriptors with fcntl.  Found with SECCOMP_DEFAULT_ACTION=
+ * SCMP_ACT_LOG and by making test programs leak and overflow under the
+ * filter (tests/unit/test_seccomp.c keeps the leak case).
  */
 static const int sanitizer_calls[] = {
     SCMP_SYS(clone),	   SCMP_SYS(ptrace),	SCMP_SYS(wait4),
@@ -92,7 +96,7 @@ static const int sanitizer_calls[] = {
     SCMP_SYS(pread64),	   SCMP_SYS(lseek),	SCMP_SYS(fstat),
     SCMP_SYS(newfstatat),  SCMP_SYS(getppid),	SCMP_SYS(sched_getaffinity),
     SCMP_SYS(mprotect),	   SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-    SCMP_SYS(kill),
+    SCMP_SYS(kill),	   SCMP_SYS(fcntl),
 };
 
 bool seccomp_sanitizer_build(void)
@@ -177,11 +181,15 @@ static int add_rules(scmp_filter_ctx ctx)
 		return rc;
 	if (SANITIZER_RUNTIME) {
 		for (size_t i = 0; i < sizeof(sanitizer_calls) / sizeof(sanitizer_calls[0]); i++) {
-			/* mprotect is already conditional above for mmap only. */
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_calls[i], 0);
 			if (rc < 0)
 				return rc;
 		}
+		/* isatty(stderr) before a report: colours or not. */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS));
+		if (rc < 0)
+			return rc;
 	} else {
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
