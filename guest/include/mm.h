@@ -34,5 +34,7 @@ int paging_map_4k(uint64_t va, uint64_t pa, uint64_t flags);
 int paging_unmap_4k(uint64_t va);
 uint64_t paging_translate(uint64_t va); /* physical address, or ~0 if unmapped */
 uint64_t paging_root(void);
+/* A mapping in other page tables (top = their PML4), leaf flags exact. */
+int paging_map_4k_in(uint64_t top, uint64_t va, uint64_t pa, uint64_t flags);
 
 #endif

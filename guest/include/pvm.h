@@ -26,6 +26,12 @@
 extern volatile uint8_t pvm_in_kernel;
 extern uint64_t pvm_exc_rip, pvm_exc_error;
 extern char pvm_exc_stack_top[];
+/* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3). */
+extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
+
+/* The sections user page tables map (guest/kernel.ld). */
+extern char __pvm_text_start[], __pvm_text_end[], __pvm_user_start[], __pvm_user_end[];
+extern char __pvm_data_start[], __pvm_data_end[], __pvm_cpl0_start[], __pvm_cpl0_end[];
 
 /* The CPL0 targets of the IDT: exceptions 0-31, the timer, spurious. */
 extern const uint64_t pvm_exception_stubs[32];
@@ -62,5 +68,8 @@ int64_t pvm_run_user(uint64_t rip, uint64_t rsp, uint64_t arg);
 void pvm_user_syscall_loop(void); /* rdi = iterations, then exit 0 */
 void pvm_user_ud2(void);	  /* ud2: never exits normally */
 void pvm_user_read(void);	  /* rdi = address to read, then exit 0 */
+void pvm_user_write(void);	  /* rdi = address to write, then exit 0 */
+void pvm_user_jump(void);	  /* rdi = address to jump to */
+void pvm_gate(void);		  /* the privileged gate (kernel-only text) */
 
 #endif

@@ -23,10 +23,13 @@ static unsigned index_at(uint64_t va, int level)
 	return (va >> (12 + 9 * level)) & 511;
 }
 
-/* Entry for va at `level` (3 = PML4 ... 0 = PT), creating tables on the way. */
-static uint64_t *walk(uint64_t va, int level, bool create)
+/*
+ * Entry for va at `level` (3 = PML4 ... 0 = PT) in the tables at `top`,
+ * creating tables on the way with `table_flags` besides P and W.
+ */
+static uint64_t *walk_in(uint64_t top, uint64_t va, int level, bool create, uint64_t table_flags)
 {
-	uint64_t *table = (uint64_t *)root;
+	uint64_t *table = (uint64_t *)top;
 	for (int l = 3; l > level; l--) {
 		uint64_t *e = &table[index_at(va, l)];
 		if (!(*e & PTE_P)) {
@@ -35,13 +38,32 @@ static uint64_t *walk(uint64_t va, int level, bool create)
 			uint64_t pa = page_alloc();
 			if (!pa)
 				return NULL;
-			pv_ops.set_pte(e, pa | PTE_P | PTE_W | pv_ops.kernel_pte_flags);
+			pv_ops.set_pte(e, pa | PTE_P | PTE_W | table_flags);
 		} else if (*e & PTE_PS) {
 			return NULL; /* inside a large page */
 		}
 		table = (uint64_t *)(*e & PTE_ADDR_MASK);
 	}
 	return &table[index_at(va, level)];
+}
+
+static uint64_t *walk(uint64_t va, int level, bool create)
+{
+	return walk_in(root, va, level, create, pv_ops.kernel_pte_flags);
+}
+
+/*
+ * Another address space (pvm's user page tables): exactly `flags` in the
+ * leaf, U in the tables above it so that the leaf decides.  Not flushed:
+ * the caller builds tables that are not live.
+ */
+int paging_map_4k_in(uint64_t top, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *e = walk_in(top, va, 0, true, PTE_U);
+	if (!e)
+		return -1;
+	pv_ops.set_pte(e, pa | flags | PTE_P);
+	return 0;
 }
 
 static int map_2m(uint64_t va, uint64_t pa, uint64_t flags)

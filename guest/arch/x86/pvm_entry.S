@@ -6,26 +6,38 @@
  * `syscall`; MSR_LSTAR is pvm_entry.  On this host (PVM-based KVM, no
  * VT-x) code entered that way runs natively, while anything the CPU
  * delivers through the IDT runs at CPL0, which the host emulates one
- * instruction at a time.  So:
+ * instruction at a time (~1-5 us each).  So:
  *
  *  - pvm_entry (native): the first entry boots the kernel (boot_entry);
  *    later ones are system calls from user mode.  Return is `iretq`
  *    (sysretq raises #GP here).
- *  - IDT stubs (CPL0): the timer and the privileged gate are handled in
- *    place (a few instructions); every other vector is "bounced": the
- *    stub keeps the interrupted RIP (and error code) in per-CPU memory,
- *    puts the native handler's address in the frame and iretq's, which
- *    returns to the interrupted mode, natively.
+ *  - IDT stubs (CPL0): the timer and the #BP gate are handled in place (a
+ *    few instructions); every other vector is "bounced": the stub keeps the
+ *    interrupted RIP (and error code) in per-CPU memory, puts the native
+ *    handler's address in the frame and iretq's, which returns to the
+ *    interrupted mode, natively.
  *  - bounce handlers (native): the frame's CS cannot tell kernel from user
  *    (it shows the user selector for both), so pvm_in_kernel, set by every
  *    entry and cleared by every return to user mode, decides.  Kernel:
  *    build a frame on the interrupted stack, call pvm_trap() (C), resume
- *    with popfq; ret, no iretq and no emulated instruction.  User: note the
- *    vector and `syscall` into the kernel, which ends the user program.
- *  - the privileged gate: native kernel code that needs a privileged
- *    instruction calls pvm_gate with R11 = a thunk; `int3` there reaches
- *    the #BP stub, which jumps to the thunk at CPL0 only if the trap came
- *    from pvm_gate itself; the thunk ends in iretq.
+ *    with popfq; ret: no iretq, no emulated instruction.  User: `syscall`
+ *    with the vector in RAX; pvm_entry knows the return address is in the
+ *    bounce code and ends the user program.
+ *  - the #BP gate: `int3` at one of three places does a privileged thing
+ *    at CPL0, decided by the frame's RIP, never by a register alone:
+ *      pvm_gate (kernel-only text): jump to the thunk in R11;
+ *      pvm_enter_switch / pvm_exit_switch (entry text): load the kernel's
+ *      or the user's page tables (isolation, below).
+ *
+ * Isolation: on this host syscall-entered kernel code obeys U/S like user
+ * code, so all kernel memory is mapped U; what keeps user code out of it is
+ * a second set of page tables for user mode (pv/pvm.c builds them) that map
+ * only the user program, this file's .pvm.text and .pvm.data (read-only),
+ * and, supervisor-only, what the CPU and the CPL0 stubs touch (.pvm.cpl0:
+ * IDT, exception stack, per-CPU words; the GDT/TSS page; the LAPIC).
+ * pvm_entry switches to the kernel's tables first thing, the return path
+ * last thing.  With pvkernel.pvm_single_space=1 there is one address
+ * space and no switch (faster; for a single trusted program only).
  *
  * One CPU: the per-CPU variables are plain globals.
  */
@@ -39,7 +51,7 @@
 #define PVM_USER_FAULT_BASE (-1000)
 #define ENOSYS		38
 
-	.text
+	.section .pvm.text, "ax"
 
 /* ---- entry: syscall (native) ------------------------------------------ */
 
@@ -49,32 +61,44 @@ pvm_entry:
 	je	pvm_boot
 	cmpb	$0, pvm_in_kernel(%rip)
 	jne	pvm_kernel_syscall
+	cmpb	$0, pvm_isolation(%rip)
+	je	pvm_enter_switch_ret
+	int3				/* CPL0: CR3 <- the kernel's tables */
+pvm_enter_switch_ret:
 	mov	%rsp, pvm_user_rsp(%rip)
 	mov	pvm_entry_rsp(%rip), %rsp
 	movb	$1, pvm_in_kernel(%rip)
-	cmpq	$0, pvm_user_vector(%rip)
-	jne	pvm_user_exception
-	test	%rax, %rax
-	jnz	1f
+	/* From the bounce code: an exception in user mode, vector in rax. */
+	cmp	$pvm_bounce_start, %rcx
+	jb	1f
+	cmp	$pvm_bounce_end, %rcx
+	jb	pvm_user_exception
+1:	test	%rax, %rax
+	jnz	2f
+
+/* Back to user mode: rcx = rip, r11 = rflags, pvm_user_rsp.  The iretq
+ * frame is built on a stack user page tables map (read-only). */
 pvm_return_to_user:
 	movb	$0, pvm_in_kernel(%rip)
+	lea	pvm_tramp_stack_top(%rip), %rsp
 	pushq	$USER_DS
 	pushq	pvm_user_rsp(%rip)
 	pushq	%r11
 	pushq	$USER_CS
 	pushq	%rcx
+	cmpb	$0, pvm_isolation(%rip)
+	je	pvm_exit_switch_ret
+	int3				/* CPL0: CR3 <- the user's tables */
+pvm_exit_switch_ret:
 	iretq
-1:	cmp	$PVM_SYS_EXIT, %rax
+
+2:	cmp	$PVM_SYS_EXIT, %rax
 	je	pvm_user_exit
 	mov	$-ENOSYS, %rax
 	jmp	pvm_return_to_user
 
-/* An exception in user mode, bounced here: the user program ends. */
 pvm_user_exception:
-	mov	pvm_user_vector(%rip), %rdi
-	movq	$0, pvm_user_vector(%rip)
-	sub	$0x100, %rdi
-	add	$PVM_USER_FAULT_BASE, %rdi
+	lea	-0x100 + PVM_USER_FAULT_BASE(%rax), %rdi
 	/* fall through */
 
 /* PVM_SYS_EXIT (rdi = status): back into pvm_run_user's caller. */
@@ -112,10 +136,150 @@ pvm_boot:
 	call	boot_entry
 	ud2
 
+/* ---- IDT stubs (CPL0: every instruction here is emulated) -------------- */
+
+.macro BOUNCE_STUB vec
+pvm_stub_\vec:
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_\vec
+	iretq
+.endm
+
+.macro BOUNCE_STUB_ERR vec
+pvm_stub_\vec:
+	popq	pvm_exc_error(%rip)
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_\vec
+	iretq
+.endm
+
+.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+	BOUNCE_STUB \v
+.endr
+.irp v, 8,10,11,12,14,17,21,29,30
+	BOUNCE_STUB_ERR \v
+.endr
+
+/* #BP: page-table switches, the privileged gate, or a plain int3. */
+pvm_stub_3:
+	cmpq	$pvm_enter_switch_ret, (%rsp)
+	je	pvm_switch_to_kernel
+	cmpq	$pvm_exit_switch_ret, (%rsp)
+	je	pvm_switch_to_user
+	cmpq	$pvm_gate_return, (%rsp)
+	jne	1f
+	jmp	*%r11
+1:	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_3
+	iretq
+
+pvm_switch_to_kernel:
+	push	%rax
+	mov	pvm_kernel_cr3(%rip), %rax
+	mov	%rax, %cr3
+	pop	%rax
+	iretq
+
+pvm_switch_to_user:
+	push	%rax
+	mov	pvm_user_cr3(%rip), %rax
+	mov	%rax, %cr3
+	pop	%rax
+	iretq
+
+/* #GP: in an MSR thunk, fail the thunk; anywhere else, bounce. */
+pvm_stub_13:
+	cmpq	$pvm_rdmsr_insn, 8(%rsp)
+	je	1f
+	cmpq	$pvm_wrmsr_insn, 8(%rsp)
+	je	1f
+	popq	pvm_exc_error(%rip)
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_13
+	iretq
+1:	add	$8, %rsp
+	movq	$pvm_msr_failed, (%rsp)
+	iretq
+
+/* The timer: count and acknowledge in place, no bounce. */
+pvm_stub_timer:
+	push	%rax
+	xor	%eax, %eax
+	movabs	%eax, LAPIC_EOI
+	pop	%rax
+	incq	timer_ticks(%rip)
+	iretq
+
+pvm_stub_spurious:
+	iretq
+
+/* ---- bounce handlers (native, in the interrupted mode) ----------------- */
+
+.macro BOUNCE vec
+pvm_bounce_\vec:
+	pushq	$0			/* resume address, filled by pvm_trap */
+	pushfq
+	cmpb	$0, pvm_in_kernel(%rip)
+	je	1f
+	pushq	$\vec
+	jmp	pvm_bounce_common
+1:	mov	$(\vec + 0x100), %eax
+	syscall
+.endm
+
+pvm_bounce_start:
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	BOUNCE \v
+.endr
+pvm_bounce_end:
+
+/* Stack: vector, rflags, resume slot, then the interrupted stack. */
+pvm_bounce_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	cld
+	call	pvm_trap
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$8, %rsp		/* vector */
+	popfq
+	ret				/* to the resume address, RSP as interrupted */
+
+/* ---- kernel-only text (not in user page tables) ------------------------ */
+
+	.text
+
 /*
  * int64_t pvm_run_user(rip, rsp, arg): run user code (rdi = arg) until
  * PVM_SYS_EXIT or an exception; returns the exit status, or
- * PVM_USER_FAULT_BASE + vector.
+ * PVM_USER_FAULT_BASE + vector.  No kernel value is left in a register.
  */
 	.globl pvm_run_user
 pvm_run_user:
@@ -129,43 +293,26 @@ pvm_run_user:
 	lea	-512(%rsp), %rax
 	and	$-16, %rax
 	mov	%rax, pvm_entry_rsp(%rip)
-	movb	$0, pvm_in_kernel(%rip)
-	pushq	$USER_DS
-	pushq	%rsi
-	pushq	$(RFLAGS_IF | 2)
-	pushq	$USER_CS
-	pushq	%rdi
+	mov	%rsi, pvm_user_rsp(%rip)
+	mov	%rdi, %rcx
+	mov	$(RFLAGS_IF | 2), %r11d
 	mov	%rdx, %rdi
-	iretq
+	xor	%eax, %eax
+	xor	%ebx, %ebx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	jmp	pvm_return_to_user
 
-/* ---- user-mode code for the self-tests (mapped U like all of memory) -- */
-
-	.globl pvm_user_syscall_loop
-pvm_user_syscall_loop:
-	mov	%rdi, %rbx
-1:	xor	%eax, %eax
-	syscall
-	dec	%rbx
-	jnz	1b
-	mov	$PVM_SYS_EXIT, %eax
-	xor	%edi, %edi
-	syscall
-	ud2
-
-	.globl pvm_user_ud2
-pvm_user_ud2:
-	ud2
-
-	.globl pvm_user_read
-pvm_user_read:
-	mov	(%rdi), %rax
-	mov	$PVM_SYS_EXIT, %eax
-	xor	%edi, %edi
-	syscall
-	ud2
-
-/* ---- the privileged gate ---------------------------------------------- */
-
+/* The privileged gate: the #BP stub runs the thunk in R11 at CPL0 only
+ * for this int3, which user page tables do not map. */
 	.globl pvm_gate
 pvm_gate:
 	int3
@@ -264,121 +411,44 @@ pvm_wrmsr:
 1:	mov	$-1, %eax
 	ret
 
-/* ---- IDT stubs (CPL0: every instruction here is emulated) -------------- */
+/* ---- user-mode code for the self-tests (its own pages, mapped U) ------- */
 
-.macro BOUNCE_STUB vec
-pvm_stub_\vec:
-	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_\vec
-	iretq
-.endm
-
-.macro BOUNCE_STUB_ERR vec
-pvm_stub_\vec:
-	popq	pvm_exc_error(%rip)
-	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_\vec
-	iretq
-.endm
-
-.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
-	BOUNCE_STUB \v
-.endr
-.irp v, 8,10,11,12,14,17,21,29,30
-	BOUNCE_STUB_ERR \v
-.endr
-
-/* #BP: the privileged gate, or an ordinary int3 (bounced). */
-pvm_stub_3:
-	cmpq	$pvm_gate_return, (%rsp)
-	jne	1f
-	jmp	*%r11
-1:	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_3
-	iretq
-
-/* #GP: in an MSR thunk, fail the thunk; anywhere else, bounce. */
-pvm_stub_13:
-	cmpq	$pvm_rdmsr_insn, 8(%rsp)
-	je	1f
-	cmpq	$pvm_wrmsr_insn, 8(%rsp)
-	je	1f
-	popq	pvm_exc_error(%rip)
-	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_13
-	iretq
-1:	add	$8, %rsp
-	movq	$pvm_msr_failed, (%rsp)
-	iretq
-
-/* The timer: count and acknowledge in place, no bounce. */
-pvm_stub_timer:
-	push	%rax
-	xor	%eax, %eax
-	movabs	%eax, LAPIC_EOI
-	pop	%rax
-	incq	timer_ticks(%rip)
-	iretq
-
-pvm_stub_spurious:
-	iretq
-
-/* ---- bounce handlers (native, in the interrupted mode) ----------------- */
-
-.macro BOUNCE vec
-pvm_bounce_\vec:
-	pushq	$0			/* resume address, filled by pvm_trap */
-	pushfq
-	cmpb	$0, pvm_in_kernel(%rip)
-	je	1f
-	pushq	$\vec
-	jmp	pvm_bounce_common
-1:	movq	$(\vec + 0x100), pvm_user_vector(%rip)
+	.section .pvm.user, "ax"
+	.globl pvm_user_syscall_loop
+pvm_user_syscall_loop:			/* rdi = round trips, then exit 0 */
+	mov	%rdi, %rbx
+1:	xor	%eax, %eax
 	syscall
-.endm
+	dec	%rbx
+	jnz	1b
+	mov	$PVM_SYS_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
 
-.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	BOUNCE \v
-.endr
+	.globl pvm_user_ud2
+pvm_user_ud2:
+	ud2
 
-/* Stack: vector, rflags, resume slot, then the interrupted stack. */
-pvm_bounce_common:
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, %rdi
-	cld
-	call	pvm_trap
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
-	add	$8, %rsp		/* vector */
-	popfq
-	ret				/* to the resume address, RSP as interrupted */
+	.globl pvm_user_read
+pvm_user_read:				/* rdi = address: read it, exit 0 */
+	mov	(%rdi), %rax
+	mov	$PVM_SYS_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
+
+	.globl pvm_user_write
+pvm_user_write:				/* rdi = address: write it, exit 0 */
+	movq	$0x5a5a, (%rdi)
+	mov	$PVM_SYS_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
+
+	.globl pvm_user_jump
+pvm_user_jump:				/* rdi = address: jump there */
+	jmp	*%rdi
 
 /* ---- tables and per-CPU data ------------------------------------------- */
 
@@ -394,31 +464,44 @@ pvm_timer_stub:
 pvm_spurious_stub:
 	.quad	pvm_stub_spurious
 
-	.data
-/* Not in .bss: the first entry zeroes .bss, later entries must see 1. */
-pvm_booted:
-	.byte	0
-
-	.bss
+/* Read by the entry before it switches page tables: read-only to user. */
+	.section .pvm.data, "aw"
 	.balign	8
-	.globl pvm_in_kernel, pvm_exc_rip, pvm_exc_error, pvm_exc_stack_top
+	.globl pvm_in_kernel, pvm_isolation, pvm_kernel_cr3, pvm_user_cr3
+pvm_booted:			/* not .bss: the first entry zeroes .bss */
+	.quad	0
 pvm_in_kernel:
 	.quad	0
-pvm_user_vector:
+pvm_isolation:
 	.quad	0
+pvm_kernel_cr3:
+	.quad	0
+pvm_user_cr3:
+	.quad	0
+	.balign	64
+	.skip	64
+pvm_tramp_stack_top:
+
+/* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
+	.section .pvm.cpl0, "aw"
+	.balign	16
+	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_stack_top
+pvm_exc_rip:
+	.quad	0
+pvm_exc_error:
+	.quad	0
+	.balign	16
+	.skip	16384
+pvm_exc_stack_top:
+
+/* Kernel-only. */
+	.bss
+	.balign	8
 pvm_user_rsp:
 	.quad	0
 pvm_entry_rsp:
 	.quad	0
 pvm_saved_rsp:
 	.quad	0
-pvm_exc_rip:
-	.quad	0
-pvm_exc_error:
-	.quad	0
-	.balign	16
-pvm_exc_stack:
-	.skip	16384
-pvm_exc_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

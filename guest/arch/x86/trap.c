@@ -22,8 +22,12 @@ struct idt_gate {
 #define KERNEL_DS      0x18
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
-/* Global: the pvm note names it, so pvkit can point IDTR here from the start. */
-struct idt_gate idt_table[256] __attribute__((aligned(16)));
+/*
+ * Global: the pvm note names it, so pvkit can point IDTR here from the
+ * start.  In .pvm.cpl0 with timer_ticks (which pvm's CPL0 timer stub
+ * counts): the pages pvm maps into user page tables for the CPU's use.
+ */
+struct idt_gate idt_table[256] __attribute__((aligned(4096), section(".pvm.cpl0")));
 /* Same selectors as the boot GDT (Linux's __BOOT_CS/__BOOT_DS). */
 static uint64_t gdt[4] __attribute__((aligned(16))) = {
     0,
@@ -33,7 +37,7 @@ static uint64_t gdt[4] __attribute__((aligned(16))) = {
 };
 
 struct fault_expectation fault_expect;
-volatile uint64_t timer_ticks;
+volatile uint64_t timer_ticks __attribute__((section(".pvm.cpl0")));
 
 extern const uint64_t isr_exception_stubs[32];
 extern const uint64_t isr_timer_stub, isr_spurious_stub;
