@@ -18,12 +18,14 @@
  * here, instead of sync regs; bit 1: a console limit of byte 1 * 64 bytes),
  * byte 1 = console limit, then records, each starting with an op byte:
  *
- *	op % 6 == 0  port I/O: port(2) size(1) dir(1) count(1) data...
- *	op % 6 == 1  port I/O at a device's port: which(1) size dir count data
- *	op % 6 == 2  MMIO: addr(8) len(1) dir(1) data(8)
- *	op % 6 == 3  hypercall: nr(1 or 8) a0..a3, each a pointer/length pick
- *	op % 6 == 4  host input: n(1) bytes..., as the stdin thread delivers
- *	op % 6 == 5  another exit reason: reason(1) detail(4)
+ *	op % 7 == 0  port I/O: port(2) size(1) dir(1) count(1) data...
+ *	op % 7 == 1  port I/O at a device's port: which(1) size dir count data
+ *	op % 7 == 2  MMIO: addr(8) len(1) dir(1) data(8)
+ *	op % 7 == 3  hypercall: nr(1 or 8) a0..a3, each a pointer/length pick
+ *	op % 7 == 4  host input: n(1) bytes..., as the stdin thread delivers
+ *	op % 7 == 5  another exit reason: reason(1) detail(4)
+ *	op % 7 == 6  the guest writes its RAM: where(1) offset(4) n(1) bytes...
+ *	             (what NEGOTIATE then reads as tags, CONSOLE_WRITE as text)
  *
  * Not replayed: KVM_EXIT_HLT (reaches pvkit only without the in-kernel
  * irqchip, which `pvkit run` always has; its handler sleeps 10 ms) and a
@@ -244,6 +246,16 @@ static void host_input(struct input *in)
 	run->exit_reason = KVM_EXIT_INTR; /* the guest is interrupted meanwhile */
 }
 
+/* The guest stores to its own RAM (no exit); clipped to the region. */
+static void guest_writes_ram(struct input *in)
+{
+	uint8_t *region = guest_ram + (take8(in) & 1) * REGION_SIZE;
+	uint64_t offset = take(in, 4) % REGION_SIZE;
+	size_t n = take8(in);
+	for (size_t i = 0; i < n && offset + i < REGION_SIZE; i++)
+		region[offset + i] = take8(in);
+}
+
 static void other_exit(struct input *in)
 {
 	static const uint32_t reasons[] = {
@@ -298,7 +310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kvm_regs before;
 		bool is_hypercall = false;
 		uint8_t op = take8(&in);
-		switch (op % 6) {
+		switch (op % 7) {
 		case 0:
 			io_exit(&in, (uint16_t)take(&in, 2));
 			break;
@@ -315,9 +327,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			host_input(&in);
 			break;
-		default:
+		case 5:
 			other_exit(&in);
 			break;
+		default:
+			guest_writes_ram(&in);
+			continue; /* not an exit */
 		}
 		m.stats.total++;
 		run_loop_handle_exit(&m);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seed corpus of fuzz/fuzz_exits.c: exit sequences a real guest makes
-(UART set-up and output, i8042 probe and reset, debug exit, each hypercall,
-unclaimed MMIO, console input, each other exit reason), in the harness's
+(UART set-up and output, i8042 probe and reset, debug exit, each hypercall
+with real tag arrays and text in guest RAM, unclaimed MMIO, console input,
+each other exit reason), in the harness's
 input format (see the comment at the top of fuzz_exits.c).  The output is
 committed; run this only after changing the format:
 	python3 fuzz/corpus/gen_exit_seeds.py fuzz/corpus/fuzz_exits
@@ -10,7 +11,7 @@ import os
 import struct
 import sys
 
-PIO, DEV, MMIO, HCALL, INPUT, OTHER = range(6)
+PIO, DEV, MMIO, HCALL, INPUT, OTHER, RAM = range(7)
 # device_port() indexes: COM1 + 0..7, i8042 data, i8042 command, debug exit...
 THR, IER, FCR, LCR, MCR, LSR, MSR, SCR, KBD_DATA, KBD_CMD, DEBUG_EXIT = range(11)
 SIZE1, SIZE2, SIZE4 = range(3)
@@ -49,6 +50,20 @@ def other(which, detail=0):
     return bytes([OTHER, which]) + struct.pack("<I", detail)
 
 
+def ram(addr, data):
+    """The guest stores `data` at low-RAM address `addr` (no exit)."""
+    out = b""
+    while data:
+        chunk, data = data[:255], data[255:]
+        out += bytes([RAM, 0]) + struct.pack("<I", addr) + bytes([len(chunk)]) + chunk
+        addr += len(chunk)
+    return out
+
+
+def tags(*entries):
+    return b"".join(struct.pack("<IIQ", tag, 0, value) for tag, value in entries)
+
+
 def seed(*records, flags=0, limit=0):
     return bytes([flags, limit]) + b"".join(records)
 
@@ -81,6 +96,12 @@ seeds = {
     "unknown-ports": seed(bytes([PIO, 0xf8, 0x02, SIZE1, 1, 0, 0x41]), bytes([PIO, 0x34, 0x12, SIZE2, 0, 3]),
                           bytes([PIO, 0x80, 0x00, SIZE4, 0, 0])),
     "no-sync-regs": seed(hcall(3, arg_small(0)), flags=1),
+    "negotiate-tags": seed(ram(0x3000, tags((1, 0x10000), (2, 1), (3, 0), (4, 1), (0x1234, 9))),
+                           hcall(0, arg_low_ram(0x3000), arg_small(5)),
+                           ram(0x3001, tags((2, 0), (4, 0))),
+                           hcall(0, arg_low_ram(0x3001), arg_small(2))),
+    "console-text": seed(ram(0x2000, b"hello from guest RAM\n"),
+                         hcall(1, arg_low_ram(0x2000), arg_small(21))),
 }
 for i, name in enumerate(["intr", "shutdown", "fail-entry", "internal-error", "system-event",
                           "unknown", "debug", "irq-window", "bogus"]):
