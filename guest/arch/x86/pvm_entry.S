@@ -23,11 +23,12 @@
  *    with popfq; ret: no iretq, no emulated instruction.  User: `syscall`
  *    with the vector in RAX; pvm_entry knows the return address is in the
  *    bounce code and ends the user program.
- *  - the #BP gate: `int3` at one of three places does a privileged thing
- *    at CPL0, decided by the frame's RIP, never by a register alone:
- *      pvm_gate (kernel-only text): jump to the thunk in R11;
- *      pvm_enter_switch / pvm_exit_switch (entry text): load the kernel's
- *      or the user's page tables (isolation, below).
+ *  - gates: a trap at one of three places does a privileged thing at
+ *    CPL0, decided by the frame's RIP, never by a register alone:
+ *      int3 in pvm_gate (kernel-only text): jump to the thunk in R11;
+ *      ud2 in the entry, int3 in the exit (entry text): load the kernel's
+ *      or the user's page tables (isolation, below).  Each check is an
+ *      emulated compare (~5 us), so each vector checks as few as it can.
  *
  * Isolation: on this host syscall-entered kernel code obeys U/S like user
  * code, so all kernel memory is mapped U; what keeps user code out of it is
@@ -63,7 +64,8 @@ pvm_entry:
 	jne	pvm_kernel_syscall
 	cmpb	$0, pvm_isolation(%rip)
 	je	pvm_enter_switch_ret
-	int3				/* CPL0: CR3 <- the kernel's tables */
+pvm_enter_switch:
+	ud2				/* CPL0: CR3 <- the kernel's tables */
 pvm_enter_switch_ret:
 	mov	%rsp, pvm_user_rsp(%rip)
 	mov	pvm_entry_rsp(%rip), %rsp
@@ -153,31 +155,38 @@ pvm_stub_\vec:
 	iretq
 .endm
 
-.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+.irp v, 0,1,2,4,5,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
 	BOUNCE_STUB \v
 .endr
-.irp v, 8,10,11,12,14,17,21,29,30
-	BOUNCE_STUB_ERR \v
-.endr
 
-/* #BP: page-table switches, the privileged gate, or a plain int3. */
-pvm_stub_3:
-	cmpq	$pvm_enter_switch_ret, (%rsp)
-	je	pvm_switch_to_kernel
-	cmpq	$pvm_exit_switch_ret, (%rsp)
-	je	pvm_switch_to_user
-	cmpq	$pvm_gate_return, (%rsp)
+/* #UD: the entry's switch to the kernel's page tables (ud2 there; a fault,
+ * so the stub also steps over it), or an ordinary #UD (bounced). */
+pvm_stub_6:
+	cmpq	$pvm_enter_switch, (%rsp)
 	jne	1f
-	jmp	*%r11
-1:	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_3
-	iretq
-
-pvm_switch_to_kernel:
+	movq	$pvm_enter_switch_ret, (%rsp)
 	push	%rax
 	mov	pvm_kernel_cr3(%rip), %rax
 	mov	%rax, %cr3
 	pop	%rax
+	iretq
+1:	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_6
+	iretq
+.irp v, 8,10,11,12,14,17,21,29,30
+	BOUNCE_STUB_ERR \v
+.endr
+
+/* #BP: the privileged gate, the exit's switch to the user's page tables,
+ * or a plain int3 (bounced). */
+pvm_stub_3:
+	cmpq	$pvm_gate_return, (%rsp)
+	jne	1f
+	jmp	*%r11
+1:	cmpq	$pvm_exit_switch_ret, (%rsp)
+	je	pvm_switch_to_user
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_3
 	iretq
 
 pvm_switch_to_user:
