@@ -202,22 +202,26 @@ static int read_known_notes(struct elf_image *elf, struct boot_error *err)
 }
 
 /*
- * Linux's vmlinux has a virtual e_entry (0xffffffff81000000); the segment
- * that holds it says where that is physically.  An entry that is already
- * physical (pvkernel, paddr == vaddr) translates to itself.
+ * The 64-bit entry is entered with paging on an identity map, so pvkit needs
+ * e_entry as a physical address.  Linux's vmlinux already stores it that way
+ * (e_entry = phys_startup_64 = 0x1000000), and so does pvkernel; an ELF whose
+ * e_entry is virtual (e.g. 0xffffffff8xxxxxxx) is translated through the
+ * segment that holds it.  Physical first: a kernel's low virtual segments
+ * (Linux's per-CPU segment sits at virtual 0) must not capture a physical
+ * entry.
  */
 static int translate_entry(struct elf_image *elf, struct boot_error *err)
 {
+	if (segment_holding_paddr(elf, elf->entry)) {
+		elf->entry_paddr = elf->entry;
+		return 0;
+	}
 	for (int i = 0; i < elf->nsegments; i++) {
 		const struct elf_segment *s = &elf->segment[i];
 		if (elf->entry >= s->vaddr && elf->entry - s->vaddr < s->memsz) {
 			elf->entry_paddr = s->paddr + (elf->entry - s->vaddr);
 			return 0;
 		}
-	}
-	if (segment_holding_paddr(elf, elf->entry)) {
-		elf->entry_paddr = elf->entry;
-		return 0;
 	}
 	return boot_fail(err, "ELF entry point 0x%llx is outside the loaded segments",
 			 (unsigned long long)elf->entry);

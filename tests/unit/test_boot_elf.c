@@ -64,6 +64,30 @@ static void test_physical_entry(void **state)
 	img_free(&im);
 }
 
+/*
+ * Linux's vmlinux has a per-CPU segment at virtual address 0 and a physical
+ * e_entry (0x1000000): the entry must stay physical even though it also
+ * falls inside that segment's virtual range.
+ */
+static void test_physical_entry_inside_low_virtual_segment(void **state)
+{
+	(void)state;
+	struct elf_spec s = elf_spec_default();
+	s.nseg = 3;
+	s.seg[2].paddr = 0x400000;
+	s.seg[2].vaddr = 0; /* like .data..percpu */
+	s.seg[2].filesz = s.seg[2].memsz = 0x300000;
+	s.seg[2].flags = PF_R | PF_W;
+	s.seg[2].fill = 0x11;
+	s.entry = 0x200100;
+	struct img im = build_elf(&s);
+	struct elf_image elf;
+	struct boot_error err = {{0}};
+	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
+	assert_int_equal(elf.entry_paddr, 0x200100);
+	img_free(&im);
+}
+
 static void test_notes_enumerated(void **state)
 {
 	(void)state;
@@ -278,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_segments_by_physical_address),
 	    cmocka_unit_test(test_physical_entry),
+	    cmocka_unit_test(test_physical_entry_inside_low_virtual_segment),
 	    cmocka_unit_test(test_notes_enumerated),
 	    cmocka_unit_test(test_pvh_note_64bit_descriptor),
 	    cmocka_unit_test(test_pvh_note_bad_size),
