@@ -47,5 +47,7 @@ struct selftest {
 };
 int run_selftests(void);
 void console_bench(uint64_t bytes);
+/* pvkernel.bench=1: kernel/bench.c's measurements, before the self-tests. */
+void run_bench(void);
 
 #endif

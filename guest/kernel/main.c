@@ -11,6 +11,8 @@
  * Command-line options:
  *   pvkernel.console_bench=N  print N bytes (K/M/G) through the console op
  *                             instead of the self-tests, then power off
+ *   pvkernel.bench=1          measure kernel code, exceptions and the timer
+ *                             (kernel/bench.c) before the self-tests
  *   pvkernel.crash=1          run ud2 with no handler armed: shows the
  *                             exception report and the failure status
  */
@@ -53,6 +55,8 @@ void kernel_main(const struct boot_info *bi)
 		pv_ops.power_off(EXIT_OK);
 	}
 
+	if (cmdline_has("pvkernel.bench"))
+		run_bench();
 	int failed = run_selftests();
 	pv_ops.timer_stop();
 	printk("pvkernel: powering off with status %d\n", failed ? EXIT_TESTS_FAILED : EXIT_OK);

@@ -296,6 +296,8 @@ int run_selftests(void)
 	uint64_t t0 = pv_ops.monotonic_ns();
 	for (unsigned i = 0; i < ARRAY_SIZE(tests); i++)
 		run_one(&tests[i], &passed, &failed);
+	/* The tests every backend runs, timed alone: comparable across backends. */
+	printk("selftest: shared tests took %lu ms\n", (pv_ops.monotonic_ns() - t0) / 1000000);
 	for (unsigned i = 0; i < pv_ops.nselftests; i++)
 		run_one(&pv_ops.selftests[i], &passed, &failed);
 	printk("selftest: backend %s, %lu ms: %d passed, %d failed\n", pv_ops.name,

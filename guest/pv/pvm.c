@@ -241,13 +241,9 @@ static void bench_line(const char *name, uint64_t value_x1000, const char *unit)
 	printk("pvm-bench: %s %lu.%03lu %s\n", name, value_x1000 / 1000, value_x1000 % 1000, unit);
 }
 
-#define SYSCALL_ROUNDS	 20000
-#define EXCEPTION_ROUNDS 200
-#define GATE_ROUNDS	 500
-#define LOOP_ITERATIONS	 200000000ull
-#define DETOUR_NS	 200000000ull
-#define TIMER_HZ_KERNEL	 250  /* what kernel_main started */
-#define TIMER_HZ_MEASURE 5000 /* enough ticks to stand out of the host's noise */
+#define SYSCALL_ROUNDS	 2500
+#define GATE_ROUNDS	 250
+#define LOOP_ITERATIONS	 50000000ull
 
 /* The best of a few batches: the machine is shared, and a batch that was
  * preempted only ever measures longer. */
@@ -365,34 +361,6 @@ static int test_native_speed(void)
 	return 0;
 }
 
-/*
- * Kernel-mode exceptions, bounced to native code and resumed: the round
- * trip of a #UD (ud2) and of a #PF (a read of an unmapped page, CR2 read
- * through the gate as trap_dispatch does).  Best of BATCHES batches.
- */
-#define UNMAPPED_VA 0x0000010000000000ull /* 1 TiB: nothing is mapped there */
-
-static int exception_failures;
-
-static void ud_batch(unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		fault_expect.vector = VEC_UD;
-		if (probe_ud2() != -1 || !fault_expect.hit)
-			exception_failures++;
-	}
-}
-
-static void pf_batch(unsigned n)
-{
-	uint64_t v;
-	for (unsigned i = 0; i < n; i++) {
-		fault_expect.vector = VEC_PF;
-		if (probe_read64(UNMAPPED_VA, &v) != -1 || fault_expect.cr2 != UNMAPPED_VA)
-			exception_failures++;
-	}
-}
-
 static void gate_batch(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -418,16 +386,6 @@ static uint64_t best_ps(void (*batch)(unsigned), unsigned n)
 	return best;
 }
 
-static int test_exception_cost(void)
-{
-	exception_failures = 0;
-	bench_line("exception_round_trip_ns", best_ps(ud_batch, EXCEPTION_ROUNDS / BATCHES), "ns");
-	bench_line("page_fault_round_trip_ns", best_ps(pf_batch, EXCEPTION_ROUNDS / BATCHES), "ns");
-	if (exception_failures)
-		printk("  %d exceptions not recovered\n", exception_failures);
-	return exception_failures ? 1 : 0;
-}
-
 /* One privileged operation: the int3 gate to a CPL0 thunk and back. */
 static int test_gate_cost(void)
 {
@@ -436,58 +394,12 @@ static int test_gate_cost(void)
 	return pvm_read_cr3() == paging_root() ? 0 : 1;
 }
 
-/*
- * What a timer interrupt costs native code.  Read the TSC back to back for
- * DETOUR_NS and add up every step much longer than a plain one: time spent
- * away.  Once with the timer stopped (what the host itself takes: its own
- * interrupts, preemption) and once with it running at 5 kHz; the
- * difference over the ticks counted is the cost of one timer interrupt
- * (the CPL0 stub).  The kernel's 250 Hz timer is restarted after.
- */
-static uint64_t time_away_ns(uint64_t *ticks)
-{
-	uint64_t ticks0 = timer_ticks, t0 = ns_now();
-	uint64_t start = rdtsc(), prev = start, now, away = 0;
-	const uint64_t threshold = 2000; /* cycles: ~1 us; a plain step is ~30 */
-	do {
-		now = rdtsc();
-		if (now - prev > threshold)
-			away += now - prev;
-		prev = now;
-	} while (ns_now() - t0 < DETOUR_NS);
-	uint64_t t1 = ns_now();
-	*ticks = timer_ticks - ticks0;
-	/* cycles -> ns by the loop's elapsed time (64-bit safe: both < 2^40) */
-	return away * ((t1 - t0) >> 10) / ((now - start) >> 10);
-}
-
-static int test_timer_cost(void)
-{
-	uint64_t ticks_off, ticks_on;
-	pv_ops.timer_stop();
-	uint64_t off = time_away_ns(&ticks_off);
-	if (pv_ops.timer_start(TIMER_HZ_MEASURE, VEC_TIMER))
-		return 1;
-	uint64_t on = time_away_ns(&ticks_on);
-	pv_ops.timer_start(TIMER_HZ_KERNEL, VEC_TIMER);
-	printk("  timer off: %lu us away, %lu ticks; 5 kHz: %lu us away, %lu ticks in %lu ms\n",
-	       off / 1000, ticks_off, on / 1000, ticks_on, (uint64_t)(DETOUR_NS / 1000000));
-	if (!ticks_on || ticks_off) {
-		printk("  the timer did not tick as told\n");
-		return 1;
-	}
-	bench_line("timer_interrupt_ns", on > off ? (on - off) * 1000 / ticks_on : 0, "ns");
-	return 0;
-}
-
 static const struct selftest pvm_own_tests[] = {
     {"pvm: user mode and back (syscall/iretq)", test_user_syscalls},
     {"pvm: user-mode exception ends the program, not the kernel", test_user_exception},
     {"pvm: user mode cannot reach kernel memory (isolation)", test_isolation},
     {"pvm: kernel code runs natively", test_native_speed},
-    {"pvm: exception round trip (bounce)", test_exception_cost},
     {"pvm: privileged gate", test_gate_cost},
-    {"pvm: timer interrupt cost", test_timer_cost},
 };
 
 static struct selftest pvm_tests[16];
