@@ -348,8 +348,6 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_STATUS_BAD_INPUT;
 		goto out;
 	}
-	log_msg("booting %s via %s", base_name(kernel_name), entry.path);
-
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
 	/* pvm mode only for a kernel told it runs under pvkit (the default). */
 	struct pvm_image pvm;
@@ -363,6 +361,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (use_pvm)
 		cfg.pvm = &pvm;
+	log_msg("booting %s via %s%s", base_name(kernel_name), entry.path,
+		use_pvm ? ", deprivileged (pvm mode)" : "");
 	log_debug("pv mode: %s", use_pvm ? "pvm (deprivileged kernel)" : why_not_pvm);
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
