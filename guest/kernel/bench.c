@@ -29,7 +29,7 @@ static void report(const char *name, uint64_t ps)
 
 static void loop(uint64_t n)
 {
-	asm volatile("1: dec %0; jnz 1b" : "+r"(n) : : "cc");
+	asm volatile(".p2align 5\n1: dec %0; jnz 1b" : "+r"(n) : : "cc");
 }
 
 /*

@@ -350,7 +350,7 @@ static int test_native_speed(void)
 {
 	uint64_t n = LOOP_ITERATIONS;
 	uint64_t t0 = ns_now();
-	asm volatile("1: dec %0; jnz 1b" : "+r"(n) : : "cc");
+	asm volatile(".p2align 5\n1: dec %0; jnz 1b" : "+r"(n) : : "cc");
 	uint64_t t1 = ns_now();
 	uint64_t ps_per_iteration = (t1 - t0) * 1000 / LOOP_ITERATIONS;
 	bench_line("kernel_loop_ns_per_iteration", ps_per_iteration, "ns");
