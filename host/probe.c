@@ -11,6 +11,7 @@
 #include "cpu_setup.h"
 #include "log.h"
 #include "probe.h"
+#include "pvm_mode.h"
 #include "usage.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -281,6 +282,8 @@ int cmd_probe(int argc, char **argv)
 		printf("},\"cpu\":{\"vmx\":%s,\"svm\":%s,\"hypervisor\":%s,\"kvm_pvm\":%s},",
 		       cpu.vmx ? "true" : "false", cpu.svm ? "true" : "false",
 		       cpu.hypervisor ? "true" : "false", cpu.kvm_pvm ? "true" : "false");
+		/* pv_mode: how `pvkit run` starts a kernel that can run deprivileged. */
+		printf("\"pv_mode\":\"%s\",", pvm_host_is_pvm_like() ? "pvm" : "ring0");
 		printf("\"backend\":\"%s\",\"measured\":{\"cpl0_ns_per_instruction\":%.2f,"
 		       "\"cpl3_ns_per_instruction\":%.3f,\"pio_exit_us\":%.2f,\"mmio_exit_us\":%."
 		       "2f}}\n",
@@ -299,6 +302,11 @@ int cmd_probe(int argc, char **argv)
 	printf("cpu: vmx=%s svm=%s hypervisor=%s kvm_pvm=%s (backend: %s)\n", yes_no(cpu.vmx),
 	       yes_no(cpu.svm), yes_no(cpu.hypervisor), cpu.kvm_pvm ? "loaded" : "not loaded",
 	       backend);
+	printf("pv mode: %s\n",
+	       pvm_host_is_pvm_like()
+		   ? "pvm (ring 0 is emulated here: kernels with the pvkit PVM note start "
+		     "deprivileged; --pv-mode ring0 keeps ring 0)"
+		   : "ring0 (kernels start in ring 0)");
 	printf("measured: cpl0 loop: %.1f ns per instruction (%.1f ns per dec/jnz iteration)\n",
 	       cpl0 / 2, cpl0);
 	printf("measured: cpl3 loop: %.3f ns per instruction (%.3f ns per dec/jnz iteration)\n",
