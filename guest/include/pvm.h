@@ -32,6 +32,7 @@ extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
 /* The sections user page tables map (guest/kernel.ld). */
 extern char __pvm_text_start[], __pvm_text_end[], __pvm_user_start[], __pvm_user_end[];
 extern char __pvm_data_start[], __pvm_data_end[], __pvm_cpl0_start[], __pvm_cpl0_end[];
+extern char __pvm_scratch_start[], __pvm_scratch_end[];
 
 /* The CPL0 targets of the IDT: exceptions 0-31, the timer, spurious. */
 extern const uint64_t pvm_exception_stubs[32];

@@ -200,6 +200,8 @@ static int build_user_space(void)
 	if (!top || map_range(top, (uint64_t)__pvm_text_start, (uint64_t)__pvm_text_end, PTE_U) ||
 	    map_range(top, (uint64_t)__pvm_data_start, (uint64_t)__pvm_data_end, PTE_U) ||
 	    map_range(top, (uint64_t)__pvm_cpl0_start, (uint64_t)__pvm_cpl0_end, PTE_W) ||
+	    map_range(top, (uint64_t)__pvm_scratch_start, (uint64_t)__pvm_scratch_end,
+		      PTE_U | PTE_W) ||
 	    map_range(top, gdt, gdt + 16 * 8, PTE_W) || map_range(top, tss, tss + 0x68, PTE_W) ||
 	    map_range(top, lapic, lapic + PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT) ||
 	    map_range(top, (uint64_t)__pvm_user_start, (uint64_t)__pvm_user_end, PTE_U) ||

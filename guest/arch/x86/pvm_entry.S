@@ -62,11 +62,15 @@ pvm_entry:
 	je	pvm_boot
 	cmpb	$0, pvm_in_kernel(%rip)
 	jne	pvm_kernel_syscall
+	/* RCX (the user's RIP) is kept in the scratch word while the switch
+	 * stub uses the register; no user code runs in between. */
+	mov	%rcx, pvm_scratch(%rip)
 	cmpb	$0, pvm_isolation(%rip)
 	je	pvm_enter_switch_ret
 pvm_enter_switch:
 	ud2				/* CPL0: CR3 <- the kernel's tables */
 pvm_enter_switch_ret:
+	mov	pvm_scratch(%rip), %rcx
 	mov	%rsp, pvm_user_rsp(%rip)
 	mov	pvm_entry_rsp(%rip), %rsp
 	movb	$1, pvm_in_kernel(%rip)
@@ -89,10 +93,11 @@ pvm_return_to_user:
 	pushq	$USER_CS
 	pushq	%rcx
 	cmpb	$0, pvm_isolation(%rip)
-	je	pvm_exit_switch_ret
-	int3				/* CPL0: CR3 <- the user's tables */
+	je	1f
+	int3				/* CPL0: CR3 <- the user's tables (in RCX) */
 pvm_exit_switch_ret:
-	iretq
+	xor	%ecx, %ecx		/* no page-table address for the user */
+1:	iretq
 
 2:	cmp	$PVM_SYS_EXIT, %rax
 	je	pvm_user_exit
@@ -165,10 +170,8 @@ pvm_stub_6:
 	cmpq	$pvm_enter_switch, (%rsp)
 	jne	1f
 	movq	$pvm_enter_switch_ret, (%rsp)
-	push	%rax
-	mov	pvm_kernel_cr3(%rip), %rax
-	mov	%rax, %cr3
-	pop	%rax
+	mov	pvm_kernel_cr3(%rip), %rcx
+	mov	%rcx, %cr3
 	iretq
 1:	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_6
@@ -184,17 +187,14 @@ pvm_stub_3:
 	jne	1f
 	jmp	*%r11
 1:	cmpq	$pvm_exit_switch_ret, (%rsp)
-	je	pvm_switch_to_user
-	popq	pvm_exc_rip(%rip)
+	jne	2f
+	mov	pvm_user_cr3(%rip), %rcx	/* RCX is free: the user's RIP is in the frame */
+	mov	%rcx, %cr3
+	iretq
+2:	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_3
 	iretq
 
-pvm_switch_to_user:
-	push	%rax
-	mov	pvm_user_cr3(%rip), %rax
-	mov	%rax, %cr3
-	pop	%rax
-	iretq
 
 /* #GP: in an MSR thunk, fail the thunk; anywhere else, bounce. */
 pvm_stub_13:
@@ -490,6 +490,13 @@ pvm_user_cr3:
 	.balign	64
 	.skip	64
 pvm_tramp_stack_top:
+
+/* One word the entry writes before it switches page tables: writable by
+ * user mode too (no user code runs while the entry uses it; one CPU). */
+	.section .pvm.scratch, "aw"
+	.balign	8
+pvm_scratch:
+	.quad	0
 
 /* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
 	.section .pvm.cpl0, "aw"
