@@ -74,6 +74,9 @@ struct pv_ops {
 	uint64_t (*save_flags)(void);
 	/* Extra bits in every kernel page-table entry (pvm: U). */
 	uint64_t kernel_pte_flags;
+	/* Benchmark: picoseconds per user->kernel->user round trip, best of
+	 * a few batches of n; NULL: the backend has no user mode. */
+	uint64_t (*user_round_trip_ps)(unsigned n);
 
 	/* Self-tests of what only this backend has (its ABI), or none. */
 	const struct selftest *selftests;

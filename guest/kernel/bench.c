@@ -9,6 +9,11 @@
  *   #UD, #PF    an exception raised and recovered in kernel mode
  *   timer       what one timer interrupt takes from kernel code (the
  *               median gap it leaves in a loop reading the TSC)
+ *   user        a user->kernel->user round trip: `syscall` and back,
+ *               where the backend has user mode (pvm).  A ring-0 kernel
+ *               has none on a PVM host: `syscall` from user mode lands at
+ *               LSTAR in the deprivileged context, where ring-0 kernel text
+ *               (no U bit) faults (docs/pvm-backend.md).
  *
  * Each prints "bench: NAME VALUE ns".  Sizes adapt to the speed found, so
  * that an emulated ring 0 (~1-5 us an instruction on a PVM host) finishes
@@ -143,8 +148,15 @@ void run_bench(void)
 	uint64_t loop_n, ud_n, pf_n;
 	uint64_t loop_ps = time_per_unit(loop, &loop_n);
 	report("kernel_loop_ns_per_iteration", loop_ps);
-	report("exception_round_trip_ns", time_per_unit(ud_work, &ud_n));
+	uint64_t ud_ps = time_per_unit(ud_work, &ud_n);
+	report("exception_round_trip_ns", ud_ps);
 	report("page_fault_round_trip_ns", time_per_unit(pf_work, &pf_n));
 	report("timer_interrupt_ns", timer_ps());
+	/* About TARGET_NS / 10 per batch at the speed of a #UD round trip. */
+	unsigned n = (unsigned)MAX(10ull, MIN(100000ull, TARGET_NS * 100 / MAX(ud_ps, 1ull)));
+	if (pv_ops.user_round_trip_ps)
+		report("syscall_round_trip_ns", pv_ops.user_round_trip_ps(n));
+	else
+		printk("bench: syscall_round_trip_ns: no user mode in backend %s\n", pv_ops.name);
 	printk("bench: backend %s done\n", pv_ops.name);
 }
