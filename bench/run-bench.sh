@@ -373,24 +373,51 @@ bench_exits() {
 }
 
 # --- 5. pvkernel --------------------------------------------------------------------
+# pvkit boots pvkernel in each way it can: by default (on this host: the pvm
+# backend, kernel deprivileged), with --pv-mode ring0 (the pvkit backend, ring
+# 0 emulated) and with --subarch pc (the native backend, ring 0 emulated);
+# QEMU TCG boots the ELF through PVH (native backend, translated).
+# pvkernel_args CONFIG: the extra pvkit arguments of a configuration in ARGS.
+pvkernel_args() {
+	case $1 in
+	pvkit-default) ARGS=() ;;
+	pvkit-ring0) ARGS=(--pv-mode ring0) ;;
+	pvkit-native) ARGS=(--subarch pc) ;;
+	esac
+}
+
+# Which configurations this pvkit offers (--pv-mode came later than the rest).
+pvkernel_configs() {
+	CONFIGS=(pvkit-default)
+	if "$PVKIT" help 2>&1 | grep -q -- '--pv-mode'; then
+		CONFIGS+=(pvkit-ring0)
+	else
+		note pvkernel pvkit-ring0 "not run: this pvkit has no --pv-mode"
+		note console pvkit-ring0 "not run: this pvkit has no --pv-mode"
+	fi
+	CONFIGS+=(pvkit-native)
+}
+
 bench_pvkernel() {
 	local image=build/pvkernel elf=build/pvkernel.elf
 	if [ ! -s "$image" ] || [ ! -s "$elf" ]; then
-		note pvkernel pvkit "not run: build/pvkernel is not built yet"
+		note pvkernel pvkit-default "not run: build/pvkernel is not built yet"
 		note pvkernel qemu-tcg "not run: build/pvkernel.elf is not built yet"
 		return
 	fi
 	log "pvkernel: boot to the self-test summary, $RUNS runs each"
 	meta pvkernel_image "$(ls -l --time-style=+%H:%M "$image" | awk '{ print $5 " bytes, built " $6 }')"
-	available pvkernel pvkit qemu-tcg
+	available pvkernel pvkit-default qemu-tcg
 	local r v
+	usable pvkit && pvkernel_configs || CONFIGS=()
 	for r in $(seq 1 "$RUNS"); do
-		for v in pvkit qemu-tcg; do
+		for v in "${CONFIGS[@]}" qemu-tcg; do
 			usable "$v" || continue
-			if [ "$v" = pvkit ]; then
-				CMD=("$PVKIT" run --kernel "$image" --mem 256M --cmdline "$SERIAL_CMDLINE")
-			else
+			if [ "$v" = qemu-tcg ]; then
 				vmm_cmd qemu-tcg "$elf" 256M
+			else
+				pvkernel_args "$v"
+				CMD=("$PVKIT" run --kernel "$image" --mem 256M "${ARGS[@]}" --cmdline "$SERIAL_CMDLINE")
 			fi
 			measure pvkernel "$v" "$r" "mem=256M" --until "passed, " --keep \
 				--stdout "$WORK/pvkernel-$v-$r.out" --timeout 120
@@ -403,34 +430,35 @@ bench_pvkernel() {
 }
 
 # Console throughput: pvkernel prints 1 MiB through its console op
-# (pvkernel.console_bench=1M), once with the pvkit backend (hypercall: one
-# exit per buffer) and once with the native backend (--subarch pc: the
-# 16550, one exit per byte at least); pvkit --stats counts the exits.  Timed
-# on the host between the line pvkernel prints before the bench and the one
-# it prints after.  The UART run takes ~20 s here: LINUX_RUNS runs, not RUNS.
+# (pvkernel.console_bench=1M) in each configuration: the pvm and pvkit
+# backends make one hypercall per buffer, the native backend drives the 16550
+# (one exit per byte at least); pvkit --stats counts the exits.  Timed on
+# the host between the line pvkernel prints before the bench and the one it
+# prints after.  The UART run takes ~20 s here: LINUX_RUNS runs, not RUNS.
 bench_console() {
 	if ! grep -q 'pvkernel.console_bench' guest/kernel/*.c 2>/dev/null; then
-		note console pvkit "not run: pvkernel has no pvkernel.console_bench option"
+		note console pvkit-default "not run: pvkernel has no pvkernel.console_bench option"
 		return
 	fi
-	if [ -n "$PVKIT_WHY" ]; then
-		note console pvkit "not run: $PVKIT_WHY"
-		note console native "not run: $PVKIT_WHY"
+	if ! usable pvkit; then
+		note console pvkit-default "not run: $PVKIT_WHY"
 		return
 	fi
 	log "console throughput: 1 MiB through each console path, $LINUX_RUNS runs each (~20 s per UART run)"
-	local r backend
+	local r v
 	for r in $(seq 1 "$LINUX_RUNS"); do
-		for backend in pvkit native; do
-			local subarch=()
-			[ "$backend" = native ] && subarch=(--subarch pc)
-			CMD=("$PVKIT" run --kernel build/pvkernel --mem 256M --stats "${subarch[@]}"
+		for v in "${CONFIGS[@]}"; do
+			pvkernel_args "$v"
+			CMD=("$PVKIT" run --kernel build/pvkernel --mem 256M --stats "${ARGS[@]}"
 				--cmdline "$SERIAL_CMDLINE pvkernel.console_bench=1M")
-			measure console "$backend" "$r" "mem=256M" --from "console_bench: writing" \
-				--until "bytes in " --keep --stdout "$WORK/console-$backend.out" \
-				--stderr "$WORK/console-$backend.err" --timeout 300
-			sed -n 's/^pvkit: exits: /stats /p' "$WORK/console-$backend.err" | tail -n1 |
-				sed "s/^/workload=console-stats vmm=$backend run=$r /" >>"$RESULTS"
+			measure console "$v" "$r" "mem=256M" --from "console_bench: writing" \
+				--until "bytes in " --keep --stdout "$WORK/console-$v.out" \
+				--stderr "$WORK/console-$v.err" --timeout 300
+			sed -n 's/^pvkit: exits: /stats /p' "$WORK/console-$v.err" | tail -n1 |
+				sed "s/^/workload=console-stats vmm=$v run=$r /" >>"$RESULTS"
+			# which backend the kernel chose, for the table
+			echo "workload=console-backend vmm=$v run=$r $(grep -a -m1 '^pv: backend=' "$WORK/console-$v.out" |
+				tr -d '\r' | sed 's/^pv: //; s/ .*//')" >>"$RESULTS"
 		done
 	done
 }
