@@ -20,13 +20,18 @@ struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *table, uint32_t function
 	return NULL;
 }
 
-static void fix_leaf1(struct cpuid_table *table)
+static void fix_leaf1(struct cpuid_table *table, bool ring0_emulated)
 {
 	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(table, 1, 0);
 	if (!leaf1)
 		return;
 	leaf1->ecx |= CPUID_1_ECX_HYPERVISOR;
 	leaf1->ecx &= ~CPUID_1_ECX_PCID;
+	/* XSAVE would belong here too (no xsave/xrstor in the emulator), but
+	 * this host's KVM reports it whatever the table says; Linux guests
+	 * need "noxsave" there instead (docs/linux.md). */
+	if (ring0_emulated)
+		leaf1->ecx &= ~CPUID_1_ECX_CX16;
 }
 
 /* Move KVM's 0x400000xx leaves up by 0x100. */
@@ -61,7 +66,7 @@ int cpuid_rewrite(struct cpuid_table *table, const struct cpuid_options *opt)
 {
 	if (table->head.nent > CPUID_MAX_ENTRIES)
 		return -1;
-	fix_leaf1(table);
+	fix_leaf1(table, opt->ring0_emulated);
 	if (!opt->pvkit_leaves)
 		return 0;
 	if (table->head.nent + 2 > CPUID_MAX_ENTRIES)

@@ -5,7 +5,10 @@
  * It starts from what KVM supports (KVM_GET_SUPPORTED_CPUID) and changes
  * three things:
  *  - leaf 1: the hypervisor bit is set, PCID is cleared (this host's KVM
- *    refuses CR4.PCIDE, see PLATFORM.md, so a guest must not see it);
+ *    refuses CR4.PCIDE, see PLATFORM.md, so a guest must not see it), and
+ *    where guest ring 0 is emulated CX16 is cleared too: KVM's emulator has
+ *    no cmpxchg16b, and Linux's SLUB allocator would stop the guest with
+ *    an emulation failure right after "Memory:" (docs/linux.md);
  *  - leaves 0x40000000-0x40000001 become pvkit's (abi/pvkit_abi.h):
  *    signature, ABI version, features, hypercall and time page frames;
  *  - KVM's own hypervisor leaves move to 0x40000100.., with the base leaf's
@@ -23,11 +26,15 @@
 
 #define CPUID_MAX_ENTRIES 256
 
+#define CPUID_1_ECX_CX16       (1u << 13)
 #define CPUID_1_ECX_PCID       (1u << 17)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
 struct cpuid_options {
 	bool pvkit_leaves;
+	/* Guest ring 0 runs in KVM's instruction emulator (a PVM host): hide
+	 * CPU features whose instructions that emulator cannot execute. */
+	bool ring0_emulated;
 	uint32_t features;	/* PVKIT_FEATURE_* */
 	uint32_t hypercall_pfn; /* guest page frame of the hypercall page */
 	uint32_t time_pfn;	/* guest page frame of the time page */

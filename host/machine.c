@@ -59,6 +59,7 @@ static int setup_cpuid(struct machine *m, const struct machine_config *cfg)
 		return -1;
 	struct cpuid_options opt = {
 	    .pvkit_leaves = cfg->pvkit_cpuid,
+	    .ring0_emulated = pvm_host_is_pvm_like(),
 	    .features = m->hypercalls.features,
 	    .hypercall_pfn = (uint32_t)(LAYOUT_HYPERCALL_PAGE >> 12),
 	    .time_pfn = (uint32_t)(LAYOUT_TIME_PAGE >> 12),

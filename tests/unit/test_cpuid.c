@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* CPUID rewriting: pvkit's leaves, KVM's leaves moved, PCID hidden. */
+/* CPUID rewriting: pvkit's leaves, KVM's leaves moved, PCID (and CX16 where
+ * ring 0 is emulated) hidden. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +22,7 @@ static void kvm_like_table(struct cpuid_table *t)
 	memset(t, 0, sizeof(*t));
 	struct kvm_cpuid_entry2 e[] = {
 	    {.function = 0, .eax = 0x10, .ebx = 0x68747541},
-	    {.function = 1, .eax = 0x00a00f11, .ecx = CPUID_1_ECX_PCID | 0x1, .edx = 0x178bfbff},
+	    {.function = 1, .eax = 0x00a00f11, .ecx = CPUID_1_ECX_PCID | CPUID_1_ECX_CX16 | 0x1, .edx = 0x178bfbff},
 	    {.function = 7,
 	     .index = 0,
 	     .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
@@ -100,6 +101,24 @@ static void leaf1_hides_pcid_shows_hypervisor(void **state)
 	assert_null(cpuid_find(&t, 7, 2));
 }
 
+/* CX16 (cmpxchg16b) goes only where KVM's emulator runs guest ring 0. */
+static void cx16_hidden_only_where_ring0_is_emulated(void **state)
+{
+	(void)state;
+	static struct cpuid_table t;
+	kvm_like_table(&t);
+	assert_int_equal(cpuid_rewrite(&t, &pvkit_opts), 0);
+	assert_true(cpuid_find(&t, 1, 0)->ecx & CPUID_1_ECX_CX16);
+
+	struct cpuid_options opt = pvkit_opts;
+	opt.ring0_emulated = true;
+	kvm_like_table(&t);
+	assert_int_equal(cpuid_rewrite(&t, &opt), 0);
+	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(&t, 1, 0);
+	assert_int_equal(leaf1->ecx & CPUID_1_ECX_CX16, 0);
+	assert_true(leaf1->ecx & 1);
+}
+
 static void no_pvkit_cpuid_keeps_kvm(void **state)
 {
 	(void)state;
@@ -136,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(pvkit_leaves_and_kvm_moved),
 	    cmocka_unit_test(leaf1_hides_pcid_shows_hypervisor),
+	    cmocka_unit_test(cx16_hidden_only_where_ring0_is_emulated),
 	    cmocka_unit_test(no_pvkit_cpuid_keeps_kvm),
 	    cmocka_unit_test(full_or_colliding_table_refused),
 	};
