@@ -37,9 +37,9 @@
 #define EFER_SCE	 (1ull << 0)
 /* Cleared on entry like Linux does: IF (the kernel enables interrupts
  * itself), TF, DF, AC, NT, IOPL. */
-#define SYSCALL_MASK	 0x47700ull
-#define RFLAGS_RESERVED	 0x2ull
-#define IDT_LIMIT	 (256 * 16 - 1)
+#define SYSCALL_MASK	0x47700ull
+#define RFLAGS_RESERVED 0x2ull
+#define IDT_LIMIT	(256 * 16 - 1)
 
 static void pvm_hypercall_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size,
 			     bool is_write)
@@ -61,7 +61,11 @@ static void pvm_hypercall_io(void *opaque, uint64_t offset, uint8_t *data, uint3
 	if (hypercall_monotonic_now() - m->last_time_sync_ns >= 1000000000ull)
 		machine_sync_time(m);
 	struct hypercall_args args = {
-		.nr = regs->rax, .a0 = regs->rdi, .a1 = regs->rsi, .a2 = regs->rdx, .a3 = regs->r10,
+	    .nr = regs->rax,
+	    .a0 = regs->rdi,
+	    .a1 = regs->rsi,
+	    .a2 = regs->rdx,
+	    .a3 = regs->r10,
 	};
 	regs->rax = (uint64_t)hypercall_dispatch(&m->hypercalls, &args);
 	if (m->sync_regs)
@@ -107,19 +111,19 @@ static int add_setup_data(struct guest_memory *mem, uint32_t features)
 	}
 	end = (end + 7) & ~7ull;
 	struct pvkit_pvm_info info = {
-		.version = PVKIT_PVM_INFO_VERSION,
-		.trampoline = LAYOUT_HYPERCALL_PAGE + PVM_TRAMPOLINE_OFFSET,
-		.hypercall_mmio = PVM_HYPERCALL_MMIO,
-		.gdt = LAYOUT_GDT,
-		.tss = TSS_ADDR,
-		.kernel_cs = GDT_SEL_CODE64,
-		.kernel_ds = GDT_SEL_DATA,
-		.user_cs = GDT_SEL_USER64 | 3,
-		.user_ds = GDT_SEL_USERDATA | 3,
-		.abi_version = PVKIT_ABI_VERSION,
-		.features = features,
-		.hypercall_page = LAYOUT_HYPERCALL_PAGE,
-		.time_page = (features & PVKIT_FEATURE_TIME_PAGE) ? LAYOUT_TIME_PAGE : 0,
+	    .version = PVKIT_PVM_INFO_VERSION,
+	    .trampoline = LAYOUT_HYPERCALL_PAGE + PVM_TRAMPOLINE_OFFSET,
+	    .hypercall_mmio = PVM_HYPERCALL_MMIO,
+	    .gdt = LAYOUT_GDT,
+	    .tss = TSS_ADDR,
+	    .kernel_cs = GDT_SEL_CODE64,
+	    .kernel_ds = GDT_SEL_DATA,
+	    .user_cs = GDT_SEL_USER64 | 3,
+	    .user_ds = GDT_SEL_USERDATA | 3,
+	    .abi_version = PVKIT_ABI_VERSION,
+	    .features = features,
+	    .hypercall_page = LAYOUT_HYPERCALL_PAGE,
+	    .time_page = (features & PVKIT_FEATURE_TIME_PAGE) ? LAYOUT_TIME_PAGE : 0,
 	};
 	uint64_t size = sizeof(struct setup_data) + sizeof(info);
 	struct setup_data *sd = guest_memory_ptr(mem, end, size);
@@ -146,9 +150,9 @@ static int set_msrs(struct vcpu *vcpu, const struct pvm_image *img)
 	} msrs = {.hdr.nmsrs = 3};
 	/* syscall: CS = 0x10, SS = 0x18; the sysret half names 0x20 so that
 	 * user CS/SS are 0x33/0x2b, Linux's layout, which pvkit's GDT has. */
-	msrs.e[0] = (struct kvm_msr_entry){
-		.index = MSR_STAR,
-		.data = ((uint64_t)GDT_SEL_USER32 << 48) | ((uint64_t)GDT_SEL_CODE64 << 32)};
+	msrs.e[0] = (struct kvm_msr_entry){.index = MSR_STAR,
+					   .data = ((uint64_t)GDT_SEL_USER32 << 48) |
+						   ((uint64_t)GDT_SEL_CODE64 << 32)};
 	msrs.e[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = img->syscall_entry};
 	msrs.e[2] = (struct kvm_msr_entry){.index = MSR_SYSCALL_MASK, .data = SYSCALL_MASK};
 	int r = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
@@ -177,10 +181,10 @@ static int start_at_trampoline(struct vcpu *vcpu, const struct pvm_image *img,
 		return -1;
 	}
 	struct kvm_regs regs = {
-		.rip = LAYOUT_HYPERCALL_PAGE + PVM_TRAMPOLINE_OFFSET,
-		.rsp = LAYOUT_STACK_TOP,
-		.rsi = entry->rsi,
-		.rflags = RFLAGS_RESERVED,
+	    .rip = LAYOUT_HYPERCALL_PAGE + PVM_TRAMPOLINE_OFFSET,
+	    .rsp = LAYOUT_STACK_TOP,
+	    .rsi = entry->rsi,
+	    .rflags = RFLAGS_RESERVED,
 	};
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
 		log_msg("KVM_SET_REGS: %s", strerror(errno));

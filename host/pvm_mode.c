@@ -113,7 +113,7 @@ int pvm_decide(enum pv_mode_choice choice, const uint8_t *kernel, size_t size,
 	bool entry64 = entry->mode == BOOT_CPU_LONG64;
 	if (host && image && entry64)
 		return 1;
-	*why = !host    ? "ring 0 is not emulated on this host (no kvm_pvm, or vmx/svm present)"
+	*why = !host	? "ring 0 is not emulated on this host (no kvm_pvm, or vmx/svm present)"
 	       : !image ? "the kernel has no pvkit PVM note"
 			: "the kernel is not started through its 64-bit entry";
 	if (choice == PV_MODE_PVM) {

@@ -30,12 +30,12 @@ enum pv_mode_choice {
 /* What the kernel's PVKIT_ELFNOTE_PVM note says. */
 struct pvm_image {
 	uint64_t syscall_entry; /* -> MSR_LSTAR */
-	uint64_t idt;           /* -> IDTR.base before the first instruction */
+	uint64_t idt;		/* -> IDTR.base before the first instruction */
 };
 
 /* The unbacked guest-physical address the pvm hypercall page writes to:
  * in the APIC window every pvkernel maps, claimed by no device. */
-#define PVM_HYPERCALL_MMIO   0xfefff000ull
+#define PVM_HYPERCALL_MMIO 0xfefff000ull
 /* The trampoline's offset in the hypercall page. */
 #define PVM_TRAMPOLINE_OFFSET 0x800
 

@@ -22,10 +22,10 @@
 #include "pv.h"
 #include "trap.h"
 
-#define TARGET_NS     50000000ull /* each measurement runs about this long */
-#define BENCH_TIMER_HZ 2000
+#define TARGET_NS	50000000ull /* each measurement runs about this long */
+#define BENCH_TIMER_HZ	2000
 #define KERNEL_TIMER_HZ 250
-#define UNMAPPED_VA   0x0000010000000000ull
+#define UNMAPPED_VA	0x0000010000000000ull
 
 static void report(const char *name, uint64_t ps)
 {
@@ -90,7 +90,7 @@ static void pf_work(uint64_t n)
  * Emulated code (ring 0 on a PVM host) has steps of microseconds: the
  * threshold follows the typical step.
  */
-#define MAX_GAPS 1024
+#define MAX_GAPS  1024
 #define DETOUR_NS 100000000ull
 static uint64_t samples[MAX_GAPS];
 

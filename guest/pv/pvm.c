@@ -157,13 +157,28 @@ void pvm_trap(struct pvm_bounce_frame *bf);
 void pvm_trap(struct pvm_bounce_frame *bf)
 {
 	struct trap_frame f = {
-	    .r15 = bf->r15, .r14 = bf->r14, .r13 = bf->r13, .r12 = bf->r12,
-	    .r11 = bf->r11, .r10 = bf->r10, .r9 = bf->r9,   .r8 = bf->r8,
-	    .rbp = bf->rbp, .rdi = bf->rdi, .rsi = bf->rsi, .rdx = bf->rdx,
-	    .rcx = bf->rcx, .rbx = bf->rbx, .rax = bf->rax, .vector = bf->vector,
+	    .r15 = bf->r15,
+	    .r14 = bf->r14,
+	    .r13 = bf->r13,
+	    .r12 = bf->r12,
+	    .r11 = bf->r11,
+	    .r10 = bf->r10,
+	    .r9 = bf->r9,
+	    .r8 = bf->r8,
+	    .rbp = bf->rbp,
+	    .rdi = bf->rdi,
+	    .rsi = bf->rsi,
+	    .rdx = bf->rdx,
+	    .rcx = bf->rcx,
+	    .rbx = bf->rbx,
+	    .rax = bf->rax,
+	    .vector = bf->vector,
 	    .error_code = has_error_code(bf->vector) ? pvm_exc_error : 0,
-	    .rip = pvm_exc_rip, .cs = KERNEL_CS_VIRTUAL, .rflags = bf->rflags,
-	    .rsp = (uint64_t)(bf + 1), .ss = KERNEL_DS_VIRTUAL,
+	    .rip = pvm_exc_rip,
+	    .cs = KERNEL_CS_VIRTUAL,
+	    .rflags = bf->rflags,
+	    .rsp = (uint64_t)(bf + 1),
+	    .ss = KERNEL_DS_VIRTUAL,
 	};
 	trap_dispatch(&f);
 	bf->r15 = f.r15, bf->r14 = f.r14, bf->r13 = f.r13, bf->r12 = f.r12;
@@ -243,9 +258,9 @@ static void bench_line(const char *name, uint64_t value_x1000, const char *unit)
 	printk("pvm-bench: %s %lu.%03lu %s\n", name, value_x1000 / 1000, value_x1000 % 1000, unit);
 }
 
-#define SYSCALL_ROUNDS	 2500
-#define GATE_ROUNDS	 250
-#define LOOP_ITERATIONS	 50000000ull
+#define SYSCALL_ROUNDS	2500
+#define GATE_ROUNDS	250
+#define LOOP_ITERATIONS 50000000ull
 
 /* The best of a few batches: the machine is shared, and a batch that was
  * preempted only ever measures longer. */
@@ -328,8 +343,10 @@ static int test_isolation(void)
 		const volatile void *addr;
 		int64_t want;
 	} tries[] = {
-	    {"read kernel data (boot_info)", pvm_user_read, &boot_info, PVM_USER_FAULT_BASE + VEC_PF},
-	    {"write the entry's flags", pvm_user_write, &pvm_in_kernel, PVM_USER_FAULT_BASE + VEC_PF},
+	    {"read kernel data (boot_info)", pvm_user_read, &boot_info,
+	     PVM_USER_FAULT_BASE + VEC_PF},
+	    {"write the entry's flags", pvm_user_write, &pvm_in_kernel,
+	     PVM_USER_FAULT_BASE + VEC_PF},
 	    {"read the CPL0 words", pvm_user_read, &pvm_exc_rip, PVM_USER_FAULT_BASE + VEC_PF},
 	    {"jump to the privileged gate", pvm_user_jump, (const void *)pvm_gate,
 	     PVM_USER_FAULT_BASE + VEC_PF},
@@ -339,7 +356,9 @@ static int test_isolation(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(tries); i++) {
 		int64_t r = run_user(tries[i].code, (uint64_t)tries[i].addr);
 		printk("  user mode: %s (0x%lx): %s\n", tries[i].what, (uint64_t)tries[i].addr,
-		       r == 0 ? "allowed" : r == PVM_USER_FAULT_BASE + VEC_PF ? "#PF" : "other");
+		       r == 0				   ? "allowed"
+		       : r == PVM_USER_FAULT_BASE + VEC_PF ? "#PF"
+							   : "other");
 		if (r != tries[i].want)
 			failures++;
 	}

@@ -81,8 +81,8 @@ static void set_gate(unsigned vec, uint64_t handler)
 void trap_init(void)
 {
 	/* A backend may bring its own entry stubs (pvm: CPL0 bounces). */
-	const uint64_t *exceptions = pv_ops.exception_stubs ? pv_ops.exception_stubs
-							    : isr_exception_stubs;
+	const uint64_t *exceptions =
+	    pv_ops.exception_stubs ? pv_ops.exception_stubs : isr_exception_stubs;
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, exceptions[v]);
 	set_gate(VEC_TIMER, pv_ops.timer_stub ? pv_ops.timer_stub : isr_timer_stub);
