@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emulation_assist.h"
 #include "hypercall.h"
 #include "log.h"
 #include "run_loop.h"
@@ -204,11 +205,17 @@ void run_loop_handle_exit(struct machine *m)
 			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 			  guest_rip(m));
 		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		stop_with(m, EXIT_STATUS_KVM_FAILURE,
-			  "KVM internal error (suberror %u) at RIP=0x%" PRIx64,
-			  run->internal.suberror, guest_rip(m));
+	case KVM_EXIT_INTERNAL_ERROR: {
+		char why[128];
+		if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+			stop_with(m, EXIT_STATUS_KVM_FAILURE,
+				  "KVM internal error (suberror %u) at RIP=0x%" PRIx64,
+				  run->internal.suberror, guest_rip(m));
+		} else if (!emulation_assist(m, why, sizeof(why))) {
+			stop_with(m, EXIT_STATUS_KVM_FAILURE, "KVM's emulator cannot run %s", why);
+		}
 		break;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		handle_system_event(m);
 		break;

@@ -77,6 +77,10 @@ static const struct {
     {KVM_SET_REGS, "hypercall result without sync regs"},
     {KVM_GET_MSRS, "guest TSC for the time page"},
     {KVM_IRQ_LINE, "UART interrupt line"},
+    {KVM_GET_SREGS, "emulation assist: CS base of the faulting instruction"},
+    {KVM_TRANSLATE, "emulation assist: the instruction's guest-physical address"},
+    {KVM_GET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
+    {KVM_SET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
 };
 
 /*

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Instructions KVM's emulator gives up on (host/emulation_assist.c): int3 is
+# completed by pvkit as a #BP with the right frame; anything else stops the
+# run with one line naming the instruction's address and bytes.
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+PVKIT=build/pvkit-san
+G=build/guests
+why=$(kvm_missing)
+if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/int3.elf ]; then
+	skip "vmm emulation assist" "${why:-build/pvkit-san or the test guests are not built}"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+timeout 60 $PVKIT run --kernel $G/int3.elf --timeout 20 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "int3 in ring 0 reaches the guest's #BP handler, RIP past the int3 (status 0x33, got $rc)" \
+	[ $rc -eq $((0x33)) ]
+
+timeout 60 $PVKIT run --kernel $G/unemulated.elf --timeout 20 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	check "cmpxchg16b runs natively where ring 0 is not emulated" [ $rc -eq $((0x21)) ]
+	skip "unemulated instruction message" "ring 0 is not emulated on this host"
+else
+	check "an instruction KVM cannot emulate stops the run (status 4, got $rc)" [ $rc -eq 4 ]
+	check "the stop message names the instruction's bytes" \
+		grep -qE "^pvkit: KVM's emulator cannot run the instruction at RIP=0x[0-9a-f]+ \(bytes f0 48 0f c7 0f" "$tmp/err"
+fi
