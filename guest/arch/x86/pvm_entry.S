@@ -26,7 +26,7 @@
  *  - gates: a trap at one of three places does a privileged thing at
  *    CPL0, decided by the frame's RIP, never by a register alone:
  *      int3 in pvm_gate (kernel-only text): jump to the thunk in R11;
- *      ud2 in the entry, int3 in the exit (entry text): load the kernel's
+ *      div by zero in the entry, int3 in the exit (entry text): load the kernel's
  *      or the user's page tables (isolation, below).  Each check is an
  *      emulated compare (~5 us), so each vector checks as few as it can.
  *
@@ -67,8 +67,9 @@ pvm_entry:
 	mov	%rcx, pvm_scratch(%rip)
 	cmpb	$0, pvm_isolation(%rip)
 	je	pvm_enter_switch_ret
+	xor	%ecx, %ecx
 pvm_enter_switch:
-	ud2				/* CPL0: CR3 <- the kernel's tables */
+	div	%ecx			/* #DE -> CPL0: CR3 <- the kernel's tables */
 pvm_enter_switch_ret:
 	mov	pvm_scratch(%rip), %rcx
 	mov	%rsp, pvm_user_rsp(%rip)
@@ -160,13 +161,14 @@ pvm_stub_\vec:
 	iretq
 .endm
 
-.irp v, 0,1,2,4,5,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+.irp v, 1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
 	BOUNCE_STUB \v
 .endr
 
-/* #UD: the entry's switch to the kernel's page tables (ud2 there; a fault,
- * so the stub also steps over it), or an ordinary #UD (bounced). */
-pvm_stub_6:
+/* #DE: the entry's switch to the kernel's page tables (a `div` by zero
+ * there: rarely hot otherwise, unlike #UD or #PF; a fault, so the stub
+ * also steps over it), or an ordinary #DE (bounced). */
+pvm_stub_0:
 	cmpq	$pvm_enter_switch, (%rsp)
 	jne	1f
 	movq	$pvm_enter_switch_ret, (%rsp)
@@ -174,7 +176,7 @@ pvm_stub_6:
 	mov	%rcx, %cr3
 	iretq
 1:	popq	pvm_exc_rip(%rip)
-	pushq	$pvm_bounce_6
+	pushq	$pvm_bounce_0
 	iretq
 .irp v, 8,10,11,12,14,17,21,29,30
 	BOUNCE_STUB_ERR \v
