@@ -24,7 +24,7 @@
 
 /* Per-CPU state of the entry code (one CPU). */
 extern volatile uint8_t pvm_in_kernel;
-extern uint64_t pvm_exc_rip, pvm_exc_error;
+extern uint64_t pvm_exc_rip, pvm_exc_error, pvm_exc_cr2;
 extern char pvm_exc_stack_top[];
 /* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3). */
 extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
@@ -45,7 +45,6 @@ extern volatile uint64_t timer_ticks;
  */
 void pvm_thunk_write_cr3(void); /* rdi */
 void pvm_thunk_read_cr3(void);	/* -> rax */
-void pvm_thunk_read_cr2(void);	/* -> rax */
 void pvm_thunk_invlpg(void);	/* rdi */
 void pvm_thunk_lidt(void);	/* rdi = desc_ptr */
 void pvm_thunk_lgdt(void);	/* rdi = desc_ptr */

@@ -17,8 +17,7 @@
  *  - exceptions bounce from a 3-instruction CPL0 stub into native code
  *    (pvm_trap below); the timer is counted and acknowledged in its stub;
  *  - every kernel mapping has U set: the syscall-entered context obeys
- *    U/S like user code (kernel_pte_flags).
- *
+ *    U/S like user code (kernel_pte_flags);
  *  - user mode runs on its own page tables, which map the user program and,
  *    read-only or supervisor-only, the entry code and what the CPU needs;
  *    the entry switches on the way in and out (docs/pvm-backend.md has
@@ -98,9 +97,11 @@ static void pvm_write_cr3(uint64_t cr3)
 	gate(pvm_thunk_write_cr3, cr3);
 }
 
+/* CR2 as the #PF stub kept it: the address of the last page fault, which
+ * is what CR2 holds (every #PF goes through that stub). */
 static uint64_t pvm_read_cr2(void)
 {
-	return gate(pvm_thunk_read_cr2, 0);
+	return pvm_exc_cr2;
 }
 
 static void pvm_flush_tlb_all(void)

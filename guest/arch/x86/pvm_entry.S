@@ -178,9 +178,21 @@ pvm_stub_0:
 1:	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_0
 	iretq
-.irp v, 8,10,11,12,14,17,21,29,30
+.irp v, 8,10,11,12,17,21,29,30
 	BOUNCE_STUB_ERR \v
 .endr
+
+/* #PF: also keep CR2, so that reading it later (read_cr2) needs no trip
+ * through the privileged gate. */
+pvm_stub_14:
+	popq	pvm_exc_error(%rip)
+	popq	pvm_exc_rip(%rip)
+	pushq	$pvm_bounce_14
+	push	%rax
+	mov	%cr2, %rax
+	mov	%rax, pvm_exc_cr2(%rip)
+	pop	%rax
+	iretq
 
 /* #BP: the privileged gate, the exit's switch to the user's page tables,
  * or a plain int3 (bounced). */
@@ -331,7 +343,7 @@ pvm_gate_return:
 	ret
 
 /* CPL0 thunks, reached from the #BP stub with the gate's frame on top. */
-	.globl pvm_thunk_write_cr3, pvm_thunk_read_cr3, pvm_thunk_read_cr2
+	.globl pvm_thunk_write_cr3, pvm_thunk_read_cr3
 	.globl pvm_thunk_invlpg, pvm_thunk_lidt, pvm_thunk_lgdt
 	.globl pvm_thunk_irq_enable, pvm_thunk_irq_disable, pvm_thunk_irq_save
 	.globl pvm_thunk_read_flags, pvm_thunk_safe_halt, pvm_thunk_nop
@@ -340,9 +352,6 @@ pvm_thunk_write_cr3:
 	iretq
 pvm_thunk_read_cr3:
 	mov	%cr3, %rax
-	iretq
-pvm_thunk_read_cr2:
-	mov	%cr2, %rax
 	iretq
 pvm_thunk_invlpg:
 	invlpg	(%rdi)
@@ -503,8 +512,10 @@ pvm_scratch:
 /* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
 	.section .pvm.cpl0, "aw"
 	.balign	16
-	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_stack_top
+	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_cr2, pvm_exc_stack_top
 pvm_exc_rip:
+	.quad	0
+pvm_exc_cr2:
 	.quad	0
 pvm_exc_error:
 	.quad	0
