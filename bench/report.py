@@ -403,7 +403,8 @@ def pvkernel(rep):
         fb = summary(num(r, "first_byte_ns") for r in rows)
         until = summary(num(r, "until_ns") for r in rows)
         end = summary(num(r, "end_ns") for r in rows)
-        lines = [r.get("line", "").replace("_", " ") or "no summary line"
+        status = {r["run"]: r.get("status") for r in rows}
+        lines = [r.get("line", "").replace("_", " ") or f"no summary line, exit status {status.get(r['run'])}"
                  for r in rep.select("pvkernel-summary", vmm)]
         # the distinct summary lines, without the run's own duration
         counts = defaultdict(int)
