@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stddef.h>
 #include <string.h>
 
 #include "abi/pvkit_abi.h"
@@ -20,18 +21,49 @@ struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *table, uint32_t function
 	return NULL;
 }
 
-static void fix_leaf1(struct cpuid_table *table, bool ring0_emulated)
+static void fix_leaf1(struct cpuid_table *table)
 {
 	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(table, 1, 0);
 	if (!leaf1)
 		return;
 	leaf1->ecx |= CPUID_1_ECX_HYPERVISOR;
 	leaf1->ecx &= ~CPUID_1_ECX_PCID;
-	/* XSAVE would belong here too (no xsave/xrstor in the emulator), but
-	 * this host's KVM reports it whatever the table says; Linux guests
-	 * need "noxsave" there instead (docs/linux.md). */
-	if (ring0_emulated)
-		leaf1->ecx &= ~CPUID_1_ECX_CX16;
+}
+
+/*
+ * Where guest ring 0 runs in KVM's instruction emulator, a guest kernel must
+ * not pick instructions that emulator lacks: each one stops the VM with an
+ * emulation failure.  These are the features that make Linux choose such an
+ * instruction at run time (alternatives, feature checks); the instructions
+ * were found one by one with tests/guests-style probes (docs/linux.md).
+ * This host's KVM honours the table for CX16 but reports POPCNT and SMAP
+ * (and XSAVE: xsave, xrstor, xgetbv are not emulated either) whatever the
+ * table says, so Linux guests there also need "noxsave nosmap
+ * clearcpuid=popcnt" on their command line.
+ */
+#define REG(r) offsetof(struct kvm_cpuid_entry2, r)
+static const struct {
+	uint32_t function, index;
+	size_t reg; /* offset of the register in kvm_cpuid_entry2 */
+	uint32_t bit;
+} unemulated_features[] = {
+    {1, 0, REG(ecx), CPUID_1_ECX_CX16},			  /* cmpxchg16b: SLUB's cmpxchg_double */
+    {1, 0, REG(ecx), CPUID_1_ECX_POPCNT},		  /* popcnt: hweight via alternatives */
+    {1, 0, REG(ecx), CPUID_1_ECX_MONITOR},		  /* monitor/mwait: the idle loop */
+    {7, 0, REG(ebx), CPUID_7_EBX_SMAP},			  /* stac/clac around every user access */
+    {0x80000001, 0, REG(edx), CPUID_80000001_EDX_RDTSCP}, /* rdtscp: rdtsc_ordered() */
+};
+#undef REG
+
+static void hide_unemulated_features(struct cpuid_table *table)
+{
+	for (size_t i = 0; i < sizeof(unemulated_features) / sizeof(unemulated_features[0]); i++) {
+		struct kvm_cpuid_entry2 *e = cpuid_find(table, unemulated_features[i].function,
+							unemulated_features[i].index);
+		if (e)
+			*(uint32_t *)((char *)e + unemulated_features[i].reg) &=
+			    ~unemulated_features[i].bit;
+	}
 }
 
 /* Move KVM's 0x400000xx leaves up by 0x100. */
@@ -66,7 +98,9 @@ int cpuid_rewrite(struct cpuid_table *table, const struct cpuid_options *opt)
 {
 	if (table->head.nent > CPUID_MAX_ENTRIES)
 		return -1;
-	fix_leaf1(table, opt->ring0_emulated);
+	fix_leaf1(table);
+	if (opt->ring0_emulated)
+		hide_unemulated_features(table);
 	if (!opt->pvkit_leaves)
 		return 0;
 	if (table->head.nent + 2 > CPUID_MAX_ENTRIES)

@@ -5,10 +5,10 @@
  * It starts from what KVM supports (KVM_GET_SUPPORTED_CPUID) and changes
  * three things:
  *  - leaf 1: the hypervisor bit is set, PCID is cleared (this host's KVM
- *    refuses CR4.PCIDE, see PLATFORM.md, so a guest must not see it), and
- *    where guest ring 0 is emulated CX16 is cleared too: KVM's emulator has
- *    no cmpxchg16b, and Linux's SLUB allocator would stop the guest with
- *    an emulation failure right after "Memory:" (docs/linux.md);
+ *    refuses CR4.PCIDE, see PLATFORM.md, so a guest must not see it);
+ *  - where guest ring 0 is emulated, the features whose instructions KVM's
+ *    emulator lacks (cmpxchg16b, popcnt, monitor, stac/clac, rdtscp) are
+ *    hidden, or Linux stops on the first one it uses (docs/linux.md);
  *  - leaves 0x40000000-0x40000001 become pvkit's (abi/pvkit_abi.h):
  *    signature, ABI version, features, hypercall and time page frames;
  *  - KVM's own hypervisor leaves move to 0x40000100.., with the base leaf's
@@ -26,9 +26,13 @@
 
 #define CPUID_MAX_ENTRIES 256
 
-#define CPUID_1_ECX_CX16       (1u << 13)
-#define CPUID_1_ECX_PCID       (1u << 17)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_MONITOR	  (1u << 3)
+#define CPUID_1_ECX_CX16	  (1u << 13)
+#define CPUID_1_ECX_POPCNT	  (1u << 23)
+#define CPUID_7_EBX_SMAP	  (1u << 20)
+#define CPUID_80000001_EDX_RDTSCP (1u << 27)
+#define CPUID_1_ECX_PCID	  (1u << 17)
+#define CPUID_1_ECX_HYPERVISOR	  (1u << 31)
 
 struct cpuid_options {
 	bool pvkit_leaves;

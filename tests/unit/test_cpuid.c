@@ -22,7 +22,10 @@ static void kvm_like_table(struct cpuid_table *t)
 	memset(t, 0, sizeof(*t));
 	struct kvm_cpuid_entry2 e[] = {
 	    {.function = 0, .eax = 0x10, .ebx = 0x68747541},
-	    {.function = 1, .eax = 0x00a00f11, .ecx = CPUID_1_ECX_PCID | CPUID_1_ECX_CX16 | 0x1, .edx = 0x178bfbff},
+	    {.function = 1,
+	     .eax = 0x00a00f11,
+	     .ecx = CPUID_1_ECX_PCID | CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT | 0x1,
+	     .edx = 0x178bfbff},
 	    {.function = 7,
 	     .index = 0,
 	     .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
@@ -35,6 +38,7 @@ static void kvm_like_table(struct cpuid_table *t)
 	     .edx = KVM_SIG_EDX},
 	    {.function = 0x40000001, .eax = 0x01007afb},
 	    {.function = 0x80000000, .eax = 0x80000021},
+	    {.function = 0x80000001, .edx = 0x2fd3fbff},
 	};
 	memcpy(t->entries, e, sizeof(e));
 	t->head.nent = sizeof(e) / sizeof(e[0]);
@@ -53,7 +57,7 @@ static void pvkit_leaves_and_kvm_moved(void **state)
 	static struct cpuid_table t;
 	kvm_like_table(&t);
 	assert_int_equal(cpuid_rewrite(&t, &pvkit_opts), 0);
-	assert_int_equal(t.head.nent, 9);
+	assert_int_equal(t.head.nent, 10);
 
 	struct kvm_cpuid_entry2 *sig = cpuid_find(&t, 0x40000000, 0);
 	assert_non_null(sig);
@@ -101,22 +105,29 @@ static void leaf1_hides_pcid_shows_hypervisor(void **state)
 	assert_null(cpuid_find(&t, 7, 2));
 }
 
-/* CX16 (cmpxchg16b) goes only where KVM's emulator runs guest ring 0. */
-static void cx16_hidden_only_where_ring0_is_emulated(void **state)
+/* CX16, POPCNT, SMAP, RDTSCP go only where KVM's emulator runs ring 0. */
+static void unemulated_features_hidden_only_where_ring0_is_emulated(void **state)
 {
 	(void)state;
 	static struct cpuid_table t;
 	kvm_like_table(&t);
 	assert_int_equal(cpuid_rewrite(&t, &pvkit_opts), 0);
 	assert_true(cpuid_find(&t, 1, 0)->ecx & CPUID_1_ECX_CX16);
+	assert_true(cpuid_find(&t, 1, 0)->ecx & CPUID_1_ECX_POPCNT);
+	assert_true(cpuid_find(&t, 7, 0)->ebx & CPUID_7_EBX_SMAP);
+	assert_true(cpuid_find(&t, 0x80000001, 0)->edx & CPUID_80000001_EDX_RDTSCP);
 
 	struct cpuid_options opt = pvkit_opts;
 	opt.ring0_emulated = true;
 	kvm_like_table(&t);
 	assert_int_equal(cpuid_rewrite(&t, &opt), 0);
 	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(&t, 1, 0);
-	assert_int_equal(leaf1->ecx & CPUID_1_ECX_CX16, 0);
+	assert_int_equal(leaf1->ecx & (CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT), 0);
 	assert_true(leaf1->ecx & 1);
+	assert_int_equal(cpuid_find(&t, 7, 0)->ebx & CPUID_7_EBX_SMAP, 0);
+	assert_true(cpuid_find(&t, 7, 0)->ebx & 1); /* FSGSBASE stays */
+	assert_int_equal(cpuid_find(&t, 0x80000001, 0)->edx & CPUID_80000001_EDX_RDTSCP, 0);
+	assert_int_equal(cpuid_find(&t, 7, 1)->eax, 0x30);
 }
 
 static void no_pvkit_cpuid_keeps_kvm(void **state)
@@ -127,7 +138,7 @@ static void no_pvkit_cpuid_keeps_kvm(void **state)
 	struct cpuid_options opt = pvkit_opts;
 	opt.pvkit_leaves = false;
 	assert_int_equal(cpuid_rewrite(&t, &opt), 0);
-	assert_int_equal(t.head.nent, 7);
+	assert_int_equal(t.head.nent, 8);
 	struct kvm_cpuid_entry2 *base = cpuid_find(&t, 0x40000000, 0);
 	assert_int_equal(base->ebx, KVM_SIG_EBX);
 	assert_int_equal(base->eax, 0x40000001);
@@ -155,7 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(pvkit_leaves_and_kvm_moved),
 	    cmocka_unit_test(leaf1_hides_pcid_shows_hypervisor),
-	    cmocka_unit_test(cx16_hidden_only_where_ring0_is_emulated),
+	    cmocka_unit_test(unemulated_features_hidden_only_where_ring0_is_emulated),
 	    cmocka_unit_test(no_pvkit_cpuid_keeps_kvm),
 	    cmocka_unit_test(full_or_colliding_table_refused),
 	};
