@@ -439,8 +439,8 @@ int main(int argc, char **argv)
 			perror("poll");
 			return 1;
 		}
-		if (!npfd)
-			usleep(1000);
+		if (!npfd) /* every stdout closed: only the exits are left to see */
+			usleep(200);
 		for (unsigned k = 0; k < npfd; k++) {
 			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
