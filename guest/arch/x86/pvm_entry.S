@@ -11,7 +11,8 @@
  *  - pvm_entry (native): the first entry boots the kernel (boot_entry);
  *    later ones are system calls from user mode.  Return is `iretq`
  *    (sysretq raises #GP here).
- *  - IDT stubs (CPL0): the timer and the #BP gate are handled in place (a
+ *  - IDT stubs (CPL0): the timer (counted and acknowledged: idempotent if
+ *    the host delivers a tick twice) and the gates are handled in place (a
  *    few instructions); every other vector is "bounced": the stub keeps the
  *    interrupted RIP (and error code) in per-CPU memory, puts the native
  *    handler's address in the frame and iretq's, which returns to the
@@ -26,16 +27,19 @@
  *  - gates: a trap at one of three places does a privileged thing at
  *    CPL0, decided by the frame's RIP, never by a register alone:
  *      int3 in pvm_gate (kernel-only text): jump to the thunk in R11;
- *      div by zero in the entry, int3 in the exit (entry text): load the kernel's
- *      or the user's page tables (isolation, below).  Each check is an
- *      emulated compare (~5 us), so each vector checks as few as it can.
+ *      a div by zero in the entry, int3 in the exit (entry text): load
+ *      the kernel's or the user's page tables (isolation, below).
+ *    Each check is an emulated compare (~2-5 us), so each vector checks as
+ *    little as it can: #DE (rare otherwise) serves the entry, #BP the gate
+ *    first, then the exit; #UD and #PF have no check at all.
  *
  * Isolation: on this host syscall-entered kernel code obeys U/S like user
  * code, so all kernel memory is mapped U; what keeps user code out of it is
  * a second set of page tables for user mode (pv/pvm.c builds them) that map
  * only the user program, this file's .pvm.text and .pvm.data (read-only),
  * and, supervisor-only, what the CPU and the CPL0 stubs touch (.pvm.cpl0:
- * IDT, exception stack, per-CPU words; the GDT/TSS page; the LAPIC).
+ * IDT, exception stack, per-CPU words; the GDT/TSS page; the LAPIC), plus
+ * one user-writable word (.pvm.scratch) the entry needs before switching.
  * pvm_entry switches to the kernel's tables first thing, the return path
  * last thing.  With pvkernel.pvm_single_space=1 there is one address
  * space and no switch (faster; for a single trusted program only).
