@@ -324,6 +324,10 @@ int cmd_run(int argc, char **argv)
 
 	static struct machine m; /* large (the I/O bus tables); zeroed */
 	int status = EXIT_STATUS_HOST_ERROR;
+	/* The files are in memory: parsing them (the code most exposed to a
+	 * hostile image) and setting up run under the loading filter. */
+	if (o.seccomp && seccomp_install_load_filter() < 0)
+		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;
 

@@ -13,9 +13,9 @@
  * thread, exec, or map code.
  *
  * A call outside the list raises SIGSYS (SECCOMP_RET_TRAP); pvkit's handler
- * prints one line naming the call and then dies by SIGSYS, so the process is
- * killed AND says why.  (A thread that blocks SIGSYS, as the stdin thread
- * blocks all signals, is killed by the kernel without the line.)
+ * prints one line naming the call and the stage ("while loading" or "after
+ * set-up") and then dies by SIGSYS, so the process is killed AND says why.  (A thread that blocks
+ * SIGSYS, as the stdin thread blocks all signals, is killed by the kernel without the line.)
  *
  * Builds with AddressSanitizer (build/pvkit-san) also allow what the
  * sanitizer runtime needs to report an error and to check for leaks at exit
@@ -31,6 +31,17 @@
  * first KVM_RUN.  -1 with a message if libseccomp or the kernel refuses.
  */
 int seccomp_install_run_filter(void);
+
+/*
+ * The earlier, looser wall, for the time the image and initrd are parsed and
+ * decompressed (the code most exposed to hostile files) and the VM is set
+ * up: everything set-up needs stays allowed, but nothing that would let a
+ * compromised parser reach out of the process: no exec, no socket, no new
+ * process, no ptrace, no executable mapping, no kernel modules, mounts,
+ * namespaces, BPF or io_uring.  A deny list, so it is weaker than the run
+ * filter, which stacks on top of it later.  -1 with a message on failure.
+ */
+int seccomp_install_load_filter(void);
 
 /* True in builds whose sanitizer runtime needs the extra calls. */
 bool seccomp_sanitizer_build(void);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The run-loop seccomp filter and the process limits, each installed in a
- * forked child (a filter cannot be removed, so never in the test process):
- * what the run loop does still works; what it never does (a socket, a file,
- * exec, a thread, executable memory, a non-KVM ioctl) kills the child with
- * SIGSYS after the one-line report; the filter reaches threads started
- * before it (TSYNC); the rlimits leave no room for new descriptors.
+ * The run-loop seccomp filter, the looser loading filter before it, and the
+ * process limits, each installed in a forked child (a filter cannot be removed, so never in the
+ * test process): what the run loop does still works; what it never does (a socket, a file, exec, a
+ * thread, executable memory, a non-KVM ioctl) kills the child with SIGSYS after the one-line
+ * report; the filter reaches threads started before it (TSYNC); the rlimits leave no room for new
+ * descriptors.
  *
  * This binary is built with ASan, so the filter here includes the calls
  * the sanitizer runtime needs (seccomp.c); build/pvkit's production filter
@@ -278,6 +278,92 @@ static void open_kills_in_production_builds(void **state)
 	assert_killed_by_sigsys(&o, SYS_openat);
 }
 
+/* --- the loading filter: set-up works, ways out do not ------------------- */
+
+static void *return_arg(void *arg)
+{
+	return arg;
+}
+
+static int setup_under_load_filter(void)
+{
+	if (seccomp_install_load_filter() < 0)
+		return 10;
+	/* What set-up does: open a device, map memory, start a thread. */
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	close(fd);
+	void *ram = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
+		return 12;
+	munmap(ram, 1 << 20);
+	pthread_t t;
+	void *back = NULL;
+	if (pthread_create(&t, NULL, return_arg, &fd) || pthread_join(t, &back) || back != &fd)
+		return 13;
+	/* and then the run filter on top, as pvkit does */
+	if (seccomp_install_run_filter() < 0)
+		return 14;
+	if (write(STDERR_FILENO, "alive\n", 6) != 6)
+		return 15;
+	return 0;
+}
+
+static void load_filter_allows_setup(void **state)
+{
+	(void)state;
+	struct outcome o = in_child(setup_under_load_filter);
+	if (!WIFEXITED(o.status) || WEXITSTATUS(o.status) != 0)
+		fail_msg("child status 0x%x, stderr: %s", o.status, o.err);
+	assert_string_equal(o.err, "alive\n");
+}
+
+static void assert_killed_while_loading(const struct outcome *o, long nr)
+{
+	assert_killed_by_sigsys_silently(o);
+	char expected[128];
+	snprintf(expected, sizeof(expected),
+		 "pvkit: system call %ld is not allowed while loading (seccomp): stopped\n", nr);
+	assert_string_equal(o->err, expected);
+}
+
+static int socket_while_loading(void)
+{
+	if (seccomp_install_load_filter() < 0)
+		return 10;
+	socket(AF_INET, SOCK_STREAM, 0);
+	return 0;
+}
+
+static int exec_while_loading(void)
+{
+	if (seccomp_install_load_filter() < 0)
+		return 10;
+	char *argv[] = {"/bin/sh", "-c", "true", NULL};
+	execv(argv[0], argv);
+	return 0;
+}
+
+static int map_code_while_loading(void)
+{
+	if (seccomp_install_load_filter() < 0)
+		return 10;
+	mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return 0;
+}
+
+static void load_filter_blocks_ways_out(void **state)
+{
+	(void)state;
+	struct outcome o = in_child(socket_while_loading);
+	assert_killed_while_loading(&o, SYS_socket);
+	o = in_child(exec_while_loading);
+	assert_killed_while_loading(&o, SYS_execve);
+	o = in_child(map_code_while_loading);
+	assert_killed_while_loading(&o, SYS_mmap);
+}
+
 /* The sanitizer runtime still reports under the filter (its extra calls
  * are allowed in sanitizer builds): a leak made after the filter is on is
  * reported at exit, and nothing is refused. */
@@ -418,6 +504,8 @@ int main(void)
 	    cmocka_unit_test(new_thread_kills),
 	    cmocka_unit_test(filter_covers_earlier_threads),
 	    cmocka_unit_test(open_kills_in_production_builds),
+	    cmocka_unit_test(load_filter_allows_setup),
+	    cmocka_unit_test(load_filter_blocks_ways_out),
 	    cmocka_unit_test(sanitizer_reports_under_the_filter),
 	    cmocka_unit_test(filter_cost_per_call),
 	    cmocka_unit_test(rlimit_nofile_is_bounded),
