@@ -193,6 +193,16 @@ static int start_at_trampoline(struct vcpu *vcpu, const struct pvm_image *img,
 	return 0;
 }
 
+int pvm_machine_add_doorbell(struct machine *m)
+{
+	if (io_bus_register(&m->bus, IO_SPACE_MMIO, PVM_HYPERCALL_MMIO, 8, pvm_hypercall_io, m,
+			    "pvm hypercall doorbell") < 0) {
+		log_msg("cannot register the pvm hypercall doorbell");
+		return -1;
+	}
+	return 0;
+}
+
 int pvm_machine_setup(struct machine *m, const struct pvm_image *img,
 		      const struct boot_entry *entry)
 {
@@ -204,11 +214,8 @@ int pvm_machine_setup(struct machine *m, const struct pvm_image *img,
 		log_msg("no room for the PVM setup_data entry");
 		return -1;
 	}
-	if (io_bus_register(&m->bus, IO_SPACE_MMIO, PVM_HYPERCALL_MMIO, 8, pvm_hypercall_io, m,
-			    "pvm hypercall doorbell") < 0) {
-		log_msg("cannot register the pvm hypercall doorbell");
+	if (pvm_machine_add_doorbell(m) < 0)
 		return -1;
-	}
 	if (set_msrs(&m->vcpu, img) < 0 || start_at_trampoline(&m->vcpu, img, entry) < 0)
 		return -1;
 	log_debug("pvm mode: LSTAR 0x%llx, IDT 0x%llx, trampoline 0x%llx",

@@ -19,4 +19,10 @@
 int pvm_machine_setup(struct machine *m, const struct pvm_image *img,
 		      const struct boot_entry *entry);
 
+/*
+ * Just the MMIO hypercall doorbell on m->bus (part of pvm_machine_setup();
+ * no KVM needed, so fuzz/fuzz_exits.c can put it on its in-memory machine).
+ */
+int pvm_machine_add_doorbell(struct machine *m);
+
 #endif
