@@ -15,17 +15,21 @@
  * sequence ends when a handler asks the VM to stop, as in the run loop.
  *
  * Input: byte 0 = flags (bit 0: registers through KVM_GET_REGS, which fails
- * here, instead of sync regs; bit 1: a console limit of byte 1 * 64 bytes),
+ * here, instead of sync regs; bit 1: a console limit of byte 1 * 64 bytes;
+ * bit 2: the pvm backend's MMIO hypercall doorbell is on the bus, as in
+ * `pvkit run` on a PVM host),
  * byte 1 = console limit, then records, each starting with an op byte:
  *
- *	op % 7 == 0  port I/O: port(2) size(1) dir(1) count(1) data...
- *	op % 7 == 1  port I/O at a device's port: which(1) size dir count data
- *	op % 7 == 2  MMIO: addr(8) len(1) dir(1) data(8)
- *	op % 7 == 3  hypercall: nr(1 or 8) a0..a3, each a pointer/length pick
- *	op % 7 == 4  host input: n(1) bytes..., as the stdin thread delivers
- *	op % 7 == 5  another exit reason: reason(1) detail(4)
- *	op % 7 == 6  the guest writes its RAM: where(1) offset(4) n(1) bytes...
+ *	op % 8 == 0  port I/O: port(2) size(1) dir(1) count(1) data...
+ *	op % 8 == 1  port I/O at a device's port: which(1) size dir count data
+ *	op % 8 == 2  MMIO: addr(8) len(1) dir(1) data(8)
+ *	op % 8 == 3  hypercall: nr(1 or 8) a0..a3, each a pointer/length pick
+ *	op % 8 == 4  host input: n(1) bytes..., as the stdin thread delivers
+ *	op % 8 == 5  another exit reason: reason(1) detail(4)
+ *	op % 8 == 6  the guest writes its RAM: where(1) offset(4) n(1) bytes...
  *	             (what NEGOTIATE then reads as tags, CONSOLE_WRITE as text)
+ *	op % 8 == 7  a hypercall through the pvm backend's MMIO doorbell:
+ *	             len(1), then as op 3 (registers in kvm_run's sync regs)
  *
  * Not replayed: KVM_EXIT_HLT (reaches pvkit only without the in-kernel
  * irqchip, which `pvkit run` always has; its handler sleeps 10 ms) and a
@@ -52,6 +56,7 @@
 #include "host/devices/uart16550.h"
 #include "host/hypercall.h"
 #include "host/machine.h"
+#include "host/pvm_machine.h"
 #include "host/run_loop.h"
 
 #define REGION_SIZE   (1ull << 20)
@@ -126,6 +131,8 @@ static void machine_start(uint8_t flags, uint8_t limit)
 		m.console.limit_stop = &m.stop;
 	}
 	if (machine_add_devices(&m) < 0)
+		abort();
+	if ((flags & 4) && pvm_machine_add_doorbell(&m) < 0)
 		abort();
 	m.hypercalls = (struct hypercall_service){
 	    .mem = &m.vm.mem,
@@ -236,6 +243,19 @@ static void hypercall_exit(struct input *in, struct kvm_regs *expected)
 	*expected = *regs;
 }
 
+/* The pvm backend's hypercall page stores EAX to the doorbell (an MMIO
+ * write); the arguments are in the registers KVM syncs into kvm_run. */
+static void doorbell_exit(struct input *in, struct kvm_regs *expected)
+{
+	uint8_t len = 1 + take8(in) % 8;
+	hypercall_exit(in, expected);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = PVM_HYPERCALL_MMIO;
+	run->mmio.len = len;
+	run->mmio.is_write = 1;
+	memcpy(run->mmio.data, &expected->rax, sizeof(run->mmio.data));
+}
+
 static void host_input(struct input *in)
 {
 	uint8_t bytes[64];
@@ -310,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kvm_regs before;
 		bool is_hypercall = false;
 		uint8_t op = take8(&in);
-		switch (op % 7) {
+		switch (op % 8) {
 		case 0:
 			io_exit(&in, (uint16_t)take(&in, 2));
 			break;
@@ -330,9 +350,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			other_exit(&in);
 			break;
-		default:
+		case 6:
 			guest_writes_ram(&in);
 			continue; /* not an exit */
+		default:
+			doorbell_exit(&in, &before);
+			is_hypercall = true;
+			break;
 		}
 		m.stats.total++;
 		run_loop_handle_exit(&m);

@@ -11,7 +11,7 @@ import os
 import struct
 import sys
 
-PIO, DEV, MMIO, HCALL, INPUT, OTHER, RAM = range(7)
+PIO, DEV, MMIO, HCALL, INPUT, OTHER, RAM, DOORBELL = range(8)
 # device_port() indexes: COM1 + 0..7, i8042 data, i8042 command, debug exit...
 THR, IER, FCR, LCR, MCR, LSR, MSR, SCR, KBD_DATA, KBD_CMD, DEBUG_EXIT = range(11)
 SIZE1, SIZE2, SIZE4 = range(3)
@@ -40,6 +40,11 @@ def hcall(nr, *args):
     args = list(args) + [arg_small(0)] * (4 - len(args))
     # io_exit's size/dir/count (then 4 data bytes for an OUT of 4), nr.
     return bytes([HCALL, SIZE4, 1, 0]) + b"\0" * 4 + bytes([0, nr]) + b"".join(args)
+
+
+def doorbell(nr, *args):
+    """A hypercall through the pvm backend's MMIO doorbell (a 4-byte store)."""
+    return bytes([DOORBELL, 3]) + hcall(nr, *args)[1:]
 
 
 def mmio(addr, length, write, data=b"\0" * 8):
@@ -100,6 +105,10 @@ seeds = {
                            hcall(0, arg_low_ram(0x3000), arg_small(5)),
                            ram(0x3001, tags((2, 0), (4, 0))),
                            hcall(0, arg_low_ram(0x3001), arg_small(2))),
+    "pvm-doorbell": seed(ram(0x2000, b"via the doorbell\n"),
+                         doorbell(1, arg_low_ram(0x2000), arg_small(17)),
+                         doorbell(3, arg_small(0)), doorbell(0, arg_low_ram(0x3000), arg_small(0)),
+                         mmio(0xfefff000, 4, 0), doorbell(2, arg_small(3)), flags=4),
     "console-text": seed(ram(0x2000, b"hello from guest RAM\n"),
                          hcall(1, arg_low_ram(0x2000), arg_small(21))),
 }
