@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -125,6 +126,23 @@ static size_t put_number(char *p, unsigned long n)
 	return len;
 }
 
+/* Async-signal-safe hexadecimal with 0x. */
+static size_t put_hex(char *p, unsigned long n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t len = 0;
+	do {
+		tmp[len++] = digits[n & 0xf];
+		n >>= 4;
+	} while (n);
+	p[0] = '0';
+	p[1] = 'x';
+	for (size_t i = 0; i < len; i++)
+		p[2 + i] = tmp[len - 1 - i];
+	return len + 2;
+}
+
 static void append(char *line, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
@@ -140,11 +158,19 @@ static void append(char *line, size_t *len, const char *s)
  */
 static void on_forbidden_call(int sig, siginfo_t *info, void *ucontext)
 {
-	(void)ucontext;
-	char line[160];
+	char line[200];
 	size_t len = 0;
 	append(line, &len, "pvkit: system call ");
 	len += put_number(line + len, (unsigned long)info->si_syscall);
+	/* For ioctl the request is what matters: a new KVM request in the run
+	 * loop belongs in allowed_ioctls.  It is still in RSI, the second
+	 * argument register, in the context the kernel saved. */
+	if (info->si_syscall == SCMP_SYS(ioctl) && ucontext) {
+		const ucontext_t *uc = ucontext;
+		append(line, &len, " (ioctl request ");
+		len += put_hex(line + len, (unsigned long)uc->uc_mcontext.gregs[REG_RSI]);
+		append(line, &len, ")");
+	}
 	append(line, &len, " is not allowed ");
 	append(line, &len, filter_stage);
 	append(line, &len, " (seccomp): stopped\n");
