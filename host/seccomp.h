@@ -17,6 +17,10 @@
  * set-up") and then dies by SIGSYS, so the process is killed AND says why.  (A thread that blocks
  * SIGSYS, as the stdin thread blocks all signals, is killed by the kernel without the line.)
  *
+ * Adding a system call or a KVM ioctl to the run loop means adding it to
+ * the lists in seccomp.c, with its reason: every test runs pvkit with the
+ * filter on, so a missing one fails loudly, with the report naming it.
+ *
  * Builds with AddressSanitizer (build/pvkit-san) also allow what the
  * sanitizer runtime needs to report an error and to check for leaks at exit
  * (a ptrace-based thread stopper, /proc reads); see seccomp.c.
