@@ -9,8 +9,10 @@
  * (int3_selftest) and whenever it patches its own code (text_poke_bp), and
  * pvkernel uses it in its exception tests.  Its whole effect is "raise #BP
  * with RIP after the instruction", which the VMM can do with
- * KVM_SET_VCPU_EVENTS.  Anything else is reported with its bytes, so the
- * one-line stop message says which instruction it was.
+ * KVM_SET_VCPU_EVENTS.  `fwait` (Linux runs it once the CPUs are up) is
+ * done the same way: #NM, #MF or nothing, from CR0 and the x87 status.
+ * Anything else is reported with its bytes, so the one-line stop message
+ * says which instruction it was.
  */
 #ifndef PVKIT_HOST_EMULATION_ASSIST_H
 #define PVKIT_HOST_EMULATION_ASSIST_H

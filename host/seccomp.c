@@ -82,6 +82,7 @@ static const struct {
     {KVM_TRANSLATE, "emulation assist: the instruction's guest-physical address"},
     {KVM_GET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
     {KVM_SET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
+    {KVM_GET_FPU, "emulation assist: x87 status for fwait"},
 };
 
 /*

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Instructions KVM's emulator gives up on (host/emulation_assist.c): int3 is
-# completed by pvkit as a #BP with the right frame; anything else stops the
-# run with one line naming the instruction's address and bytes.
+# Instructions KVM's emulator gives up on (host/emulation_assist.c): int3 and
+# fwait are completed by pvkit as the CPU would; anything else stops the run
+# with one line naming the instruction's address and bytes.
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
@@ -19,6 +19,10 @@ timeout 60 $PVKIT run --kernel $G/int3.elf --timeout 20 </dev/null >"$tmp/out" 2
 rc=$?
 check "int3 in ring 0 reaches the guest's #BP handler, RIP past the int3 (status 0x33, got $rc)" \
 	[ $rc -eq $((0x33)) ]
+
+timeout 60 $PVKIT run --kernel $G/fwait.elf --timeout 20 </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "fwait: nothing with CR0.TS clear, #NM with it set (status 0x37, got $rc)" [ $rc -eq $((0x37)) ]
 
 timeout 60 $PVKIT run --kernel $G/unemulated.elf --timeout 20 </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
