@@ -25,30 +25,30 @@
  * pvkit moves KVM's own leaves (signature "KVMKVMKVM") to 0x40000100, where
  * Linux's hypervisor scan still finds them.
  */
-#define PVKIT_CPUID_SIGNATURE      0x40000000u
-#define PVKIT_CPUID_SIG_EBX        0x696b7670u /* "pvki" */
-#define PVKIT_CPUID_SIG_ECX        0x6b767074u /* "tpvk" */
-#define PVKIT_CPUID_SIG_EDX        0x76707469u /* "itpv" */
+#define PVKIT_CPUID_SIGNATURE 0x40000000u
+#define PVKIT_CPUID_SIG_EBX   0x696b7670u /* "pvki" */
+#define PVKIT_CPUID_SIG_ECX   0x6b767074u /* "tpvk" */
+#define PVKIT_CPUID_SIG_EDX   0x76707469u /* "itpv" */
 /*
  * Leaf 0x40000001: EAX = ABI version (major << 16 | minor),
  *                  EBX = feature bits (PVKIT_FEATURE_*),
  *                  ECX = guest-physical page number of the hypercall page,
  *                  EDX = guest-physical page number of the time page.
  */
-#define PVKIT_CPUID_INFO           0x40000001u
-#define PVKIT_CPUID_MAX_LEAF       PVKIT_CPUID_INFO
+#define PVKIT_CPUID_INFO     0x40000001u
+#define PVKIT_CPUID_MAX_LEAF PVKIT_CPUID_INFO
 /* Where KVM's leaves live when pvkit owns 0x40000000. */
-#define PVKIT_CPUID_KVM_BASE       0x40000100u
+#define PVKIT_CPUID_KVM_BASE 0x40000100u
 
-#define PVKIT_ABI_VERSION_MAJOR    1u
-#define PVKIT_ABI_VERSION_MINOR    0u
-#define PVKIT_ABI_VERSION          ((PVKIT_ABI_VERSION_MAJOR << 16) | PVKIT_ABI_VERSION_MINOR)
+#define PVKIT_ABI_VERSION_MAJOR 1u
+#define PVKIT_ABI_VERSION_MINOR 0u
+#define PVKIT_ABI_VERSION	((PVKIT_ABI_VERSION_MAJOR << 16) | PVKIT_ABI_VERSION_MINOR)
 
 /* Feature bits in leaf 0x40000001 EBX: what this host offers. */
-#define PVKIT_FEATURE_HYPERCALL    (1u << 0) /* the hypercall page is filled */
-#define PVKIT_FEATURE_TIME_PAGE    (1u << 1) /* the time page is kept */
-#define PVKIT_FEATURE_CONSOLE      (1u << 2) /* PVKIT_HC_CONSOLE_WRITE */
-#define PVKIT_FEATURE_NEGOTIATE    (1u << 3) /* PVKIT_HC_NEGOTIATE */
+#define PVKIT_FEATURE_HYPERCALL (1u << 0) /* the hypercall page is filled */
+#define PVKIT_FEATURE_TIME_PAGE (1u << 1) /* the time page is kept */
+#define PVKIT_FEATURE_CONSOLE	(1u << 2) /* PVKIT_HC_CONSOLE_WRITE */
+#define PVKIT_FEATURE_NEGOTIATE (1u << 3) /* PVKIT_HC_NEGOTIATE */
 
 /* ---- Boot: hardware_subarch ---------------------------------------------
  *
@@ -58,7 +58,7 @@
  * value far from that dense range so that Linux never grows into it:
  * ASCII "PVK".
  */
-#define PVKIT_HARDWARE_SUBARCH     0x0050564bu
+#define PVKIT_HARDWARE_SUBARCH 0x0050564bu
 
 /* ---- Transport: the hypercall page --------------------------------------
  *
@@ -73,31 +73,31 @@
  * Every other register is preserved.  The page is read-only for the guest
  * by convention and reserved in the memory map.
  */
-#define PVKIT_HYPERCALL_ENTRY      0x0
+#define PVKIT_HYPERCALL_ENTRY 0x0
 
 /* Call numbers.  Never reused, never renumbered. */
-#define PVKIT_HC_NEGOTIATE         0u /* rdi = gpa of pvkit_tag[], rsi = count */
-#define PVKIT_HC_CONSOLE_WRITE     1u /* rdi = gpa of bytes, rsi = length */
-#define PVKIT_HC_POWER_OFF         2u /* rdi = exit status (0..255); no return */
-#define PVKIT_HC_CLOCK             3u /* rdi = PVKIT_CLOCK_*; returns nanoseconds */
-#define PVKIT_HC_HALT              4u /* rdi = monotonic deadline ns (0: none) */
-#define PVKIT_HC_COUNT             5u
+#define PVKIT_HC_NEGOTIATE     0u /* rdi = gpa of pvkit_tag[], rsi = count */
+#define PVKIT_HC_CONSOLE_WRITE 1u /* rdi = gpa of bytes, rsi = length */
+#define PVKIT_HC_POWER_OFF     2u /* rdi = exit status (0..255); no return */
+#define PVKIT_HC_CLOCK	       3u /* rdi = PVKIT_CLOCK_*; returns nanoseconds */
+#define PVKIT_HC_HALT	       4u /* rdi = monotonic deadline ns (0: none) */
+#define PVKIT_HC_COUNT	       5u
 
 /* Limits: a console write carries at most this many bytes per call. */
-#define PVKIT_CONSOLE_WRITE_MAX    65536u
+#define PVKIT_CONSOLE_WRITE_MAX 65536u
 
 /* Statuses (negative, in RAX). */
-#define PVKIT_OK                   0
-#define PVKIT_ENOSYS               (-38) /* unknown call number */
-#define PVKIT_EINVAL               (-22) /* an argument is out of range */
-#define PVKIT_EFAULT               (-14) /* a guest-physical range is not RAM */
+#define PVKIT_OK     0
+#define PVKIT_ENOSYS (-38) /* unknown call number */
+#define PVKIT_EINVAL (-22) /* an argument is out of range */
+#define PVKIT_EFAULT (-14) /* a guest-physical range is not RAM */
 
-#define PVKIT_CLOCK_MONOTONIC      0u /* ns since the VM started */
-#define PVKIT_CLOCK_REALTIME       1u /* ns since 1970-01-01 UTC */
+#define PVKIT_CLOCK_MONOTONIC 0u /* ns since the VM started */
+#define PVKIT_CLOCK_REALTIME  1u /* ns since 1970-01-01 UTC */
 
 /* PVKIT_HC_HALT returns why it ended (docs/abi.md). */
-#define PVKIT_HALT_DEADLINE        0 /* the deadline passed (or was already past) */
-#define PVKIT_HALT_EVENT           1 /* woken early by a host event (console input) */
+#define PVKIT_HALT_DEADLINE 0 /* the deadline passed (or was already past) */
+#define PVKIT_HALT_EVENT    1 /* woken early by a host event (console input) */
 
 /* ---- Feature negotiation: tagged values ---------------------------------
  *
@@ -113,14 +113,14 @@ struct pvkit_tag {
 	uint64_t value; /* in: requested, out: granted */
 };
 
-#define PVKIT_TAG_ACCEPTED         (1u << 0)
-#define PVKIT_TAG_UNKNOWN          (1u << 1)
+#define PVKIT_TAG_ACCEPTED (1u << 0)
+#define PVKIT_TAG_UNKNOWN  (1u << 1)
 
 /* Tags of v1. */
-#define PVKIT_TAG_ABI_VERSION      1u /* value: guest's ABI version; out: host's */
-#define PVKIT_TAG_CONSOLE          2u /* value: 1 = use the console call */
-#define PVKIT_TAG_TIME_PAGE        3u /* value: ignored; out: time page gpa */
-#define PVKIT_TAG_HALT             4u /* value: 1 = guest will use PVKIT_HC_HALT */
+#define PVKIT_TAG_ABI_VERSION 1u /* value: guest's ABI version; out: host's */
+#define PVKIT_TAG_CONSOLE     2u /* value: 1 = use the console call */
+#define PVKIT_TAG_TIME_PAGE   3u /* value: ignored; out: time page gpa */
+#define PVKIT_TAG_HALT	      4u /* value: 1 = guest will use PVKIT_HC_HALT */
 
 /* ---- Time: the shared time page -----------------------------------------
  *
@@ -159,22 +159,22 @@ struct pvkit_time_page {
  * (it answers with the host CPU's own leaves), so pvkit's leaves are not
  * visible and the setup_data entry is the way to discover pvkit.
  */
-#define PVKIT_ELFNOTE_PVM          2u
-#define PVKIT_SETUP_PVM            0x50564b01u /* "PVK" + 1, far from Linux's types */
+#define PVKIT_ELFNOTE_PVM 2u
+#define PVKIT_SETUP_PVM	  0x50564b01u /* "PVK" + 1, far from Linux's types */
 
 struct pvkit_pvm_info {
-	uint32_t version;        /* PVKIT_PVM_INFO_VERSION */
-	uint32_t flags;          /* none defined yet */
-	uint64_t trampoline;     /* guest address of the `syscall` trampoline */
+	uint32_t version;	 /* PVKIT_PVM_INFO_VERSION */
+	uint32_t flags;		 /* none defined yet */
+	uint64_t trampoline;	 /* guest address of the `syscall` trampoline */
 	uint64_t hypercall_mmio; /* the unbacked address the hypercall page writes */
-	uint64_t gdt;            /* the GDT pvkit loaded (selectors below) */
-	uint64_t tss;            /* the 64-bit TSS pvkit loaded (RSP0 at +4) */
+	uint64_t gdt;		 /* the GDT pvkit loaded (selectors below) */
+	uint64_t tss;		 /* the 64-bit TSS pvkit loaded (RSP0 at +4) */
 	uint16_t kernel_cs, kernel_ds, user_cs, user_ds;
-	uint32_t abi_version;    /* as CPUID 0x40000001 EAX */
-	uint32_t features;       /* PVKIT_FEATURE_*, as CPUID 0x40000001 EBX */
+	uint32_t abi_version;	 /* as CPUID 0x40000001 EAX */
+	uint32_t features;	 /* PVKIT_FEATURE_*, as CPUID 0x40000001 EBX */
 	uint64_t hypercall_page; /* guest-physical address */
-	uint64_t time_page;      /* guest-physical address, 0 if none */
+	uint64_t time_page;	 /* guest-physical address, 0 if none */
 };
-#define PVKIT_PVM_INFO_VERSION     1u
+#define PVKIT_PVM_INFO_VERSION 1u
 
 #endif /* PVKIT_ABI_H */

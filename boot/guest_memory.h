@@ -17,14 +17,14 @@
 #define GUEST_MEMORY_MAX_REGIONS 2
 
 struct guest_memory_region {
-	uint64_t gpa;    /* guest-physical start */
-	uint64_t size;   /* bytes */
-	uint8_t *host;   /* where it is mapped in this process */
+	uint64_t gpa;  /* guest-physical start */
+	uint64_t size; /* bytes */
+	uint8_t *host; /* where it is mapped in this process */
 };
 
 struct guest_memory {
-	uint8_t *host;   /* the whole mapping */
-	uint64_t size;   /* total RAM bytes */
+	uint8_t *host; /* the whole mapping */
+	uint64_t size; /* total RAM bytes */
 	int nregions;
 	struct guest_memory_region region[GUEST_MEMORY_MAX_REGIONS];
 };

@@ -23,31 +23,31 @@
 #ifndef PVKIT_BOOT_LAYOUT_H
 #define PVKIT_BOOT_LAYOUT_H
 
-#define LAYOUT_GDT            0x00500ull
-#define LAYOUT_PML4           0x01000ull
-#define LAYOUT_PDPT           0x02000ull
-#define LAYOUT_PD             0x03000ull /* four pages */
+#define LAYOUT_GDT	      0x00500ull
+#define LAYOUT_PML4	      0x01000ull
+#define LAYOUT_PDPT	      0x02000ull
+#define LAYOUT_PD	      0x03000ull /* four pages */
 #define LAYOUT_BOOT_PARAMS    0x07000ull
 #define LAYOUT_START_INFO     0x08000ull
 #define LAYOUT_START_INFO_END 0x09000ull
 #define LAYOUT_STACK_TOP      0x10000ull
 #define LAYOUT_SETUP_DATA     0x10000ull
 #define LAYOUT_SETUP_DATA_END 0x20000ull
-#define LAYOUT_CMDLINE        0x20000ull
+#define LAYOUT_CMDLINE	      0x20000ull
 #define LAYOUT_CMDLINE_MAX    0x10000ull /* bytes, including the NUL */
 #define LAYOUT_LOW_RAM_END    0x9e000ull /* usable low RAM ends here */
 #define LAYOUT_HYPERCALL_PAGE 0x9e000ull
 #define LAYOUT_TIME_PAGE      0x9f000ull
-#define LAYOUT_HIGH_RAM       0x100000ull
+#define LAYOUT_HIGH_RAM	      0x100000ull
 
 /*
  * Guest RAM above this address is moved up past the 32-bit MMIO hole, as on
  * a PC: RAM is [0, 3 GiB) and [4 GiB, 4 GiB + (size - 3 GiB)).
  */
-#define LAYOUT_MMIO_HOLE      0xc0000000ull
-#define LAYOUT_MMIO_HOLE_END  0x100000000ull
+#define LAYOUT_MMIO_HOLE     0xc0000000ull
+#define LAYOUT_MMIO_HOLE_END 0x100000000ull
 
 /* The smallest guest pvkit accepts: room for low memory and a kernel. */
-#define LAYOUT_MIN_RAM        (16ull << 20)
+#define LAYOUT_MIN_RAM (16ull << 20)
 
 #endif

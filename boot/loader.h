@@ -23,8 +23,8 @@ struct boot_error {
 
 enum boot_entry_choice {
 	BOOT_ENTRY_AUTO, /* fastest correct path for this image */
-	BOOT_ENTRY_64,   /* 64-bit entry with boot_params (bzImage or ELF) */
-	BOOT_ENTRY_PVH,  /* 32-bit PVH entry from the ELF note (ELF or payload) */
+	BOOT_ENTRY_64,	 /* 64-bit entry with boot_params (bzImage or ELF) */
+	BOOT_ENTRY_PVH,	 /* 32-bit PVH entry from the ELF note (ELF or payload) */
 };
 
 struct boot_request {
@@ -32,10 +32,10 @@ struct boot_request {
 	size_t kernel_size;
 	const uint8_t *initrd; /* may be NULL */
 	size_t initrd_size;
-	const char *cmdline;   /* NUL-terminated, never NULL */
+	const char *cmdline; /* NUL-terminated, never NULL */
 	enum boot_entry_choice entry;
 	uint32_t hardware_subarch;
-	bool subarch_given;    /* false: default (pvkit's own for images that ask for it, else PC) */
+	bool subarch_given; /* false: default (pvkit's own for images that ask for it, else PC) */
 	const uint8_t *rng_seed; /* for SETUP_RNG_SEED; may be NULL */
 	size_t rng_seed_size;
 };
@@ -52,7 +52,7 @@ struct boot_entry {
 	uint64_t rbx;
 	uint64_t rsp;
 	uint32_t hardware_subarch; /* what was written into boot_params */
-	char path[96];             /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
+	char path[96]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
 };
 
 /*

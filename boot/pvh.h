@@ -13,31 +13,31 @@
 
 #include <stdint.h>
 
-#define XEN_ELFNOTE_NAME           "Xen"
-#define XEN_ELFNOTE_ENTRY          1
-#define XEN_ELFNOTE_HYPERCALL_PAGE 2
-#define XEN_ELFNOTE_VIRT_BASE      3
-#define XEN_ELFNOTE_PADDR_OFFSET   4
-#define XEN_ELFNOTE_XEN_VERSION    5
-#define XEN_ELFNOTE_GUEST_OS       6
-#define XEN_ELFNOTE_GUEST_VERSION  7
-#define XEN_ELFNOTE_LOADER         8
-#define XEN_ELFNOTE_PAE_MODE       9
-#define XEN_ELFNOTE_FEATURES       10
-#define XEN_ELFNOTE_BSD_SYMTAB     11
-#define XEN_ELFNOTE_HV_START_LOW   12
-#define XEN_ELFNOTE_L1_MFN_VALID   13
-#define XEN_ELFNOTE_SUSPEND_CANCEL 14
-#define XEN_ELFNOTE_INIT_P2M       15
-#define XEN_ELFNOTE_MOD_START_PFN  16
+#define XEN_ELFNOTE_NAME	       "Xen"
+#define XEN_ELFNOTE_ENTRY	       1
+#define XEN_ELFNOTE_HYPERCALL_PAGE     2
+#define XEN_ELFNOTE_VIRT_BASE	       3
+#define XEN_ELFNOTE_PADDR_OFFSET       4
+#define XEN_ELFNOTE_XEN_VERSION	       5
+#define XEN_ELFNOTE_GUEST_OS	       6
+#define XEN_ELFNOTE_GUEST_VERSION      7
+#define XEN_ELFNOTE_LOADER	       8
+#define XEN_ELFNOTE_PAE_MODE	       9
+#define XEN_ELFNOTE_FEATURES	       10
+#define XEN_ELFNOTE_BSD_SYMTAB	       11
+#define XEN_ELFNOTE_HV_START_LOW       12
+#define XEN_ELFNOTE_L1_MFN_VALID       13
+#define XEN_ELFNOTE_SUSPEND_CANCEL     14
+#define XEN_ELFNOTE_INIT_P2M	       15
+#define XEN_ELFNOTE_MOD_START_PFN      16
 #define XEN_ELFNOTE_SUPPORTED_FEATURES 17
-#define XEN_ELFNOTE_PHYS32_ENTRY   18
+#define XEN_ELFNOTE_PHYS32_ENTRY       18
 
-#define HVM_START_MAGIC_VALUE      0x336ec578u
+#define HVM_START_MAGIC_VALUE 0x336ec578u
 
 struct hvm_start_info {
 	uint32_t magic;
-	uint32_t version;       /* 1: memmap fields valid */
+	uint32_t version; /* 1: memmap fields valid */
 	uint32_t flags;
 	uint32_t nr_modules;
 	uint64_t modlist_paddr;
@@ -58,7 +58,7 @@ struct hvm_modlist_entry {
 struct hvm_memmap_table_entry {
 	uint64_t addr;
 	uint64_t size;
-	uint32_t type;          /* E820 types */
+	uint32_t type; /* E820 types */
 	uint32_t reserved;
 };
 
@@ -71,7 +71,7 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap entry size")
  * pvkit hardware_subarch and ABI, so pvkit names itself in boot_params by
  * default.  Descriptor: a 32-bit ABI version the image was built against.
  */
-#define PVKIT_ELFNOTE_NAME         "pvkit"
-#define PVKIT_ELFNOTE_ABI          1
+#define PVKIT_ELFNOTE_NAME "pvkit"
+#define PVKIT_ELFNOTE_ABI  1
 
 #endif
