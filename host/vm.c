@@ -66,6 +66,9 @@ int vm_alloc_ram(struct vm *vm, uint64_t size)
 	vm->ram = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 	/* Advice only: without transparent huge pages it fails harmlessly. */
 	madvise(vm->ram, size, MADV_HUGEPAGE);
+	/* A core dump of pvkit (a seccomp kill, a crash) must not carry the
+	 * guest's memory: it is the guest's data, and gigabytes of it. */
+	madvise(vm->map_start, vm->ram_mapped, MADV_DONTDUMP);
 	guest_memory_init(&vm->mem, vm->ram, size);
 	return 0;
 }

@@ -73,6 +73,33 @@ else
 	not_ok "--no-seccomp: idle guest did not start"
 fi
 
+# A core dump of pvkit carries none of the guest's memory (MADV_DONTDUMP):
+# abort a pvkit running a 1 GiB guest and look at the core's size.
+pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+if [ "${pattern#|}" != "$pattern" ] || [ "${pattern#/}" != "$pattern" ]; then
+	skip "core dump without guest RAM" "core_pattern sends cores elsewhere ($pattern)"
+else
+	mkdir -p "$tmp/core"
+	(
+		cd "$tmp/core" || exit 1
+		ulimit -c unlimited
+		"$OLDPWD/build/pvkit" run --kernel "$OLDPWD/$G/hostile.elf" --cmdline idle --mem 1G \
+			--timeout 20 </dev/null >out 2>err &
+		p=$!
+		wait_for_line out "^hostile: idle forever" 15 $p
+		kill -ABRT $p
+		wait $p
+	) 2>/dev/null
+	core=$(ls "$tmp/core" | grep '^core' | head -n1)
+	if [ -z "$core" ]; then
+		skip "core dump without guest RAM" "no core file appeared (core_pattern $pattern)"
+	else
+		size=$(stat -c %s "$tmp/core/$core")
+		check "core dump of a 1 GiB guest's pvkit: $((size >> 20)) MiB, no guest RAM in it" \
+			[ "$size" -lt $((64 << 20)) ]
+	fi
+fi
+
 # The production filter does not get in the way of real guests.
 build/pvkit run --kernel $G/hypercall.elf --timeout 30 </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
