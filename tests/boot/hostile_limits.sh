@@ -4,8 +4,8 @@
 # (/proc/PID/status "Seccomp: 2", "Seccomp_filters: 2") for every thread,
 # both in build/pvkit and build/pvkit-san, and guests still run normally
 # under them; --no-seccomp leaves it off; RLIMIT_NOFILE is the
-# descriptors already open, no thread is added during the run; bad
-# --console-limit values are bad input.
+# descriptors already open, no thread is added during the run; a core dump
+# holds no guest RAM; bad --console-limit values are bad input.
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
