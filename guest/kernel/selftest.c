@@ -232,8 +232,13 @@ static int test_timer(void)
 	uint64_t ticks = timer_ticks - start;
 	printk("  %lu ticks in %lu us (%lu total)\n", ticks, (t1 - t0) / 1000, timer_ticks);
 	EXPECT(ticks >= TIMER_TEST_TICKS, "only %lu timer ticks in 2 s", ticks);
-	/* 5 ticks at 250 Hz: at least 4 periods must have passed. */
-	EXPECT(t1 - t0 >= 4 * 4000000ull, "%lu ticks in only %lu us", ticks, (t1 - t0) / 1000);
+	/*
+	 * 5 ticks at 250 Hz take 4-5 periods on hardware.  A VMM that was
+	 * descheduled delivers the ticks it owes in a burst (QEMU TCG was seen
+	 * doing 5 in 3.5 periods), so the bound only catches a timer programmed
+	 * several times too fast: at least 2 periods.
+	 */
+	EXPECT(t1 - t0 >= 2 * 4000000ull, "%lu ticks in only %lu us", ticks, (t1 - t0) / 1000);
 	if (w0)
 		EXPECT(w1 - w0 + 1000000 >= t1 - t0 && w1 - w0 <= t1 - t0 + 50000000,
 		       "wall clock moved %lu us while monotonic moved %lu us", (w1 - w0) / 1000,
