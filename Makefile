@@ -26,6 +26,9 @@ HOST_SRCS := $(filter-out host/main.c,$(wildcard host/*.c host/devices/*.c))
 LIB_SRCS := $(BOOT_SRCS) $(HOST_SRCS)
 
 .PHONY: all deps run check check-slow bench fuzz clean format
+# Keep the objects of chained pattern rules (unit-test objects): deleting
+# them would only make the next build redo them.
+.SECONDARY:
 all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel
 
 deps:
