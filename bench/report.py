@@ -534,6 +534,7 @@ def machine(rep):
     keys = [("date", "Date"), ("cpu", "CPU"), ("memory", "Memory"), ("kernel", "Host kernel"),
             ("kvm", "KVM"), ("qemu", "QEMU"), ("pvkit", "pvkit"), ("gcc", "Compiler"),
             ("perf", "perf"), ("first_insn", "First-instruction probe"),
+            ("nice", "CPU priority of the bench (nice)"),
             ("runs", "Runs per measurement"), ("linux_runs", "Runs of the Linux boot"),
             ("duration_s", "Duration of the whole bench, s"), ("pvkit_status", "pvkit status")]
     return table(["", ""], [[label, m.get(k, "n/a")] for k, label in keys])
