@@ -189,8 +189,8 @@ def startup(rep):
                      f"costs {(before[1][0] - after[1][0]) / MS:.2f} ms of start-up here (raw KVM, medians to "
                      f"the first byte)"
                      + (f", while the CPU time of the two differs by {abs(cpu_of['rawkvm-irqchip-before'][0] - cpu_of['rawkvm-irqchip-after'][0]) / 1e3:.2f} ms: "
-                        "the process waits off-CPU in the kernel, it does not compute "
-                        "(in pvkit's strace below the wait shows up in KVM_SET_USER_MEMORY_REGION). "
+                        "the process waits off-CPU in the kernel (in KVM_SET_USER_MEMORY_REGION), "
+                        "it does not compute. "
                         if cpu_of.get("rawkvm-irqchip-before") and cpu_of.get("rawkvm-irqchip-after") else ". ")
                      + {"before": "pvkit creates them before (seen in the strace below).",
                         "after": "pvkit creates them after (seen in the strace below)."}.get(
