@@ -6,6 +6,8 @@
 #                              first guest instruction, first serial byte, a
 #                              banner; peak RSS, guest RAM resident)
 #   build/bench/rawkvm         the limit: the least code that runs a guest on KVM
+#   build/bench/host_loop      the limit for pvkernel's kernel loop: the same
+#                              dec/jnz loop as a host process
 #   build/bench/tiny.elf       PVH guest: marker, one serial byte, debug exit
 #   build/bench/hold.elf       same, then halts forever (memory is read while alive)
 #   build/bench/exits-N.elf    N port writes to the UART scratch register, timed
@@ -15,7 +17,7 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_EXIT_COUNT := 20000
 BENCH_GUESTS := $(BENCH_DIR)/tiny.elf $(BENCH_DIR)/hold.elf \
 	$(BENCH_DIR)/exits-$(BENCH_EXIT_COUNT).elf $(BENCH_DIR)/spin-$(BENCH_EXIT_COUNT).elf
-BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm
+BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm $(BENCH_DIR)/host_loop
 
 $(BENCH_DIR)/%: bench/%.c
 	@mkdir -p $(dir $@)

@@ -454,6 +454,64 @@ def pvkernel(rep):
     return "\n".join(out)
 
 
+BACKEND_CONFIGS = (
+    ("pvkit-default", "pvm (pvkit default here)"),
+    ("pvkit-ring0", "pvkit backend, ring 0 (`--pv-mode ring0`)"),
+    ("pvkit-native", "native backend, ring 0 (`--subarch pc`)"),
+)
+
+BACKEND_ROWS = (
+    ("selftest_ms", "shared self-tests (the 12 every backend runs), ms", 1, 0),
+    ("kernel_loop_ns_per_iteration", "kernel code: `dec/jnz` loop, ns per iteration", 1, 3),
+    ("syscall_round_trip_ns", "user->kernel->user round trip, us (pvm: user mode isolated)", US, 2),
+    ("pvm_syscall_round_trip_ns", "user->kernel->user round trip, one address space, us", US, 2),
+    ("exception_round_trip_ns", "exception round trip (#UD), us", US, 1),
+    ("page_fault_round_trip_ns", "page fault round trip (#PF), us", US, 1),
+    ("timer_interrupt_ns", "timer interrupt, us", US, 1),
+)
+
+
+def backends(rep):
+    """pvkernel's micro-benchmarks per backend, and the host-process limit."""
+    if not rep.select("backends"):
+        return "Not measured in this run."
+    host = summary(num(r, "kernel_loop_ns_per_iteration") for r in rep.select("backends", "host"))
+    header = ["measurement"] + [name for _, name in BACKEND_CONFIGS] + ["host process (limit)"]
+    rows_out = []
+    for key, label, scale, digits in BACKEND_ROWS:
+        row = [label]
+        for vmm, _ in BACKEND_CONFIGS:
+            s = summary(num(r, key) for r in rep.select("backends", vmm))
+            row.append(fmt(s, scale, digits) if s else "n/a")
+        row.append(fmt(host, 1, 3) if key == "kernel_loop_ns_per_iteration" else "")
+        rows_out.append(row)
+    ok_runs = []
+    for vmm, name in BACKEND_CONFIGS:
+        rows = rep.select("backends", vmm)
+        ok_runs.append(f"{name}: {sum(1 for r in rows if r.get('status') == '0')}/{len(rows)}")
+    out = [table(header, rows_out), "", "Runs that exited with status 0: " + "; ".join(ok_runs) + "."]
+    def pvm(key):
+        return summary(num(r, key) for r in rep.select("backends", "pvkit-default"))
+
+    loop = pvm("kernel_loop_ns_per_iteration")
+    ring0 = summary(num(r, "kernel_loop_ns_per_iteration") for r in rep.select("backends", "pvkit-ring0"))
+    if loop and host:
+        out.append("")
+        out.append(f"pvm kernel code against the host process: {ratio(loop, host)}; "
+                   f"ring-0 kernel code against pvm: {ratio(ring0, loop, 0)}.")
+        rep.targets.append(("pvm: kernel code within 10% of native speed",
+                            f"{ratio(loop, host)} the host process",
+                            "met" if loop[0] <= 1.1 * host[0] else "not met"))
+    for key, what, limit in (("pvm_syscall_round_trip_ns", "syscall round trip under 2 us (one address space)", 2),
+                             ("syscall_round_trip_ns", "syscall round trip under 2 us (user mode isolated)", 2),
+                             ("exception_round_trip_ns", "exception round trip under 15 us", 15)):
+        v = pvm(key)
+        if v:
+            rep.targets.append((f"pvm: {what}", f"{v[0] / US:.2f} us",
+                                "met" if v[0] / US < limit else "not met"))
+    return "\n".join(out)
+
+
 def scaling(rep):
     out = []
     sizes = ("64M", "256M", "1G", "4G", "8G")
@@ -564,6 +622,7 @@ def main():
         "MEMORY": memory(rep),
         "EXITS": exits(rep),
         "PVKERNEL": pvkernel(rep),
+        "BACKENDS": backends(rep),
         "SCALING": scaling(rep),
     }
     sections["TARGETS"] = targets(rep)  # last: the others fill rep.targets

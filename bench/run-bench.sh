@@ -439,6 +439,38 @@ bench_pvkernel() {
 		done
 	done
 	bench_console
+	bench_backends
+}
+
+# pvkernel's own micro-benchmarks (pvkernel.bench=1, guest/kernel/bench.c and
+# the pvm backend's self-tests) in each configuration, next to the same
+# kernel loop as a host process (build/bench/host_loop, the limit): kernel
+# code speed, an exception, a page fault, a timer interrupt, a system call.
+# Each "bench: NAME VALUE ns" line becomes NAME=VALUE; pvm-bench lines get a
+# pvm_ prefix.  LINUX_RUNS runs, alternating.
+bench_backends() {
+	log "pvkernel backends: micro-benchmarks, $LINUX_RUNS runs each"
+	local r v
+	for r in $(seq 1 "$LINUX_RUNS"); do
+		for v in "${CONFIGS[@]}"; do
+			pvkernel_args "$v"
+			timeout 300 "$PVKIT" run --kernel build/pvkernel --mem 256M "${ARGS[@]}" \
+				--cmdline "$SERIAL_CMDLINE pvkernel.bench=1" </dev/null \
+				>"$WORK/backends-$v.out" 2>&1
+			local status=$?
+			{
+				printf 'workload=backends vmm=%s run=%s status=%s' "$v" "$r" "$status"
+				tr -d '\r' <"$WORK/backends-$v.out" |
+					sed -nE 's/^bench: ([a-z0-9_]+) ([0-9.]+) ns$/ \1=\2/p;
+						s/^pvm-bench: ([a-z0-9_]+) ([0-9.]+) ns$/ pvm_\1=\2/p;
+						s/^selftest: shared tests took ([0-9]+) ms$/ selftest_ms=\1/p' |
+					tr -d '\n'
+				echo
+			} >>"$RESULTS"
+		done
+		echo "workload=backends vmm=host run=$r $("$B/host_loop" |
+			sed -nE 's/^bench: ([a-z0-9_]+) ([0-9.]+) ns$/\1=\2/p')" >>"$RESULTS"
+	done
 }
 
 # Console throughput: pvkernel prints 1 MiB through its console op
