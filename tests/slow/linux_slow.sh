@@ -21,10 +21,14 @@ fi
 vmlinuz=$(bash scripts/fetch-linux.sh) || { not_ok "linux slow: fetch kernel"; exit 1; }
 
 # Where guest ring 0 runs in KVM's emulator, Linux must not pick XSAVE,
-# POPCNT or SMAP instructions, which that emulator lacks and this host's KVM
-# advertises anyway (docs/linux.md).
+# POPCNT, SMAP or SIMD instructions, which that emulator lacks and this
+# host's KVM advertises anyway (docs/linux.md).
 quirks=
-grep -qwE 'vmx|svm' /proc/cpuinfo || quirks="noxsave clearcpuid=popcnt,smap"
+ring0_emulated=false
+if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	ring0_emulated=true
+	quirks="noxsave nowatchdog clearcpuid=popcnt,smap,ssse3,sse4_1,sse4_2,avx,avx2,aes,pclmulqdq,fma,f16c,sha_ni,vaes,vpclmulqdq,gfni"
+fi
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
@@ -60,6 +64,15 @@ INIT
 chmod +x "$work/initramfs/init"
 (cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
 
+# Where ring 0 is emulated, Linux was seen still in its initcalls after 50
+# minutes (docs/linux.md has the log and the reasons): the test is for hosts
+# that run ring 0 natively, or SLOW_LINUX_INIT=1 with a SLOW_WAIT_SECONDS
+# of hours.
+if $ring0_emulated && [ "${SLOW_LINUX_INIT:-0}" != 1 ]; then
+	skip "linux slow: PVH with busybox initramfs reaches /init" \
+		"ring 0 is emulated here: Linux is still in its initcalls after 50 min (docs/linux.md); SLOW_LINUX_INIT=1 to try"
+	exit 0
+fi
 check "linux slow: PVH with busybox initramfs reaches /init" \
 	timed_boot initramfs '^pvkit-initramfs: /init is running' --kernel "$vmlinuz" --entry pvh \
 	--initrd "$work/initramfs.cpio.gz" --cmdline "earlyprintk=serial,ttyS0 console=ttyS0 $quirks"
