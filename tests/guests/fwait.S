@@ -10,16 +10,7 @@
 	.code64
 _start:
 	lea stack_top(%rip), %rsp
-	/* IDT entry 7 (#NM): 64-bit interrupt gate to nm_handler. */
-	lea nm_handler(%rip), %rax
-	lea idt(%rip), %rdi
-	mov %ax, 7*16(%rdi)
-	movw $0x10, 7*16+2(%rdi)
-	movw $0x8e00, 7*16+4(%rdi)
-	shr $16, %rax
-	mov %ax, 7*16+6(%rdi)
-	shr $16, %rax
-	mov %eax, 7*16+8(%rdi)
+	IDT_GATE idt, 7, nm_handler
 	lidt idtr(%rip)
 	movb $1, first_fwait(%rip)
 	fwait				/* TS clear: nothing */

@@ -11,16 +11,7 @@
 	.code64
 _start:
 	lea stack_top(%rip), %rsp
-	/* IDT entry 3: 64-bit interrupt gate to bp_handler, selector 0x10. */
-	lea bp_handler(%rip), %rax
-	lea idt(%rip), %rdi
-	mov %ax, 3*16(%rdi)
-	movw $0x10, 3*16+2(%rdi)
-	movw $0x8e00, 3*16+4(%rdi)
-	shr $16, %rax
-	mov %ax, 3*16+6(%rdi)
-	shr $16, %rax
-	mov %eax, 3*16+8(%rdi)
+	IDT_GATE idt, 3, bp_handler
 	lidt idtr(%rip)
 	int3
 after_int3:

@@ -20,17 +20,7 @@
 _start:
 	lea stack_top(%rip), %rsp
 
-	/* IDT gate for VECTOR: 64-bit interrupt gate, selector 0x10. */
-	lea irq_handler(%rip), %rax
-	lea idt(%rip), %rdi
-	add $(VECTOR * 16), %rdi
-	mov %ax, (%rdi)			/* offset 15:0 */
-	movw $0x10, 2(%rdi)		/* selector */
-	movw $0x8e00, 4(%rdi)		/* present, DPL 0, interrupt gate */
-	shr $16, %rax
-	mov %ax, 6(%rdi)		/* offset 31:16 */
-	shr $16, %rax
-	mov %eax, 8(%rdi)		/* offset 63:32 */
+	IDT_GATE idt, VECTOR, irq_handler
 	lea idt(%rip), %rax
 	mov %rax, idt_base(%rip)
 	lidt idt_desc(%rip)
