@@ -6,6 +6,7 @@
  * Only the vectors the kernel uses get a stub: exceptions 0-31, the timer
  * and the spurious vector.
  */
+#include "trap_frame.inc"
 	.text
 
 .macro STUB vec, has_error
@@ -28,39 +29,11 @@ isr_stub_\vec:
 	STUB 255, 0
 
 isr_common:
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	SAVE_GPRS
 	mov	%rsp, %rdi
 	cld
 	call	trap_dispatch
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	RESTORE_GPRS
 	add	$16, %rsp
 	iretq
 

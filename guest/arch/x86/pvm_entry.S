@@ -46,6 +46,7 @@
  *
  * One CPU: the per-CPU variables are plain globals.
  */
+#include "trap_frame.inc"
 #include "boot_kind.h"
 
 #define USER_CS		0x33
@@ -262,39 +263,11 @@ pvm_bounce_end:
 
 /* Stack: vector, rflags, resume slot, then the interrupted stack. */
 pvm_bounce_common:
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	SAVE_GPRS
 	mov	%rsp, %rdi
 	cld
 	call	pvm_trap
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	RESTORE_GPRS
 	add	$8, %rsp		/* vector */
 	popfq
 	ret				/* to the resume address, RSP as interrupted */
