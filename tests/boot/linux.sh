@@ -31,28 +31,6 @@ rm -f /tmp/pvkit-fetch.$$
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
-# boot_until NAME PATTERN ARGS...: run pvkit in the background, wait for a
-# line matching PATTERN, stop it, and leave its output in $work/NAME.out.
-boot_until() {
-	local name=$1 pattern=$2
-	shift 2
-	local start=$SECONDS
-	"$PVKIT" run "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null &
-	local pid=$!
-	local rc=0
-	wait_for_line "$work/$name.out" "$pattern" "$WAIT" "$pid" || rc=1
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	echo "# $name: $((SECONDS - start)) s" >&2
-	if [ $rc -ne 0 ]; then
-		echo "# --- $name stdout (tail) ---"
-		tail -n 20 "$work/$name.out" | sed 's/^/# /'
-		echo "# --- $name stderr ---"
-		tail -n 5 "$work/$name.err" | sed 's/^/# /'
-	fi
-	return $rc
-}
-
 # 1. PVH: the ELF taken out of the bzImage payload, entered in 32-bit mode.
 mem_mib=256
 cmdline="earlyprintk=serial,ttyS0 console=ttyS0 nokaslr pvkit.test=pvh-$$"

@@ -50,3 +50,27 @@ wait_for_line() {
 	done
 	return 1
 }
+
+# boot_until NAME PATTERN ARGS...: run "$PVKIT run ARGS..." in the
+# background, wait up to $WAIT seconds for a stdout line matching PATTERN,
+# stop it, and leave its output in $work/NAME.out and $work/NAME.err.  Says
+# how long it took as a TAP comment, and the output's tail if it failed.
+boot_until() {
+	local name=$1 pattern=$2
+	shift 2
+	local start=$SECONDS
+	"$PVKIT" run "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null &
+	local pid=$!
+	local rc=0
+	wait_for_line "$work/$name.out" "$pattern" "$WAIT" "$pid" || rc=1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "# $name: $((SECONDS - start)) s to /$pattern/ (rc $rc)"
+	if [ $rc -ne 0 ]; then
+		echo "# --- $name stdout (tail) ---"
+		tail -n 20 "$work/$name.out" | sed 's/^/# /'
+		echo "# --- $name stderr ---"
+		tail -n 5 "$work/$name.err" | sed 's/^/# /'
+	fi
+	return $rc
+}

@@ -33,23 +33,8 @@ fi
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
-timed_boot() {
-	local name=$1 pattern=$2
-	shift 2
-	local start=$SECONDS
-	"$PVKIT" run "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null &
-	local pid=$!
-	local rc=0
-	wait_for_line "$work/$name.out" "$pattern" "$WAIT" "$pid" || rc=1
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	echo "# $name: $((SECONDS - start)) s to /$pattern/ (rc $rc)"
-	[ $rc -eq 0 ] || tail -n 15 "$work/$name.out" | sed 's/^/# /'
-	return $rc
-}
-
 check "linux slow: bzImage 64-bit entry to the Linux version banner" \
-	timed_boot bzimage 'Linux version [0-9]' --kernel "$vmlinuz" --entry 64 \
+	boot_until bzimage 'Linux version [0-9]' --kernel "$vmlinuz" --entry 64 \
 	--cmdline "earlyprintk=serial,ttyS0 console=ttyS0 nokaslr $quirks"
 
 # A busybox-static initramfs whose /init says one line and reboots (the
@@ -74,5 +59,5 @@ if $ring0_emulated && [ "${SLOW_LINUX_INIT:-0}" != 1 ]; then
 	exit 0
 fi
 check "linux slow: PVH with busybox initramfs reaches /init" \
-	timed_boot initramfs '^pvkit-initramfs: /init is running' --kernel "$vmlinuz" --entry pvh \
+	boot_until initramfs '^pvkit-initramfs: /init is running' --kernel "$vmlinuz" --entry pvh \
 	--initrd "$work/initramfs.cpio.gz" --cmdline "earlyprintk=serial,ttyS0 console=ttyS0 $quirks"
