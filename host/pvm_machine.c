@@ -50,28 +50,7 @@ static void pvm_hypercall_io(void *opaque, uint64_t offset, uint8_t *data, uint3
 		memset(data, 0xff, size); /* reads are not hypercalls */
 		return;
 	}
-	struct kvm_regs buf, *regs = &buf;
-	if (m->sync_regs)
-		regs = &m->vcpu.run->s.regs.regs;
-	else if (ioctl(m->vcpu.fd, KVM_GET_REGS, regs) < 0) {
-		stop_request_set(&m->stop, EXIT_STATUS_HOST_ERROR, "KVM_GET_REGS failed");
-		return;
-	}
-	m->stats.hypercall++;
-	if (hypercall_monotonic_now() - m->last_time_sync_ns >= 1000000000ull)
-		machine_sync_time(m);
-	struct hypercall_args args = {
-	    .nr = regs->rax,
-	    .a0 = regs->rdi,
-	    .a1 = regs->rsi,
-	    .a2 = regs->rdx,
-	    .a3 = regs->r10,
-	};
-	regs->rax = (uint64_t)hypercall_dispatch(&m->hypercalls, &args);
-	if (m->sync_regs)
-		m->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-	else if (ioctl(m->vcpu.fd, KVM_SET_REGS, regs) < 0)
-		stop_request_set(&m->stop, EXIT_STATUS_HOST_ERROR, "KVM_SET_REGS failed");
+	run_loop_hypercall(m);
 }
 
 /* Hypercall entry for this mode, and the trampoline further in the page. */

@@ -101,12 +101,13 @@ static struct kvm_regs *hypercall_regs(struct machine *m, struct kvm_regs *buf)
 	return buf;
 }
 
-static void handle_hypercall(struct machine *m)
+void run_loop_hypercall(struct machine *m)
 {
 	struct kvm_regs buf;
 	struct kvm_regs *regs = hypercall_regs(m, &buf);
 	if (!regs)
 		return;
+	m->stats.hypercall++;
 	if (hypercall_monotonic_now() - m->last_time_sync_ns >= TIME_SYNC_INTERVAL_NS)
 		machine_sync_time(m);
 	struct hypercall_args args = {
@@ -117,8 +118,9 @@ static void handle_hypercall(struct machine *m)
 	    .a3 = regs->r10,
 	};
 	regs->rax = (uint64_t)hypercall_dispatch(&m->hypercalls, &args);
-	/* RIP is left as KVM reported it: KVM finishes the OUT (moves RIP past
-	 * it) on the next KVM_RUN, unless userspace moved RIP meanwhile. */
+	/* RIP is left as KVM reported it: KVM finishes the OUT or the MMIO
+	 * write (moves RIP past it) on the next KVM_RUN, unless userspace moved
+	 * RIP meanwhile. */
 	if (m->sync_regs)
 		m->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	else if (ioctl(m->vcpu.fd, KVM_SET_REGS, regs) < 0)
@@ -130,8 +132,7 @@ static void handle_io(struct machine *m)
 	struct kvm_run *run = m->vcpu.run;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 	if (is_write && run->io.port == HYPERCALL_PORT && run->io.size == 4 && run->io.count == 1) {
-		m->stats.hypercall++;
-		handle_hypercall(m);
+		run_loop_hypercall(m);
 		return;
 	}
 	m->stats.io++;

@@ -36,6 +36,14 @@ int run_loop(struct machine *m, double timeout_seconds);
  */
 void run_loop_handle_exit(struct machine *m);
 
+/*
+ * Serve the hypercall whose registers the vCPU holds now (RAX = number,
+ * RDI/RSI/RDX/R10 = arguments; the status goes back in RAX).  Both
+ * transports end here: the OUT to the hypercall port and, in pvm mode, the
+ * MMIO write of host/pvm_machine.c.
+ */
+void run_loop_hypercall(struct machine *m);
+
 /* The one --stats line: "pvkit: exits: total=N io=N ..." on stderr. */
 void run_loop_print_stats(const struct machine *m);
 
