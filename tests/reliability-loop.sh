@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The acceptance loop for "make check fails only for bugs": clone the
-# committed tree fresh (as CI does), then run `make check` N times in a row
-# while a CPU hog keeps the other core busy.  Prints one line per run and a
+# committed tree fresh (as CI does), then run `make check` from a clean
+# build N times in a row while a CPU hog keeps the other core busy.  Prints one line per run and a
 # last line "reliability: N runs, N passed, N failed".  A failing run's log
 # is kept (its path is printed).
 # usage: tests/reliability-loop.sh [RUNS] (default 10)
@@ -21,6 +21,8 @@ hog=$!
 pass=0 fail=0
 for i in $(seq 1 "$runs"); do
 	start=$(date +%s)
+	# Every run from a clean tree (all of build/ but the cached kernel).
+	find "$work/pvkit/build" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + 2>/dev/null
 	(cd "$work/pvkit" && make check) >"$logdir/run$i.log" 2>&1
 	rc=$?
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/run$i.log" | tail -n1)
