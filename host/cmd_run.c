@@ -24,6 +24,7 @@
 #include "machine.h"
 #include "run_loop.h"
 #include "seccomp.h"
+#include "terminal.h"
 #include "usage.h"
 
 #define DEFAULT_MEM	(256ull << 20)
@@ -372,11 +373,13 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	m.console.out_limit = o.console_limit;
 	m.console.limit_stop = &m.stop;
+	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
 	/* Set-up is over: from here on no new file, thread or mapping of code
 	 * (host/limits.h, host/seccomp.h). */
 	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
 		goto out;
 	status = run_loop(&m, o.timeout);
+	terminal_restore();
 	if (o.stats)
 		run_loop_print_stats(&m);
 out:
