@@ -8,7 +8,8 @@
  *   named_by   whether the loader named this backend outright (the entry it
  *              used, boot_params.hardware_subarch); says how, for the log
  *   probe      whether it can run here: says how it knows, or why not
- *   early      the console for the lines before any backend is chosen
+ *   early_console_write  the console for the lines before any backend
+ *              is chosen
  *   ops        its complete, constant pv_ops (with its name, which
  *              "pv: backend=" prints)
  *   start      what must happen before the ops work (calibrate a clock,
