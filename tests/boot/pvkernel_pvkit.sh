@@ -17,6 +17,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/pvkernel_exit.sh
 
 PVKIT=${PVKIT:-build/pvkit-san}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
@@ -80,8 +81,9 @@ pvkit_boot bundled --pv-mode ring0
 check_boot bundled "${names[4]}" "pvkit via hardware_subarch"
 
 pvkit_boot crash --kernel build/pvkernel --cmdline "pvkernel.crash=1"
-if grep -qE "^exception: vector 6 \(#UD" "$work/crash.out" && [ "$rc" -eq 3 ]; then
-	ok "pvkernel pvkit: ${names[5]}: report and status 3, ${ms} ms"
+panic=$(pvkernel_exit PANIC)
+if grep -qE "^exception: vector 6 \(#UD" "$work/crash.out" && [ "$rc" -eq "$panic" ]; then
+	ok "pvkernel pvkit: ${names[5]}: report and status $panic, ${ms} ms"
 else
 	not_ok "pvkernel pvkit: ${names[5]}: exit status $rc"
 	cat "$work/crash.out" "$work/crash.err" | sed 's/^/# /' | tail -n 20

@@ -14,7 +14,8 @@
 #   ELF note                   PVKIT_ELFNOTE_PVM = pvm_entry, idt_table
 #   single address space       pvkernel.pvm_single_space=1: no isolation,
 #                              the isolation test says it is skipped
-#   exception report           pvkernel.crash=1 under pvm: report, status 3
+#   exception report           pvkernel.crash=1 under pvm: report, and the
+#                              status PVKERNEL_EXIT_PANIC
 #   console                    64 KiB through the MMIO hypercall page
 #   side by side               pvkernel.bench=1 on pvm, pvkit (ring 0) and
 #                              native (ring 0) in one run, and the same loop
@@ -23,6 +24,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/pvkernel_exit.sh
 
 PVKIT=${PVKIT:-build/pvkit-san}
 PVKIT_FAST=${PVKIT_FAST:-build/pvkit} # timings: no sanitizers
@@ -131,9 +133,10 @@ check_boot single "${names[7]}" "pvm via pvm entry" "NO isolation" \
 	"^selftest: pvm: user mode cannot reach kernel memory \(isolation\): skipped"
 
 boot crash --kernel build/pvkernel --cmdline "pvkernel.crash=1"
-if grep -qE "^exception: vector 6 \(#UD" "$work/crash.out" && [ "$rc" -eq 3 ] &&
+panic=$(pvkernel_exit PANIC)
+if grep -qE "^exception: vector 6 \(#UD" "$work/crash.out" && [ "$rc" -eq "$panic" ] &&
 	grep -q "backend=pvm" "$work/crash.out"; then
-	ok "pvkernel pvm: ${names[8]}: $(grep -m1 -E '^  rip=' "$work/crash.out"), status 3"
+	ok "pvkernel pvm: ${names[8]}: $(grep -m1 -E '^  rip=' "$work/crash.out"), status $panic"
 else
 	not_ok "pvkernel pvm: ${names[8]}: exit status $rc"
 	show crash 20

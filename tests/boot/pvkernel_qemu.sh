@@ -8,6 +8,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/pvkernel_exit.sh
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
 names=("bzImage via SeaBIOS real-mode entry" "ELF via PVH" "unhandled exception report")
@@ -61,12 +62,13 @@ qemu_boot pvh build/pvkernel.elf "console=ttyS0 from=pvh"
 check_boot pvh "${names[1]}" "PVH" "native via probe \(ring 0, paging off at entry\)"
 
 # An exception nobody expects: the report names the vector, RIP and CR2,
-# and the status is EXIT_PANIC (3), i.e. QEMU exit code 7.
+# and the status is PVKERNEL_EXIT_PANIC, i.e. QEMU exit code (status << 1) | 1.
 qemu_boot crash build/pvkernel "pvkernel.crash=1"
+panic=$(pvkernel_exit PANIC)
 if grep -qaE "^exception: vector 6 \(#UD" "$work/crash.out" &&
 	grep -qaE "rip=[0-9a-f]{16} .*cr2=" "$work/crash.out" &&
-	grep -qaE "rax=[0-9a-f]{16}" "$work/crash.out" && [ "$rc" -eq 7 ]; then
-	ok "pvkernel qemu: ${names[2]}: status 3, ${ms} ms"
+	grep -qaE "rax=[0-9a-f]{16}" "$work/crash.out" && [ "$rc" -eq $(((panic << 1) | 1)) ]; then
+	ok "pvkernel qemu: ${names[2]}: status $panic, ${ms} ms"
 else
 	not_ok "pvkernel qemu: ${names[2]} (QEMU exit $rc)"
 	sed 's/^/# /' "$work/crash.out" | tail -n 20
