@@ -182,14 +182,13 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *opts)
  * shows it. */
 static void format_option(const struct cli_option *opt, char *buf, size_t size)
 {
-	size_t len = 0;
 	int w = is_operand(opt)
 		    ? snprintf(buf, size, "%s", opt->arg)
 		    : snprintf(buf, size, "--%s%s%s", opt->name, takes_argument(opt) ? " " : "",
 			       opt->arg ? opt->arg : "");
 	if (w < 0)
 		return;
-	len = (size_t)w;
+	size_t len = (size_t)w;
 	for (size_t i = 0; i < opt->nchoices && len < size; i++) {
 		bool first = i == 0 && !opt->arg;
 		w = snprintf(buf + len, size - len, "%s%s", first ? "" : "|", opt->choices[i].name);
@@ -213,9 +212,10 @@ void cli_print_usage(const struct cli_command *const *cmds, size_t ncmds, FILE *
 			bool optional = !is_operand(opt) || opt->fallback;
 			snprintf(word, sizeof(word), optional ? "[%s]" : "%s", text);
 			int len = (int)strlen(word);
-			if (column + 1 + len > HELP_WIDTH) {
+			/* A word that would pass the width starts a new line,
+			 * under the first word after the command's name. */
+			if (column + 1 + len > HELP_WIDTH)
 				column = fprintf(out, "\n%*s", indent - 1, "") - 1;
-			}
 			column += fprintf(out, " %s", word);
 		}
 		fputc('\n', out);
