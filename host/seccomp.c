@@ -221,8 +221,8 @@ static int add_rules(scmp_filter_ctx ctx)
 		return rc;
 	/* `^A x` on a raw terminal: the input thread interrupts the vCPU thread. */
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
-			      SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid()),
-			      SCMP_A1_64(SCMP_CMP_EQ, SIGINT));
+			      SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid(), 0),
+			      SCMP_A1_64(SCMP_CMP_EQ, SIGINT, 0));
 	if (rc < 0)
 		return rc;
 	if (SANITIZER_RUNTIME) {
