@@ -60,6 +60,22 @@
  */
 #define PVKIT_HARDWARE_SUBARCH 0x0050564bu
 
+/* ---- Boot: pvkit's ELF notes ---------------------------------------------
+ *
+ * A kernel says what it understands with ELF notes named "pvkit" (Xen's
+ * notes, such as the PVH entry, are in boot/pvh.h).  Every pvkit note type
+ * is defined here:
+ *
+ * PVKIT_ELFNOTE_ABI: the image speaks pvkit's ABI, so pvkit names itself in
+ * boot_params' hardware_subarch by default.  Descriptor: the 32-bit ABI
+ * version the image was built against (PVKIT_ABI_VERSION's encoding).
+ *
+ * PVKIT_ELFNOTE_PVM: the kernel can run deprivileged (see "PVM mode" below).
+ */
+#define PVKIT_ELFNOTE_NAME "pvkit"
+#define PVKIT_ELFNOTE_ABI  1u
+#define PVKIT_ELFNOTE_PVM  2u
+
 /* ---- Transport: the hypercall page --------------------------------------
  *
  * pvkit fills one 4 KiB page with the instruction sequence that reaches the
@@ -147,11 +163,13 @@ struct pvkit_time_page {
  *
  * On a KVM host without VT-x/AMD-V (kvm_pvm), guest ring 0 is emulated but
  * code entered with `syscall` from guest user mode runs natively.  A kernel
- * that can run that way says so with an ELF note (name "pvkit", this type)
- * whose descriptor is two little-endian 64-bit addresses:
+ * that can run that way says so with the PVKIT_ELFNOTE_PVM note, whose
+ * descriptor is two little-endian 64-bit addresses, both inside the loaded
+ * image (pvkit runs it on an identity map, so they are physical too):
  *	[0] the syscall entry pvkit puts into MSR_LSTAR,
- *	[1] the kernel's IDT (256 gates), which pvkit loads into IDTR so that
- *	    exceptions have somewhere to go before the kernel could lidt.
+ *	[1] the kernel's IDT (256 gates, PVKIT_PVM_IDT_SIZE bytes), which pvkit
+ *	    loads into IDTR so that exceptions have somewhere to go before the
+ *	    kernel could lidt.
  * pvkit then starts the vCPU at CPL3 on a trampoline (`syscall`) in the
  * hypercall page, RSI = boot_params, and adds a setup_data entry of type
  * PVKIT_SETUP_PVM describing the mode.  That entry also carries what
@@ -159,8 +177,8 @@ struct pvkit_time_page {
  * (it answers with the host CPU's own leaves), so pvkit's leaves are not
  * visible and the setup_data entry is the way to discover pvkit.
  */
-#define PVKIT_ELFNOTE_PVM 2u
-#define PVKIT_SETUP_PVM	  0x50564b01u /* "PVK" + 1, far from Linux's types */
+#define PVKIT_PVM_IDT_SIZE (256u * 16u)
+#define PVKIT_SETUP_PVM	   0x50564b01u /* "PVK" + 1, far from Linux's types */
 
 struct pvkit_pvm_info {
 	uint32_t version;	 /* PVKIT_PVM_INFO_VERSION */

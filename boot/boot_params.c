@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot_params.h"
 #include "bzimage.h"
 #include "error.h"
@@ -23,29 +24,62 @@ static void copy_setup_header(struct boot_params *bp, const struct bzimage_info 
 	bp->hdr.xloadflags = XLF_KERNEL_64;
 }
 
-/* One SETUP_RNG_SEED entry, the only one of the chain so far. */
+struct setup_entry {
+	uint32_t type;
+	const void *data;
+	size_t len;
+	const char *what; /* for messages */
+};
+
+/*
+ * The setup_data chain: the entries one after the other from
+ * LAYOUT_SETUP_DATA, each 8-byte aligned, linked in order.  Built in one
+ * pass with everything else the kernel reads at boot.
+ */
 static int write_setup_data(struct boot_params *bp, const struct boot_params_args *a,
 			    const struct guest_memory *mem, struct boot_error *err)
 {
-	if (!a->rng_seed || a->rng_seed_size == 0)
+	struct setup_entry list[2];
+	int n = 0;
+	if (a->rng_seed && a->rng_seed_size)
+		list[n++] =
+		    (struct setup_entry){SETUP_RNG_SEED, a->rng_seed, a->rng_seed_size, "RNG seed"};
+	if (a->pvm)
+		list[n++] = (struct setup_entry){PVKIT_SETUP_PVM, a->pvm, sizeof(*a->pvm),
+						 "pvm mode's PVKIT_SETUP_PVM entry"};
+	if (n == 0)
 		return 0;
 	uint16_t version = a->bz ? a->bz->version : BOOT_ELF_PROTOCOL;
-	if (version < 0x0209)
-		return 0; /* setup_data came with protocol 2.09 */
-	uint64_t room = LAYOUT_SETUP_DATA_END - LAYOUT_SETUP_DATA - sizeof(struct setup_data);
-	if (a->rng_seed_size > room)
-		return boot_fail(
-		    err, "RNG seed (%zu bytes) does not fit in the setup_data area (%llu bytes)",
-		    a->rng_seed_size, (unsigned long long)room);
-	struct setup_data *sd =
-	    guest_memory_ptr(mem, LAYOUT_SETUP_DATA, sizeof(*sd) + a->rng_seed_size);
-	if (!sd)
-		return boot_fail(err, "guest RAM does not cover the setup_data area");
-	sd->next = 0;
-	sd->type = SETUP_RNG_SEED;
-	sd->len = (uint32_t)a->rng_seed_size;
-	memcpy(sd->data, a->rng_seed, a->rng_seed_size);
-	bp->hdr.setup_data = LAYOUT_SETUP_DATA;
+	if (version < 0x0209) {
+		/* setup_data came with protocol 2.09: a seed is optional, pvm's entry is not. */
+		if (a->pvm)
+			return boot_fail(err, "boot protocol %u.%02u has no setup_data for the %s",
+					 version >> 8, version & 0xff, list[n - 1].what);
+		return 0;
+	}
+	uint64_t at = LAYOUT_SETUP_DATA, prev = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t room = at + sizeof(struct setup_data) <= LAYOUT_SETUP_DATA_END
+				    ? LAYOUT_SETUP_DATA_END - at - sizeof(struct setup_data)
+				    : 0;
+		if (list[i].len > room)
+			return boot_fail(
+			    err, "%s (%zu bytes) does not fit in the setup_data area (%llu bytes)",
+			    list[i].what, list[i].len, (unsigned long long)room);
+		struct setup_data *sd = guest_memory_ptr(mem, at, sizeof(*sd) + list[i].len);
+		if (!sd)
+			return boot_fail(err, "guest RAM does not cover the setup_data area");
+		sd->next = 0;
+		sd->type = list[i].type;
+		sd->len = (uint32_t)list[i].len;
+		memcpy(sd->data, list[i].data, list[i].len);
+		if (prev)
+			((struct setup_data *)guest_memory_ptr(mem, prev, sizeof(*sd)))->next = at;
+		else
+			bp->hdr.setup_data = at;
+		prev = at;
+		at = (at + sizeof(*sd) + list[i].len + 7) & ~7ull;
+	}
 	return 0;
 }
 

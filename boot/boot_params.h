@@ -14,6 +14,7 @@
 
 struct boot_error;
 struct bzimage_info;
+struct pvkit_pvm_info;
 
 /* Heap end for loaders that set CAN_USE_HEAP (as kvmtool and QEMU do): 0xfe00. */
 #define BOOT_HEAP_END_PTR 0xfe00
@@ -29,9 +30,13 @@ struct boot_params_args {
 	uint32_t hardware_subarch;
 	const uint8_t *rng_seed; /* SETUP_RNG_SEED; NULL: no seed entry */
 	size_t rng_seed_size;
+	const struct pvkit_pvm_info *pvm; /* PVKIT_SETUP_PVM; NULL: not in pvm mode */
 };
 
-/* Write boot_params at LAYOUT_BOOT_PARAMS and setup_data at LAYOUT_SETUP_DATA. */
+/*
+ * Write boot_params at LAYOUT_BOOT_PARAMS and the setup_data chain (the
+ * seed, then the pvm entry, each present or not) at LAYOUT_SETUP_DATA.
+ */
 int boot_params_build(const struct boot_params_args *args, const struct guest_memory *mem,
 		      struct boot_error *err);
 

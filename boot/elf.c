@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "abi/pvkit_abi.h"
 #include "elf.h"
 #include "error.h"
 #include "pvh.h"
@@ -169,34 +170,80 @@ static const struct elf_segment *segment_holding_paddr(const struct elf_image *e
 	return NULL;
 }
 
+/* Is [pa, pa + len) inside one loaded segment? */
+static bool loaded(const struct elf_image *elf, uint64_t pa, uint64_t len)
+{
+	const struct elf_segment *s = segment_holding_paddr(elf, pa);
+	return s && len <= s->memsz - (pa - s->paddr);
+}
+
+static int read_pvh_note(struct elf_image *elf, const struct elf_note *n, struct boot_error *err)
+{
+	if (n->descsz != 4 && n->descsz != 8)
+		return boot_fail(err, "Xen PHYS32_ENTRY note has a %u-byte descriptor, not 4 or 8",
+				 n->descsz);
+	uint64_t entry = desc_value(n);
+	if (entry >= 0x100000000ull)
+		return boot_fail(err, "PVH entry 0x%llx is above 4 GiB", (unsigned long long)entry);
+	if (!loaded(elf, entry, 1))
+		return boot_fail(err, "PVH entry 0x%llx is outside the loaded segments",
+				 (unsigned long long)entry);
+	elf->has_pvh = true;
+	elf->pvh_entry = entry;
+	return 0;
+}
+
+static int read_pvkit_abi_note(struct elf_image *elf, const struct elf_note *n,
+			       struct boot_error *err)
+{
+	if (n->descsz != 4)
+		return boot_fail(err, "pvkit ABI note has a %u-byte descriptor, not 4", n->descsz);
+	if (elf->has_pvkit)
+		return boot_fail(err, "ELF has two pvkit ABI notes");
+	elf->has_pvkit = true;
+	elf->pvkit_abi = rd32(n->desc);
+	return 0;
+}
+
+/* Both addresses are used on pvkit's identity map: they must be loaded bytes. */
+static int read_pvm_note(struct elf_image *elf, const struct elf_note *n, struct boot_error *err)
+{
+	if (n->descsz != 16)
+		return boot_fail(err, "pvkit PVM note has a %u-byte descriptor, not 16", n->descsz);
+	if (elf->has_pvm)
+		return boot_fail(err, "ELF has two pvkit PVM notes");
+	struct elf_pvm_note pvm;
+	memcpy(&pvm.syscall_entry, n->desc, 8);
+	memcpy(&pvm.idt, n->desc + 8, 8);
+	if (!loaded(elf, pvm.syscall_entry, 1))
+		return boot_fail(err,
+				 "pvkit PVM note: syscall entry 0x%llx is outside the loaded "
+				 "segments",
+				 (unsigned long long)pvm.syscall_entry);
+	if (!loaded(elf, pvm.idt, PVKIT_PVM_IDT_SIZE))
+		return boot_fail(err,
+				 "pvkit PVM note: IDT 0x%llx-0x%llx is outside the loaded segments",
+				 (unsigned long long)pvm.idt,
+				 (unsigned long long)(pvm.idt + PVKIT_PVM_IDT_SIZE));
+	elf->has_pvm = true;
+	elf->pvm = pvm;
+	return 0;
+}
+
 /* Notes pvkit acts on: the PVH entry (Xen PHYS32_ENTRY) and pvkit's own. */
 static int read_known_notes(struct elf_image *elf, struct boot_error *err)
 {
 	for (int i = 0; i < elf->nnotes; i++) {
 		const struct elf_note *n = &elf->note[i];
-		if (elf_note_is(n, XEN_ELFNOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY)) {
-			if (n->descsz != 4 && n->descsz != 8)
-				return boot_fail(
-				    err,
-				    "Xen PHYS32_ENTRY note has a %u-byte descriptor, not 4 or 8",
-				    n->descsz);
-			uint64_t entry = desc_value(n);
-			if (entry >= 0x100000000ull)
-				return boot_fail(err, "PVH entry 0x%llx is above 4 GiB",
-						 (unsigned long long)entry);
-			if (!segment_holding_paddr(elf, entry))
-				return boot_fail(err,
-						 "PVH entry 0x%llx is outside the loaded segments",
-						 (unsigned long long)entry);
-			elf->has_pvh = true;
-			elf->pvh_entry = entry;
-		} else if (elf_note_is(n, PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI)) {
-			if (n->descsz != 4)
-				return boot_fail(err, "pvkit note has a %u-byte descriptor, not 4",
-						 n->descsz);
-			elf->has_pvkit = true;
-			elf->pvkit_abi = rd32(n->desc);
-		}
+		int rc = 0;
+		if (elf_note_is(n, XEN_ELFNOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY))
+			rc = read_pvh_note(elf, n, err);
+		else if (elf_note_is(n, PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI))
+			rc = read_pvkit_abi_note(elf, n, err);
+		else if (elf_note_is(n, PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_PVM))
+			rc = read_pvm_note(elf, n, err);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -2,7 +2,9 @@
 /*
  * elf.h - read and check an ELF64 x86-64 executable (a vmlinux, the ELF in
  * a bzImage payload, or pvkernel): its loadable segments, placed by PHYSICAL
- * address, and its notes, among them the PVH entry point and pvkit's note.
+ * address, and its notes.  Every note is kept in a generic list (Xen's PV
+ * notes are read from there); the ones pvkit acts on are also decoded and
+ * checked: the PVH entry and pvkit's own notes (abi/pvkit_abi.h).
  */
 #ifndef PVKIT_BOOT_ELF_H
 #define PVKIT_BOOT_ELF_H
@@ -34,6 +36,12 @@ struct elf_note {
 	uint32_t descsz;
 };
 
+/* PVKIT_ELFNOTE_PVM's descriptor, both inside the loaded segments. */
+struct elf_pvm_note {
+	uint64_t syscall_entry; /* -> MSR_LSTAR */
+	uint64_t idt;		/* -> IDTR.base: PVKIT_PVM_IDT_SIZE bytes */
+};
+
 struct elf_image {
 	uint64_t entry;	      /* e_entry as written (often virtual) */
 	uint64_t entry_paddr; /* e_entry translated through the PT_LOAD holding it */
@@ -45,9 +53,11 @@ struct elf_image {
 	uint64_t end_paddr;
 	bool has_pvh;	    /* Xen PHYS32_ENTRY note */
 	uint64_t pvh_entry; /* its 32-bit physical entry */
-	bool has_pvkit;	    /* pvkit note (boot/pvh.h) */
+	bool has_pvkit;	    /* PVKIT_ELFNOTE_ABI (abi/pvkit_abi.h) */
 	uint32_t pvkit_abi; /* its descriptor */
-	size_t file_size;   /* end of the last header or segment in the file */
+	bool has_pvm;	    /* PVKIT_ELFNOTE_PVM: the kernel can run deprivileged */
+	struct elf_pvm_note pvm;
+	size_t file_size; /* end of the last header or segment in the file */
 };
 
 /* Does this start with the ELF magic?  For format detection. */

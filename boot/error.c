@@ -1,18 +1,51 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "error.h"
-#include "loader.h"
+
+static int vfail(struct boot_error *err, enum boot_input input, const char *fmt, va_list ap)
+{
+	if (err) {
+		err->input = input;
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	}
+	return -1;
+}
 
 int boot_fail(struct boot_error *err, const char *fmt, ...)
 {
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(err, BOOT_INPUT_KERNEL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int boot_fail_input(struct boot_error *err, enum boot_input input, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(err, input, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int boot_fail_prefixed(struct boot_error *err, const char *prefix)
+{
+	if (!err)
+		return -1;
+	/* Shift the message right by the prefix, keeping the NUL inside the buffer. */
+	size_t plen = strlen(prefix), cap = sizeof(err->msg);
+	if (plen >= cap)
+		plen = cap - 1;
+	size_t mlen = strnlen(err->msg, cap - 1);
+	if (mlen > cap - 1 - plen)
+		mlen = cap - 1 - plen;
+	memmove(err->msg + plen, err->msg, mlen);
+	memcpy(err->msg, prefix, plen);
+	err->msg[plen + mlen] = '\0';
 	return -1;
 }
 

@@ -1,95 +1,59 @@
 // SPDX-License-Identifier: MIT
 /*
  * boot_load(): decide how to start the kernel, check that everything fits,
- * and only then write guest memory.  The steps:
+ * and only then write guest memory.  The image comes parsed (image.c), the
+ * payload's ELF included.  The steps:
  *
- *   1. recognise the image (bzImage or ELF64) and parse it;
- *   2. for a bzImage, take the ELF out of its payload when the choice of
- *      entry or the default hardware_subarch depends on its notes;
- *   3. choose the entry (choose_entry());
- *   4. place the kernel, the initrd and the command line, checking each;
- *   5. copy them in and write boot_params (and start_info for PVH).
+ *   1. choose the entry (choose_entry()) and the hardware_subarch;
+ *   2. where the host offers pvm mode, start a kernel that can run
+ *      deprivileged that way instead (choose_pvm());
+ *   3. place the kernel, the initrd and the command line, checking each;
+ *   4. copy them in and write boot_params with its setup_data chain (and
+ *      start_info for PVH).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "abi/pvkit_abi.h"
 #include "boot_params.h"
-#include "bzimage.h"
-#include "elf.h"
-#include "error.h"
 #include "layout.h"
 #include "loader.h"
-#include "payload.h"
 #include "pvh_start.h"
 
 #define PAGE_SIZE 4096ull
 
 /* Everything decided before guest memory is touched. */
 struct boot_plan {
+	const struct boot_image *img;
 	const struct bzimage_info *bz; /* NULL for an ELF image */
 	const struct elf_image *elf;   /* the ELF to load, or the payload's ELF for its notes */
 	bool load_elf;		       /* load elf's segments (else the bzImage's kernel) */
-	bool pvh;		       /* PVH entry (else 64-bit) */
+	enum boot_cpu_mode mode;
 	uint64_t kernel_start, kernel_end;
 	uint64_t initrd_addr, initrd_size;
 	uint32_t subarch;
 };
 
-static int fail_prefixed(struct boot_error *err, const char *prefix)
+/* "the ELF" or "the ELF in the bzImage payload (lz4, 50.8 MiB)": what an ELF entry loads. */
+static const char *elf_source(const struct boot_plan *plan, char *buf, size_t len)
 {
-	/* Shift the message right by the prefix, keeping the NUL inside the buffer. */
-	size_t plen = strlen(prefix), cap = sizeof(err->msg);
-	if (plen >= cap)
-		plen = cap - 1;
-	size_t mlen = strnlen(err->msg, cap - 1);
-	if (mlen > cap - 1 - plen)
-		mlen = cap - 1 - plen;
-	memmove(err->msg + plen, err->msg, mlen);
-	memcpy(err->msg, prefix, plen);
-	err->msg[plen + mlen] = '\0';
-	return -1;
-}
-
-/*
- * The bound on decompression: no more than any kernel pvkit boots, and no
- * more than guest RAM, since a kernel larger than RAM cannot boot by any
- * entry (the kernel's own decompressor needs that room too).
- */
-static uint64_t payload_bound(const struct guest_memory *mem)
-{
-	return mem->size < PAYLOAD_MAX_DEFAULT ? mem->size : PAYLOAD_MAX_DEFAULT;
-}
-
-/* Take the ELF out of the bzImage payload; *buf owns the bytes elf points into. */
-static int extract_payload_elf(const struct bzimage_info *bz, const struct guest_memory *mem,
-			       struct elf_image *elf, uint8_t **buf, enum payload_compression *comp,
-			       size_t *elf_size, struct boot_error *err)
-{
-	*comp = payload_detect(bz->payload, bz->payload_size);
-	uint64_t bound = payload_bound(mem);
-	if (payload_decompress(*comp, bz->payload, bz->payload_size, bound, buf, elf_size, err) <
-	    0) {
-		if (bound < PAYLOAD_MAX_DEFAULT && strstr(err->msg, "decompresses to more than")) {
-			size_t len = strlen(err->msg);
-			snprintf(err->msg + len, sizeof(err->msg) - len, " (the guest RAM)");
-		}
-		return -1;
-	}
-	if (elf_parse(*buf, *elf_size, elf, err) < 0)
-		return fail_prefixed(err, "ELF in the bzImage payload: ");
-	return 0;
+	char sz[BOOT_SIZE_STR_LEN];
+	if (!plan->bz)
+		return "the ELF";
+	snprintf(buf, len, "the ELF in the bzImage payload (%s, %s)",
+		 payload_compression_name(plan->img->compression),
+		 boot_format_size(sz, sizeof(sz), plan->img->elf_size));
+	return buf;
 }
 
 static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
-			struct boot_entry *entry, enum payload_compression comp, size_t elf_size,
-			struct boot_error *err)
+			struct boot_entry *entry, struct boot_error *err)
 {
-	char sz[BOOT_SIZE_STR_LEN];
+	char src[96];
 	const struct elf_image *elf = plan->elf;
 	const char *why = "as asked";
 
+	plan->mode = BOOT_CPU_LONG64;
 	if (plan->bz) {
 		bool want_pvh = req->entry == BOOT_ENTRY_PVH;
 		if (req->entry == BOOT_ENTRY_AUTO) {
@@ -109,11 +73,10 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 			if (!elf->has_pvh)
 				return boot_fail(err, "the ELF in the bzImage payload has no PVH "
 						      "entry note (Xen PHYS32_ENTRY)");
-			plan->load_elf = plan->pvh = true;
-			snprintf(entry->path, sizeof(entry->path),
-				 "PVH entry of the ELF in the bzImage payload (%s, %s)",
-				 payload_compression_name(comp),
-				 boot_format_size(sz, sizeof(sz), elf_size));
+			plan->load_elf = true;
+			plan->mode = BOOT_CPU_PROTECTED32;
+			snprintf(entry->path, sizeof(entry->path), "PVH entry of %s",
+				 elf_source(plan, src, sizeof(src)));
 			return 0;
 		}
 		if (!(plan->bz->hdr.xloadflags & XLF_KERNEL_64))
@@ -132,17 +95,47 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 	if (req->entry == BOOT_ENTRY_PVH) {
 		if (!elf->has_pvh)
 			return boot_fail(err, "the ELF has no PVH entry note (Xen PHYS32_ENTRY)");
-		plan->pvh = true;
+		plan->mode = BOOT_CPU_PROTECTED32;
 	} else if (req->entry == BOOT_ENTRY_AUTO) {
 		if (elf->has_pvkit)
 			why = "the ELF carries the pvkit note";
 		else if (elf->has_pvh)
-			plan->pvh = true, why = "Xen PHYS32_ENTRY note";
+			plan->mode = BOOT_CPU_PROTECTED32, why = "Xen PHYS32_ENTRY note";
 		else
 			why = "the ELF has no PVH note";
 	}
 	snprintf(entry->path, sizeof(entry->path), "%s entry of the ELF (%s)",
-		 plan->pvh ? "PVH" : "64-bit", why);
+		 plan->mode == BOOT_CPU_PROTECTED32 ? "PVH" : "64-bit", why);
+	return 0;
+}
+
+/*
+ * pvm mode takes the place of the 64-bit entry: the kernel's ELF is loaded
+ * (the PVM note's addresses are in its segments) and entered through the
+ * host's trampoline, never through the bzImage's own entry code.  Only for
+ * a kernel told it runs under pvkit, unless pvm mode is required.
+ */
+static int choose_pvm(const struct boot_request *req, struct boot_plan *plan,
+		      struct boot_entry *entry, struct boot_error *err)
+{
+	char src[96];
+	const char *why_not = NULL;
+	if (!req->pvm)
+		return 0;
+	if (!plan->elf || !plan->elf->has_pvm)
+		why_not = "the kernel has no pvkit PVM note";
+	else if (plan->mode != BOOT_CPU_LONG64)
+		why_not = "the kernel is not started through its 64-bit entry";
+	else if (plan->subarch != PVKIT_HARDWARE_SUBARCH && !req->pvm_required)
+		return 0;
+	if (why_not)
+		return req->pvm_required
+			   ? boot_fail(err, "cannot start it deprivileged (pvm mode): %s", why_not)
+			   : 0;
+	plan->mode = BOOT_CPU_PVM;
+	plan->load_elf = true;
+	snprintf(entry->path, sizeof(entry->path), "pvm entry of %s, deprivileged (pvm mode)",
+		 elf_source(plan, src, sizeof(src)));
 	return 0;
 }
 
@@ -154,8 +147,9 @@ static int check_cmdline(const struct boot_request *req, const struct boot_plan 
 	if (plan->bz && plan->bz->hdr.cmdline_size < limit)
 		limit = plan->bz->hdr.cmdline_size;
 	if (len > limit)
-		return boot_fail(
-		    err, "command line is %zu bytes, longer than the kernel's limit of %llu", len,
+		return boot_fail_input(
+		    err, BOOT_INPUT_CMDLINE,
+		    "command line is %zu bytes, longer than the kernel's limit of %llu", len,
 		    (unsigned long long)limit);
 	return 0;
 }
@@ -215,9 +209,10 @@ static int place_initrd(const struct boot_request *req, struct boot_plan *plan,
 	if (size == 0)
 		return 0;
 	if (size > mem->size)
-		return boot_fail(err, "initrd (%s) does not fit in guest RAM (%s)",
-				 boot_format_size(a, sizeof(a), size),
-				 boot_format_size(b, sizeof(b), mem->size));
+		return boot_fail_input(err, BOOT_INPUT_INITRD,
+				       "initrd (%s) does not fit in guest RAM (%s)",
+				       boot_format_size(a, sizeof(a), size),
+				       boot_format_size(b, sizeof(b), mem->size));
 	uint64_t limit = guest_memory_low_end(mem);
 	const char *limit_name = "the end of low RAM";
 	if (plan->bz && plan->bz->hdr.initrd_addr_max != 0 &&
@@ -227,11 +222,12 @@ static int place_initrd(const struct boot_request *req, struct boot_plan *plan,
 	}
 	uint64_t floor = plan->kernel_end > LAYOUT_HIGH_RAM ? plan->kernel_end : LAYOUT_HIGH_RAM;
 	if (size > limit || ((limit - size) & ~(PAGE_SIZE - 1)) < floor)
-		return boot_fail(err,
-				 "initrd (%s) does not fit in guest RAM between the kernel's end "
-				 "(0x%llx) and 0x%llx (%s)",
-				 boot_format_size(a, sizeof(a), size), (unsigned long long)floor,
-				 (unsigned long long)limit, limit_name);
+		return boot_fail_input(err, BOOT_INPUT_INITRD,
+				       "initrd (%s) does not fit in guest RAM between the kernel's "
+				       "end (0x%llx) and 0x%llx (%s)",
+				       boot_format_size(a, sizeof(a), size),
+				       (unsigned long long)floor, (unsigned long long)limit,
+				       limit_name);
 	plan->initrd_addr = (limit - size) & ~(PAGE_SIZE - 1);
 	plan->initrd_size = size;
 	return 0;
@@ -274,10 +270,11 @@ static int write_guest(const struct boot_request *req, const struct boot_plan *p
 	    .hardware_subarch = plan->subarch,
 	    .rng_seed = req->rng_seed,
 	    .rng_seed_size = req->rng_seed_size,
+	    .pvm = plan->mode == BOOT_CPU_PVM ? req->pvm : NULL,
 	};
 	if (boot_params_build(&bp, mem, err) < 0)
 		return -1;
-	if (!plan->pvh)
+	if (plan->mode != BOOT_CPU_PROTECTED32)
 		return 0;
 	struct pvh_start_args pvh = {
 	    .cmdline_addr = LAYOUT_CMDLINE,
@@ -287,100 +284,71 @@ static int write_guest(const struct boot_request *req, const struct boot_plan *p
 	return pvh_start_info_build(&pvh, mem, err);
 }
 
-static void fill_entry(const struct boot_plan *plan, struct boot_entry *entry)
+static void fill_entry(const struct boot_request *req, const struct boot_plan *plan,
+		       struct boot_entry *entry)
 {
+	entry->mode = plan->mode;
 	entry->hardware_subarch = plan->subarch;
 	entry->rsp = LAYOUT_STACK_TOP;
-	if (plan->pvh) {
-		entry->mode = BOOT_CPU_PROTECTED32;
+	switch (plan->mode) {
+	case BOOT_CPU_PROTECTED32:
 		entry->rip = plan->elf->pvh_entry;
 		entry->rbx = LAYOUT_START_INFO;
-		return;
+		break;
+	case BOOT_CPU_PVM:
+		entry->rip = req->pvm->trampoline;
+		entry->rsi = LAYOUT_BOOT_PARAMS;
+		entry->pvm = plan->elf->pvm;
+		break;
+	case BOOT_CPU_LONG64:
+		entry->rsi = LAYOUT_BOOT_PARAMS;
+		entry->rip = plan->load_elf ? plan->elf->entry_paddr
+					    : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
+		break;
 	}
-	entry->mode = BOOT_CPU_LONG64;
-	entry->rsi = LAYOUT_BOOT_PARAMS;
-	entry->rip =
-	    plan->load_elf ? plan->elf->entry_paddr : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
 }
 
 static int load(const struct boot_request *req, struct guest_memory *mem, struct boot_entry *entry,
-		struct bzimage_info *bz, struct elf_image *elf, uint8_t **payload_buf,
 		struct boot_error *err)
 {
 	char a[BOOT_SIZE_STR_LEN], b[BOOT_SIZE_STR_LEN];
-	struct boot_plan plan = {0};
-	enum payload_compression comp = PAYLOAD_UNKNOWN;
-	size_t elf_size = 0;
+	const struct boot_image *img = req->image;
+	struct boot_plan plan = {
+	    .img = img,
+	    .bz = img->format == BOOT_IMAGE_BZIMAGE ? &img->bz : NULL,
+	    .elf = img->has_elf ? &img->elf : NULL,
+	};
 
 	if (mem->size < LAYOUT_MIN_RAM)
 		return boot_fail(err, "guest RAM (%s) is smaller than the %s pvkit needs",
 				 boot_format_size(a, sizeof(a), mem->size),
 				 boot_format_size(b, sizeof(b), LAYOUT_MIN_RAM));
-	if (!req->kernel || req->kernel_size == 0)
-		return boot_fail(err, "kernel image is empty");
-
-	if (bzimage_detect(req->kernel, req->kernel_size)) {
-		if (bzimage_parse(req->kernel, req->kernel_size, bz, err) < 0)
-			return -1;
-		plan.bz = bz;
-		/* The payload's notes decide the entry and the default subarch. */
-		bool need_notes = req->entry != BOOT_ENTRY_64 || !req->subarch_given;
-		if (need_notes && bz->payload_size) {
-			if (extract_payload_elf(bz, mem, elf, payload_buf, &comp, &elf_size, err) <
-			    0)
-				return -1;
-			plan.elf = elf;
-		}
-	} else if (elf_detect(req->kernel, req->kernel_size)) {
-		if (elf_parse(req->kernel, req->kernel_size, elf, err) < 0)
-			return -1;
-		plan.elf = elf;
-		elf_size = req->kernel_size;
-	} else {
-		const uint8_t *k = req->kernel;
-		size_t n = req->kernel_size;
-		return boot_fail(err,
-				 "not a bzImage (no \"HdrS\" at 0x202) nor an ELF (first bytes "
-				 "%02x %02x %02x %02x)",
-				 k[0], n > 1 ? k[1] : 0, n > 2 ? k[2] : 0, n > 3 ? k[3] : 0);
-	}
-
-	if (choose_entry(req, &plan, entry, comp, elf_size, err) < 0)
+	if (choose_entry(req, &plan, entry, err) < 0)
 		return -1;
 	if (req->subarch_given)
 		plan.subarch = req->hardware_subarch;
 	else
 		plan.subarch =
 		    plan.elf && plan.elf->has_pvkit ? PVKIT_HARDWARE_SUBARCH : X86_SUBARCH_PC;
+	if (choose_pvm(req, &plan, entry, err) < 0)
+		return -1;
 
 	if (check_cmdline(req, &plan, err) < 0 || place_kernel(&plan, mem, err) < 0 ||
 	    place_initrd(req, &plan, mem, err) < 0)
 		return -1;
 	if (write_guest(req, &plan, mem, err) < 0)
 		return -1;
-	fill_entry(&plan, entry);
+	fill_entry(req, &plan, entry);
 	return 0;
 }
 
 int boot_load(const struct boot_request *req, struct guest_memory *mem, struct boot_entry *entry,
 	      struct boot_error *err)
 {
-	/* Large enough to keep off the stack of the VMM's threads and fuzzers. */
-	struct bzimage_info *bz = calloc(1, sizeof(*bz));
-	struct elf_image *elf = calloc(1, sizeof(*elf));
-	uint8_t *payload_buf = NULL;
-	int rc;
-
 	memset(entry, 0, sizeof(*entry));
-	err->msg[0] = '\0';
-	if (!bz || !elf)
-		rc = boot_fail(err, "out of memory");
-	else
-		rc = load(req, mem, entry, bz, elf, &payload_buf, err);
-	if (rc < 0)
-		memset(entry, 0, sizeof(*entry)); /* a failed load names no path */
-	free(payload_buf);
-	free(elf);
-	free(bz);
-	return rc;
+	memset(err, 0, sizeof(*err));
+	if (load(req, mem, entry, err) == 0)
+		return 0;
+	memset(entry, 0, sizeof(*entry)); /* a failed load names no path */
+	return -1;
 }

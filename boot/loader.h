@@ -5,7 +5,8 @@
  *
  * The loader never touches KVM: it writes into a struct guest_memory and
  * returns a struct boot_entry.  That is what lets the unit tests and fuzzers
- * run every loader path against a malloc'd buffer.
+ * run every loader path against a malloc'd buffer.  The image comes parsed
+ * (image.h), so the caller can look at it first (pvm mode, inspect).
  */
 #ifndef PVKIT_BOOT_LOADER_H
 #define PVKIT_BOOT_LOADER_H
@@ -14,12 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "guest_memory.h"
+#include "image.h"
 
-/* "what is wrong" with an input, without the "pvkit: FILE: " prefix. */
-struct boot_error {
-	char msg[256];
-};
+struct pvkit_pvm_info;
 
 enum boot_entry_choice {
 	BOOT_ENTRY_AUTO, /* fastest correct path for this image */
@@ -28,9 +28,8 @@ enum boot_entry_choice {
 };
 
 struct boot_request {
-	const uint8_t *kernel;
-	size_t kernel_size;
-	const uint8_t *initrd; /* may be NULL */
+	const struct boot_image *image; /* from boot_image_parse() */
+	const uint8_t *initrd;		/* may be NULL */
 	size_t initrd_size;
 	const char *cmdline; /* NUL-terminated, never NULL */
 	enum boot_entry_choice entry;
@@ -38,11 +37,21 @@ struct boot_request {
 	bool subarch_given; /* false: default (pvkit's own for images that ask for it, else PC) */
 	const uint8_t *rng_seed; /* for SETUP_RNG_SEED; may be NULL */
 	size_t rng_seed_size;
+	/*
+	 * pvm mode (abi/pvkit_abi.h): what the host offers a kernel that can
+	 * run deprivileged, NULL where it offers nothing.  A kernel with the
+	 * PVKIT_ELFNOTE_PVM note that would take its 64-bit entry with pvkit's
+	 * hardware_subarch is then started that way instead: its ELF loaded,
+	 * *pvm written as the PVKIT_SETUP_PVM setup_data entry.
+	 */
+	const struct pvkit_pvm_info *pvm;
+	bool pvm_required; /* pvm or an error, whatever the hardware_subarch */
 };
 
 enum boot_cpu_mode {
 	BOOT_CPU_LONG64,      /* 64-bit mode, paging on (identity map), RSI = boot_params */
 	BOOT_CPU_PROTECTED32, /* 32-bit protected mode, paging off, EBX = hvm_start_info */
+	BOOT_CPU_PVM,	      /* 64-bit mode at CPL3 on the pvm trampoline, RSI = boot_params */
 };
 
 struct boot_entry {
@@ -52,12 +61,13 @@ struct boot_entry {
 	uint64_t rbx;
 	uint64_t rsp;
 	uint32_t hardware_subarch; /* what was written into boot_params */
-	char path[96]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
+	struct elf_pvm_note pvm;   /* BOOT_CPU_PVM: MSR_LSTAR and IDTR.base */
+	char path[160]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
 };
 
 /*
- * Load req->kernel (a bzImage or an ELF64 vmlinux) into mem.  On failure,
- * returns -1 with err filled and leaves the guest unstarted.
+ * Load req->image into mem.  On failure, returns -1 with err filled (which
+ * input is at fault, and what is wrong) and leaves the guest unstarted.
  */
 int boot_load(const struct boot_request *req, struct guest_memory *mem, struct boot_entry *entry,
 	      struct boot_error *err);

@@ -6,7 +6,8 @@
  * A kernel advertises a 32-bit entry point with an ELF note of type
  * XEN_ELFNOTE_PHYS32_ENTRY (name "Xen").  It is entered in 32-bit protected
  * mode, paging off, flat segments, with %ebx = guest-physical address of an
- * hvm_start_info.  Freestanding.
+ * hvm_start_info.  Freestanding.  Only Xen's definitions live here; pvkit's
+ * own notes are in abi/pvkit_abi.h.
  */
 #ifndef PVKIT_BOOT_PVH_H
 #define PVKIT_BOOT_PVH_H
@@ -65,13 +66,5 @@ struct hvm_memmap_table_entry {
 _Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info size");
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "modlist entry size");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap entry size");
-
-/*
- * pvkit's own ELF note (name "pvkit"): an image carrying it understands the
- * pvkit hardware_subarch and ABI, so pvkit names itself in boot_params by
- * default.  Descriptor: a 32-bit ABI version the image was built against.
- */
-#define PVKIT_ELFNOTE_NAME "pvkit"
-#define PVKIT_ELFNOTE_ABI  1
 
 #endif

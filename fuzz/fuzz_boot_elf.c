@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: MIT
 /* libFuzzer: the ELF64 parser (segments, notes, PVH and pvkit notes). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
 
 static struct elf_image elf; /* large: keep it off the stack */
+
+/* Is [pa, pa + len) inside one loaded segment? */
+static bool loaded(uint64_t pa, uint64_t len)
+{
+	for (int i = 0; i < elf.nsegments; i++) {
+		const struct elf_segment *s = &elf.segment[i];
+		if (pa >= s->paddr && pa - s->paddr < s->memsz && len <= s->memsz - (pa - s->paddr))
+			return true;
+	}
+	return false;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,6 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n->descsz)
 			sink ^= n->desc[n->descsz - 1];
 	}
+	/* The addresses of the notes pvkit acts on are loaded bytes. */
+	if ((elf.has_pvh && !loaded(elf.pvh_entry, 1)) ||
+	    (elf.has_pvm &&
+	     (!loaded(elf.pvm.syscall_entry, 1) || !loaded(elf.pvm.idt, PVKIT_PVM_IDT_SIZE))))
+		__builtin_trap();
 	(void)sink;
 	return 0;
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer: the whole of boot_load() into a 16 MiB guest.  Input layout:
+ * libFuzzer: the one parse and the whole of boot_load() into a 16 MiB
+ * guest, as `pvkit run` calls them.  Input layout:
  *
- *	byte 0     entry choice (% 3) | 0x80: hardware_subarch given | 0x40: RNG seed
+ *	byte 0     entry choice (bits 0-3 % 3) | 0x10: pvm mode offered
+ *	           | 0x20: pvm mode required | 0x40: RNG seed
+ *	           | 0x80: hardware_subarch given
  *	bytes 1-2  command line length (LE)
  *	bytes 3-5  initrd length (LE, 24 bits)
  *	then the command line, the initrd and, for the rest, the kernel image.
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/pvkit_abi.h"
+#include "boot/image.h"
 #include "boot/layout.h"
 #include "boot/loader.h"
 
@@ -19,6 +24,29 @@
 
 static uint8_t *guest_ram;
 static struct guest_memory mem;
+
+static const struct pvkit_pvm_info pvm_offer = {
+    .version = PVKIT_PVM_INFO_VERSION,
+    .trampoline = 0x9e800,
+    .hypercall_page = 0x9e000,
+};
+
+/* Whatever the image says, the CPU starts inside guest RAM, where it must. */
+static void check_entry(const struct boot_entry *entry)
+{
+	if (!guest_memory_ptr(&mem, entry->rip, 1) || entry->path[0] == '\0')
+		__builtin_trap();
+	if (entry->mode == BOOT_CPU_PVM) {
+		/* On the host's trampoline, into the kernel's loaded bytes. */
+		if (entry->rip != pvm_offer.trampoline ||
+		    !guest_memory_ptr(&mem, entry->pvm.syscall_entry, 1) ||
+		    !guest_memory_ptr(&mem, entry->pvm.idt, PVKIT_PVM_IDT_SIZE) ||
+		    entry->pvm.syscall_entry < LAYOUT_HIGH_RAM || entry->pvm.idt < LAYOUT_HIGH_RAM)
+			__builtin_trap();
+	} else if (entry->rip < LAYOUT_HIGH_RAM) {
+		__builtin_trap(); /* above the boot data */
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,30 +72,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *initrd = data + pos;
 	pos += initrd_len;
 
+	struct boot_error err;
+	struct boot_image *img = boot_image_parse(data + pos, size - pos, FUZZ_GUEST_RAM, &err);
+	if (!img) {
+		if (err.msg[0] == '\0' || err.input != BOOT_INPUT_KERNEL)
+			__builtin_trap();
+		free(cmdline);
+		return 0;
+	}
 	static const uint8_t seed[16] = {0x42};
 	struct boot_request req = {
-	    .kernel = data + pos,
-	    .kernel_size = size - pos,
+	    .image = img,
 	    .initrd = initrd_len ? initrd : NULL,
 	    .initrd_size = initrd_len,
 	    .cmdline = cmdline,
-	    .entry = (enum boot_entry_choice)((data[0] & 0x3f) % 3),
+	    .entry = (enum boot_entry_choice)((data[0] & 0x0f) % 3),
 	    .subarch_given = (data[0] & 0x80) != 0,
 	    .hardware_subarch = 0x1234,
 	    .rng_seed = (data[0] & 0x40) ? seed : NULL,
 	    .rng_seed_size = sizeof(seed),
+	    .pvm = (data[0] & 0x30) ? &pvm_offer : NULL,
+	    .pvm_required = (data[0] & 0x20) != 0,
 	};
 	struct boot_entry entry;
-	struct boot_error err;
 	int rc = boot_load(&req, &mem, &entry, &err);
 	if (rc < 0 && err.msg[0] == '\0')
 		__builtin_trap();
-	if (rc == 0) {
-		/* Whatever the image says, the CPU starts inside guest RAM, above the boot data. */
-		if (!guest_memory_ptr(&mem, entry.rip, 1) || entry.rip < LAYOUT_HIGH_RAM ||
-		    entry.path[0] == '\0')
-			__builtin_trap();
-	}
+	if (rc == 0)
+		check_entry(&entry);
+	boot_image_free(img);
 	free(cmdline);
 	return 0;
 }

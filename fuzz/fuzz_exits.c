@@ -139,8 +139,7 @@ static void machine_start(uint8_t flags, uint8_t limit)
 	    .console = &m.console,
 	    .stop = &m.stop,
 	    .start_monotonic_ns = hypercall_monotonic_now(),
-	    .features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE | PVKIT_FEATURE_NEGOTIATE |
-			PVKIT_FEATURE_TIME_PAGE,
+	    .features = HYPERCALL_FEATURES,
 	    .interrupted = (volatile int *)&always_interrupted,
 	};
 	m.last_time_sync_ns = hypercall_monotonic_now();

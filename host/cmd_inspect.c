@@ -1,119 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * `pvkit inspect IMAGE [--json]`: what pvkit sees in a kernel image, without
- * booting it.  The whole image is analysed first (setup header, payload,
- * ELF) with the same boot/ code the loader uses; only when all of it is
- * valid is anything printed, so a bad file gives one error line and no
- * partial report.
+ * booting it.  The whole image is parsed first (setup header, payload,
+ * ELF) by boot_image_parse(), the parse `pvkit run` loads from; only when
+ * all of it is valid is anything printed, so a bad file gives one error line
+ * and no partial report.  Every note is shown; pvkit's own as the parse
+ * decoded and checked them.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "boot/bzimage.h"
-#include "boot/elf.h"
-#include "boot/error.h"
-#include "boot/loader.h"
-#include "boot/payload.h"
+#include "abi/pvkit_abi.h"
+#include "boot/image.h"
 #include "boot/pvh.h"
 #include "host/cmd_inspect.h"
+#include "host/read_file.h"
 
-#define INSPECT_MAX_FILE (1ull << 30)
-#define HEX_DUMP_MAX	 256 /* note descriptors longer than this are cut */
-
-struct report {
-	const char *path;
-	const uint8_t *image;
-	size_t size;
-	bool is_bzimage;
-	struct bzimage_info bz;
-	enum payload_compression comp;
-	uint8_t *payload_elf; /* decompressed, owned */
-	size_t payload_elf_size;
-	bool has_elf;
-	struct elf_image elf;
-};
-
-/* ---- reading and analysing ---------------------------------------------- */
-
-static int read_file(const char *path, uint8_t **data, size_t *size, struct boot_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return boot_fail(err, "%s", strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return boot_fail(err, "not a regular file");
-	}
-	if ((uint64_t)st.st_size > INSPECT_MAX_FILE) {
-		close(fd);
-		return boot_fail(err, "file is larger than 1 GiB");
-	}
-	size_t n = (size_t)st.st_size, got = 0;
-	uint8_t *buf = malloc(n ? n : 1);
-	if (!buf) {
-		close(fd);
-		return boot_fail(err, "out of memory");
-	}
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			int e = r < 0 ? errno : EIO;
-			free(buf);
-			close(fd);
-			return boot_fail(err, "read failed: %s", strerror(e));
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	*data = buf;
-	*size = n;
-	return 0;
-}
-
-static int analyse(struct report *r, struct boot_error *err)
-{
-	if (r->size == 0)
-		return boot_fail(err, "file is empty");
-	if (bzimage_detect(r->image, r->size)) {
-		r->is_bzimage = true;
-		if (bzimage_parse(r->image, r->size, &r->bz, err) < 0)
-			return -1;
-		if (!r->bz.payload_size)
-			return 0;
-		r->comp = payload_detect(r->bz.payload, r->bz.payload_size);
-		if (payload_decompress(r->comp, r->bz.payload, r->bz.payload_size,
-				       PAYLOAD_MAX_DEFAULT, &r->payload_elf, &r->payload_elf_size,
-				       err) < 0)
-			return -1;
-		if (elf_parse(r->payload_elf, r->payload_elf_size, &r->elf, err) < 0) {
-			char msg[sizeof(err->msg)];
-			memcpy(msg, err->msg, sizeof(msg));
-			return boot_fail(err, "ELF in the bzImage payload: %.200s", msg);
-		}
-		r->has_elf = true;
-		return 0;
-	}
-	if (elf_detect(r->image, r->size)) {
-		if (elf_parse(r->image, r->size, &r->elf, err) < 0)
-			return -1;
-		r->has_elf = true;
-		return 0;
-	}
-	return boot_fail(err, "not a bzImage (no \"HdrS\" at 0x202) nor an ELF");
-}
+#define HEX_DUMP_MAX 256 /* note descriptors longer than this are cut */
 
 /* ---- decoding notes ------------------------------------------------------ */
 
-enum note_kind { NOTE_HEX, NOTE_NUM, NOTE_STR };
+/* NOTE_PVKIT_*: pvkit's own notes, shown as the parse decoded and checked them. */
+enum note_kind { NOTE_HEX, NOTE_NUM, NOTE_STR, NOTE_PVKIT_ABI, NOTE_PVKIT_PVM };
 
 struct note_type {
 	const char *owner;
@@ -147,7 +57,8 @@ static const struct note_type note_types[] = {
     {"GNU", 5, "PROPERTY_TYPE_0", NOTE_HEX},
     {"Linux", 0x100, "BUILD_SALT", NOTE_STR},
     {"Linux", 0x101, "LTO_INFO", NOTE_NUM},
-    {PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI, "ABI (pvkit ABI version)", NOTE_NUM},
+    {PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI, "ABI (pvkit ABI version)", NOTE_PVKIT_ABI},
+    {PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_PVM, "PVM (can run deprivileged: pvm mode)", NOTE_PVKIT_PVM},
 };
 
 struct note_view {
@@ -425,14 +336,21 @@ static void print_setup_header(struct out *o, const struct bzimage_info *bz)
 	put_cstr(o, "kernel_version", bz->version_string);
 }
 
-static void print_payload(struct out *o, const struct report *r)
+static void print_payload(struct out *o, const struct boot_image *img)
 {
 	open_block(o, "payload", false);
-	put_hex(o, "offset", r->bz.hdr.payload_offset);
-	put_cstr(o, "compression", payload_compression_name(r->comp));
-	put_size(o, "compressed_size", r->bz.payload_size);
-	put_size(o, "decompressed_size", r->payload_elf_size);
+	put_hex(o, "offset", img->bz.hdr.payload_offset);
+	put_cstr(o, "compression", payload_compression_name(img->compression));
+	put_size(o, "compressed_size", img->bz.payload_size);
+	put_size(o, "decompressed_size", img->payload_elf_size);
 	close_block(o, false);
+}
+
+static void put_abi_version(struct out *o, const char *k, uint32_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%u.%u", v >> 16, v & 0xffff);
+	put_cstr(o, k, buf);
 }
 
 static void segment_flags(uint32_t f, char out[4])
@@ -443,7 +361,8 @@ static void segment_flags(uint32_t f, char out[4])
 	out[3] = '\0';
 }
 
-static void print_note(struct out *o, const struct elf_note *n, int index)
+static void print_note(struct out *o, const struct elf_image *elf, const struct elf_note *n,
+		       int index)
 {
 	struct note_view v;
 	view_note(n, &v);
@@ -453,12 +372,24 @@ static void print_note(struct out *o, const struct elf_note *n, int index)
 	if (v.type_name)
 		put_cstr(o, "type_name", v.type_name);
 	put_u64(o, "descsz", n->descsz);
-	if (v.kind == NOTE_NUM)
+	switch (v.kind) {
+	case NOTE_NUM:
 		put_hex(o, "value", v.num);
-	else if (v.kind == NOTE_STR)
+		break;
+	case NOTE_STR:
 		put_str(o, "string", (const char *)n->desc, v.str_len);
-	else
+		break;
+	case NOTE_PVKIT_ABI: /* the parse allows one of each pvkit note */
+		put_abi_version(o, "abi_version", elf->pvkit_abi);
+		break;
+	case NOTE_PVKIT_PVM:
+		put_hex(o, "syscall_entry", elf->pvm.syscall_entry);
+		put_hex(o, "idt", elf->pvm.idt);
+		break;
+	case NOTE_HEX:
 		put_hexdump(o, "hex", n->desc, n->descsz);
+		break;
+	}
 	close_element(o);
 }
 
@@ -475,7 +406,12 @@ static void print_elf(struct out *o, const struct elf_image *elf)
 		put_hex(o, "pvh_entry", elf->pvh_entry);
 	put_bool(o, "pvkit_note", elf->has_pvkit);
 	if (elf->has_pvkit)
-		put_hex(o, "pvkit_abi", elf->pvkit_abi);
+		put_abi_version(o, "pvkit_abi", elf->pvkit_abi);
+	put_bool(o, "pvm_note", elf->has_pvm);
+	if (elf->has_pvm) {
+		put_hex(o, "pvm_syscall_entry", elf->pvm.syscall_entry);
+		put_hex(o, "pvm_idt", elf->pvm.idt);
+	}
 	open_block(o, "segments", true);
 	for (int i = 0; i < elf->nsegments; i++) {
 		const struct elf_segment *s = &elf->segment[i];
@@ -492,28 +428,28 @@ static void print_elf(struct out *o, const struct elf_image *elf)
 	close_block(o, true);
 	open_block(o, "notes", true);
 	for (int i = 0; i < elf->nnotes; i++)
-		print_note(o, &elf->note[i], i);
+		print_note(o, elf, &elf->note[i], i);
 	close_block(o, true);
 	close_block(o, false);
 }
 
-static void print_report(const struct report *r, bool json)
+static void print_report(const char *path, const struct boot_image *img, bool json)
 {
 	struct out o = {.f = stdout, .json = json};
 	if (json) {
 		fputc('{', o.f);
 		o.depth = 1;
 	}
-	put_cstr(&o, "file", r->path);
-	put_cstr(&o, "format", r->is_bzimage ? "bzImage" : "ELF");
-	put_size(&o, "file_size", r->size);
-	if (r->is_bzimage) {
-		print_setup_header(&o, &r->bz);
-		if (r->bz.payload_size)
-			print_payload(&o, r);
+	put_cstr(&o, "file", path);
+	put_cstr(&o, "format", img->format == BOOT_IMAGE_BZIMAGE ? "bzImage" : "ELF");
+	put_size(&o, "file_size", img->size);
+	if (img->format == BOOT_IMAGE_BZIMAGE) {
+		print_setup_header(&o, &img->bz);
+		if (img->bz.payload_size)
+			print_payload(&o, img);
 	}
-	if (r->has_elf)
-		print_elf(&o, &r->elf);
+	if (img->has_elf)
+		print_elf(&o, &img->elf);
 	if (json)
 		fputs("\n}\n", o.f);
 }
@@ -544,26 +480,21 @@ int cmd_inspect(int argc, char **argv)
 	const char *path = opts.path;
 	bool json = opts.json;
 
-	struct report *r = calloc(1, sizeof(*r));
-	struct boot_error err;
-	uint8_t *data = NULL;
-	int status = 2;
-	if (!r) {
-		fprintf(stderr, "pvkit: %s: out of memory\n", path);
+	uint8_t *data;
+	size_t size;
+	if (read_file(path, &data, &size) < 0)
 		return 2;
-	}
-	r->path = path;
-	if (read_file(path, &data, &r->size, &err) == 0) {
-		r->image = data;
-		if (analyse(r, &err) == 0) {
-			print_report(r, json);
-			status = fflush(stdout) == 0 ? 0 : 1;
-		}
-	}
-	if (status == 2)
+	struct boot_error err;
+	/* The whole image is parsed before anything is printed. */
+	struct boot_image *img = boot_image_parse(data, size, 0, &err);
+	int status = 2;
+	if (img) {
+		print_report(path, img, json);
+		status = fflush(stdout) == 0 ? 0 : 1;
+	} else {
 		fprintf(stderr, "pvkit: %s: %s\n", path, err.msg);
-	free(r->payload_elf);
+	}
+	boot_image_free(img);
 	free(data);
-	free(r);
 	return status;
 }

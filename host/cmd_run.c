@@ -18,7 +18,9 @@
 #include "cli.h"
 #include "cmd_run.h"
 #include "parse_size.h"
+#include "pvm_machine.h"
 #include "pvm_mode.h"
+#include "read_file.h"
 #include "limits.h"
 #include "log.h"
 #include "machine.h"
@@ -28,9 +30,7 @@
 
 #define DEFAULT_MEM	"256M"
 #define DEFAULT_CMDLINE "console=ttyS0"
-/* Files are read whole; nothing bootable is this large. */
-#define MAX_INPUT_FILE (2ull << 30)
-#define MAX_TIMEOUT_S  (1e7)
+#define MAX_TIMEOUT_S	(1e7)
 
 /* The pvkernel image linked into pvkit (host/default_kernel.S). */
 extern const uint8_t default_kernel_image[];
@@ -207,52 +207,6 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	return 0;
 }
 
-/* Read a whole file; on failure print "pvkit: PATH: why" and return -1. */
-static int read_file(const char *path, uint8_t **data, size_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_msg("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_msg("%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if ((uint64_t)st.st_size > MAX_INPUT_FILE) {
-		log_msg("%s: larger than %llu MiB", path, MAX_INPUT_FILE >> 20);
-		close(fd);
-		return -1;
-	}
-	size_t n = (size_t)st.st_size;
-	uint8_t *buf = malloc(n ? n : 1);
-	if (!buf) {
-		log_msg("%s: out of memory reading %zu bytes", path, n);
-		close(fd);
-		return -1;
-	}
-	size_t done = 0;
-	while (done < n) {
-		ssize_t r = read(fd, buf + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			log_msg("%s: %s", path,
-				r < 0 ? strerror(errno) : "file shrank while reading");
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	close(fd);
-	*data = buf;
-	*size = n;
-	return 0;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -293,6 +247,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	static struct machine m; /* large (the I/O bus tables); zeroed */
+	struct boot_image *img = NULL;
 	int status = EXIT_STATUS_HOST_ERROR;
 	/* The files are in memory: parsing them (the code most exposed to a
 	 * hostile image) and setting up run under the loading filter. */
@@ -301,11 +256,27 @@ int cmd_run(int argc, char **argv)
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;
 
+	struct boot_error err = {0};
+	img = boot_image_parse(kernel, kernel_size, o.mem, &err);
+	if (!img) {
+		log_msg("%s: %s", kernel_name, err.msg);
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
+	/* pvm mode: offered here, taken by a kernel that can (the loader decides). */
+	const char *why_not_pvm;
+	int offer_pvm = pvm_offer(o.pv_mode, o.pvkit_cpuid, &why_not_pvm);
+	if (offer_pvm < 0) {
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
+	struct pvkit_pvm_info pvm;
+	pvm_machine_info(&pvm);
+
 	uint8_t seed[32];
 	bool have_seed = getrandom(seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed);
 	struct boot_request req = {
-	    .kernel = kernel,
-	    .kernel_size = kernel_size,
+	    .image = img,
 	    .initrd = initrd,
 	    .initrd_size = initrd_size,
 	    .cmdline = o.cmdline,
@@ -314,34 +285,29 @@ int cmd_run(int argc, char **argv)
 	    .subarch_given = o.subarch_given,
 	    .rng_seed = have_seed ? seed : NULL,
 	    .rng_seed_size = have_seed ? sizeof(seed) : 0,
+	    .pvm = offer_pvm ? &pvm : NULL,
+	    .pvm_required = o.pv_mode == PV_MODE_PVM,
 	};
 	struct boot_entry entry;
-	struct boot_error err = {{0}};
 	if (boot_load(&req, &m.vm.mem, &entry, &err) < 0) {
-		log_msg("%s: %s", kernel_name, err.msg);
+		const char *input[] = {
+		    [BOOT_INPUT_KERNEL] = kernel_name,
+		    [BOOT_INPUT_INITRD] = o.initrd_path,
+		    [BOOT_INPUT_CMDLINE] = "--cmdline",
+		};
+		log_msg("%s: %s", input[err.input], err.msg);
 		status = EXIT_STATUS_BAD_INPUT;
 		goto out;
 	}
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
-	/* pvm mode only for a kernel told it runs under pvkit (the default). */
-	struct pvm_image pvm;
-	const char *why_not_pvm;
-	if (!o.pvkit_cpuid || entry.hardware_subarch != PVKIT_HARDWARE_SUBARCH)
-		o.pv_mode = o.pv_mode == PV_MODE_PVM ? PV_MODE_PVM : PV_MODE_RING0;
-	int use_pvm = pvm_decide(o.pv_mode, kernel, kernel_size, &entry, &pvm, &why_not_pvm);
-	if (use_pvm < 0) {
-		status = EXIT_STATUS_BAD_INPUT;
-		goto out;
-	}
-	if (use_pvm)
-		cfg.pvm = &pvm;
 	if (vm_check_kvm() < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}
-	log_msg("booting %s via %s%s", base_name(kernel_name), entry.path,
-		use_pvm ? ", deprivileged (pvm mode)" : "");
-	log_debug("pv mode: %s", use_pvm ? "pvm (deprivileged kernel)" : why_not_pvm);
+	log_msg("booting %s via %s", base_name(kernel_name), entry.path);
+	if (entry.mode != BOOT_CPU_PVM)
+		log_debug("pv mode: ring 0: %s",
+			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
 	m.console.out_limit = o.console_limit;
@@ -357,6 +323,7 @@ int cmd_run(int argc, char **argv)
 		run_loop_print_stats(&m);
 out:
 	machine_destroy(&m);
+	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);
 	return status;

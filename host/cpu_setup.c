@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/layout.h"
 #include "cpu_setup.h"
 #include "log.h"
@@ -14,8 +15,16 @@
 #define CR0_WP	 (1ull << 16)
 #define CR0_PG	 (1ull << 31)
 #define CR4_PAE	 (1ull << 5)
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
+
+#define MSR_STAR	 0xc0000081u
+#define MSR_LSTAR	 0xc0000082u
+#define MSR_SYSCALL_MASK 0xc0000084u
+/* Cleared on `syscall` like Linux does: IF (the kernel enables interrupts
+ * itself), TF, DF, AC, NT, IOPL. */
+#define SYSCALL_MASK 0x47700ull
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE   (1ull << 1)
@@ -111,7 +120,7 @@ void cpu_setup_sregs(struct kvm_sregs *sregs, enum boot_cpu_mode mode, bool user
 	if (mode == BOOT_CPU_PROTECTED32) {
 		code = segment(GDT_SEL_CODE32, SEG_TYPE_CODE, 0, false);
 		data = segment(GDT_SEL_DATA, SEG_TYPE_DATA, 0, false);
-	} else if (user_mode) {
+	} else if (user_mode || mode == BOOT_CPU_PVM) {
 		code = segment(GDT_SEL_USER64 | 3, SEG_TYPE_CODE, 3, true);
 		data = segment(GDT_SEL_USERDATA | 3, SEG_TYPE_DATA, 3, false);
 	} else {
@@ -143,9 +152,12 @@ void cpu_setup_sregs(struct kvm_sregs *sregs, enum boot_cpu_mode mode, bool user
 		sregs->cr4 = CR4_PAE;
 		sregs->efer = EFER_LME | EFER_LMA;
 	}
+	if (mode == BOOT_CPU_PVM)
+		sregs->efer |= EFER_SCE; /* the trampoline's `syscall` */
 }
 
-static int load_state(struct vcpu *vcpu, enum boot_cpu_mode mode, bool user_mode,
+/* idt: IDTR.base (0: none), as pvm mode needs before the first instruction. */
+static int load_state(struct vcpu *vcpu, enum boot_cpu_mode mode, bool user_mode, uint64_t idt,
 		      const struct kvm_regs *regs)
 {
 	struct kvm_sregs sregs;
@@ -154,12 +166,42 @@ static int load_state(struct vcpu *vcpu, enum boot_cpu_mode mode, bool user_mode
 		return -1;
 	}
 	cpu_setup_sregs(&sregs, mode, user_mode);
+	if (idt) {
+		sregs.idt.base = idt;
+		sregs.idt.limit = PVKIT_PVM_IDT_SIZE - 1;
+	}
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0) {
 		log_msg("KVM_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}
 	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0) {
 		log_msg("KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pvm mode: the kernel cannot write MSRs before it has an IDT to trap
+ * through, so pvkit sets them before the first KVM_RUN.  `syscall` enters
+ * at LSTAR with CS 0x10, SS 0x18; the sysret half names 0x20 so that user
+ * CS/SS are 0x33/0x2b, Linux's layout, which pvkit's GDT has.
+ */
+static int set_syscall_msrs(struct vcpu *vcpu, uint64_t lstar)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} msrs = {.hdr.nmsrs = 3};
+	msrs.e[0] = (struct kvm_msr_entry){.index = MSR_STAR,
+					   .data = ((uint64_t)GDT_SEL_USER32 << 48) |
+						   ((uint64_t)GDT_SEL_CODE64 << 32)};
+	msrs.e[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = lstar};
+	msrs.e[2] = (struct kvm_msr_entry){.index = MSR_SYSCALL_MASK, .data = SYSCALL_MASK};
+	int r = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
+	if (r != 3) {
+		log_msg("KVM_SET_MSRS (STAR, LSTAR, SYSCALL_MASK): %s",
+			r < 0 ? strerror(errno) : "not all accepted");
 		return -1;
 	}
 	return 0;
@@ -174,11 +216,14 @@ int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry)
 	    .rsp = entry->rsp,
 	    .rflags = RFLAGS_RESERVED,
 	};
-	return load_state(vcpu, entry->mode, false, &regs);
+	bool pvm = entry->mode == BOOT_CPU_PVM;
+	if (pvm && set_syscall_msrs(vcpu, entry->pvm.syscall_entry) < 0)
+		return -1;
+	return load_state(vcpu, entry->mode, false, pvm ? entry->pvm.idt : 0, &regs);
 }
 
 int cpu_setup_user64(struct vcpu *vcpu, uint64_t rip, uint64_t rsp)
 {
 	struct kvm_regs regs = {.rip = rip, .rsp = rsp, .rflags = RFLAGS_RESERVED};
-	return load_state(vcpu, BOOT_CPU_LONG64, true, &regs);
+	return load_state(vcpu, BOOT_CPU_LONG64, true, 0, &regs);
 }

@@ -14,6 +14,11 @@
  *  BOOT_CPU_PROTECTED32 (PVH): flat 32-bit code at 0x08 and data at 0x18,
  *  CR0.PE only (paging off), EBX = start_info, interrupts off.
  *
+ *  BOOT_CPU_PVM (pvm mode, host/pvm_mode.h): as LONG64 but at CPL3 (CS
+ *  0x33, SS 0x2b) on the trampoline, every page with U set, EFER.SCE,
+ *  MSR_STAR/LSTAR/SYSCALL_MASK for `syscall` into the kernel, and IDTR on
+ *  the kernel's IDT (from its PVM note).
+ *
  * The same GDT also has DPL-3 segments (user data 0x2b, 64-bit user code
  * 0x33, the layout `syscall`/`sysret` want) and a 64-bit TSS, which the
  * probe's user-mode guests use; a kernel replaces the GDT early anyway.
@@ -42,17 +47,19 @@
 /*
  * Write the GDT, the TSS and the identity page tables into guest memory.
  * `user_pages`: set the U/S bit in every level, so CPL3 code may run on
- * the identity map (the probe's guests).  -1 if memory is too small.
+ * the identity map (the probe's guests, pvm mode).  -1 if memory is too
+ * small.
  */
 int cpu_setup_tables(struct guest_memory *mem, bool user_pages);
 
-/* Load the vCPU registers for the entry mode chosen by the loader. */
+/* Load the vCPU registers (and MSRs) for the entry mode chosen by the loader. */
 int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry);
 
 /* Start the vCPU in 64-bit user mode (CS 0x33, SS 0x2b) at rip/rsp. */
 int cpu_setup_user64(struct vcpu *vcpu, uint64_t rip, uint64_t rsp);
 
-/* Build the kvm_sregs for an entry mode (for tests and for the above). */
+/* Build the kvm_sregs for an entry mode (for tests and for the above);
+ * BOOT_CPU_PVM and `user_mode` start at CPL3.  IDTR is left empty. */
 void cpu_setup_sregs(struct kvm_sregs *sregs, enum boot_cpu_mode mode, bool user_mode);
 
 #endif

@@ -28,6 +28,12 @@
  * port (0xf4..0xf7), away from anything a PC has. */
 #define HYPERCALL_PORT 0xf8
 
+/* What the service offers (CPUID 0x40000001 EBX, pvm's setup_data entry):
+ * all of ABI v1. */
+#define HYPERCALL_FEATURES                                                                         \
+	(PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_TIME_PAGE | PVKIT_FEATURE_CONSOLE |               \
+	 PVKIT_FEATURE_NEGOTIATE)
+
 /* The most tags one NEGOTIATE call may carry. */
 #define HYPERCALL_MAX_TAGS 64
 

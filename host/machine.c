@@ -9,6 +9,7 @@
 #include "boot/layout.h"
 #include "cpu_setup.h"
 #include "devices/debug_exit.h"
+#include "host_cpu.h"
 #include "log.h"
 #include "machine.h"
 #include "pvm_machine.h"
@@ -59,7 +60,7 @@ static int setup_cpuid(struct machine *m, const struct machine_config *cfg)
 		return -1;
 	struct cpuid_options opt = {
 	    .pvkit_leaves = cfg->pvkit_cpuid,
-	    .ring0_emulated = pvm_host_is_pvm_like(),
+	    .ring0_emulated = host_is_pvm(),
 	    .features = m->hypercalls.features,
 	    .hypercall_pfn = (uint32_t)(LAYOUT_HYPERCALL_PAGE >> 12),
 	    .time_pfn = (uint32_t)(LAYOUT_TIME_PAGE >> 12),
@@ -120,15 +121,25 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (machine_add_devices(m) < 0)
 		return -1;
 
+	/* The time page is part of what pvkit offers (HYPERCALL_FEATURES), and
+	 * the loader has told a pvm kernel so before KVM was opened. */
+	if (!m->tsc_khz) {
+		log_msg("KVM_GET_TSC_KHZ: KVM does not know the guest's TSC frequency, which "
+			"pvkit's time page needs");
+		return -1;
+	}
 	m->hypercalls = (struct hypercall_service){
 	    .mem = &m->vm.mem,
 	    .console = &m->console,
 	    .stop = &m->stop,
 	    .start_monotonic_ns = hypercall_monotonic_now(),
-	    .features = PVKIT_FEATURE_HYPERCALL | PVKIT_FEATURE_CONSOLE | PVKIT_FEATURE_NEGOTIATE |
-			(m->tsc_khz ? PVKIT_FEATURE_TIME_PAGE : 0),
+	    .features = HYPERCALL_FEATURES,
 	};
-	if (hypercall_page_fill(&m->vm.mem) < 0 || cpu_setup_tables(&m->vm.mem, false) < 0) {
+	bool pvm = entry->mode == BOOT_CPU_PVM;
+	if (pvm ? pvm_machine_setup(m) < 0 : hypercall_page_fill(&m->vm.mem) < 0)
+		return -1;
+	/* A pvm kernel runs at CPL3 underneath: it obeys U/S like user code. */
+	if (cpu_setup_tables(&m->vm.mem, pvm) < 0) {
 		log_msg("guest RAM too small for pvkit's low-memory tables");
 		return -1;
 	}
@@ -138,15 +149,21 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 			  m->vm.mem.region[i].gpa + m->vm.mem.region[i].size);
 	log_debug("TSC %" PRIu64 " kHz, hypercall registers via %s", m->tsc_khz,
 		  m->sync_regs ? "KVM_CAP_SYNC_REGS" : "KVM_GET_REGS/KVM_SET_REGS");
+	static const char *const mode_name[] = {
+	    [BOOT_CPU_LONG64] = "64-bit, paging on",
+	    [BOOT_CPU_PROTECTED32] = "32-bit, paging off",
+	    [BOOT_CPU_PVM] = "pvm, CPL3 on the trampoline",
+	};
 	log_debug("entry: %s, RIP 0x%" PRIx64 " RSI 0x%" PRIx64 " RBX 0x%" PRIx64 " RSP 0x%" PRIx64
 		  ", hardware_subarch 0x%x",
-		  entry->mode == BOOT_CPU_LONG64 ? "64-bit, paging on" : "32-bit, paging off",
-		  entry->rip, entry->rsi, entry->rbx, entry->rsp, entry->hardware_subarch);
+		  mode_name[entry->mode], entry->rip, entry->rsi, entry->rbx, entry->rsp,
+		  entry->hardware_subarch);
+	if (pvm)
+		log_debug("pvm mode: LSTAR 0x%" PRIx64 ", IDT 0x%" PRIx64, entry->pvm.syscall_entry,
+			  entry->pvm.idt);
 	if (setup_cpuid(m, cfg) < 0)
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
-		return -1;
-	if (cfg->pvm && pvm_machine_setup(m, cfg->pvm, entry) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

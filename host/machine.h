@@ -20,7 +20,6 @@
 #include "devices/uart16550.h"
 #include "hypercall.h"
 #include "io_bus.h"
-#include "pvm_mode.h"
 #include "stop_request.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -36,8 +35,6 @@ struct exit_stats {
 
 struct machine_config {
 	bool pvkit_cpuid; /* false: --no-pvkit-cpuid */
-	/* Start the kernel deprivileged (host/pvm_mode.h); NULL: in ring 0. */
-	const struct pvm_image *pvm;
 };
 
 struct machine {
@@ -50,7 +47,7 @@ struct machine {
 	struct stop_request stop;
 	struct hypercall_service hypercalls;
 	struct exit_stats stats;
-	uint64_t tsc_khz;	    /* 0: no time page */
+	uint64_t tsc_khz;	    /* 0: no time page (a machine made without KVM) */
 	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
 	bool sync_regs;		    /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
 	bool console_ready, vcpu_ready, uart_ready;
@@ -58,7 +55,9 @@ struct machine {
 
 /*
  * Create the VM around the already loaded RAM in m->vm and make the vCPU
- * ready to start at `entry`.  -1 with a message on failure.
+ * ready to start at `entry`: the tables, hypercall page and registers that
+ * entry's mode needs, built once (BOOT_CPU_PVM: a pvm machine, see
+ * pvm_machine.h).  -1 with a message on failure.
  */
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry);

@@ -9,6 +9,7 @@
 
 #include "boot/layout.h"
 #include "cpu_setup.h"
+#include "host_cpu.h"
 #include "log.h"
 #include "probe.h"
 #include "pvm_mode.h"
@@ -200,40 +201,6 @@ out:
 	return result;
 }
 
-struct host_cpu {
-	bool vmx, svm, hypervisor, kvm_pvm;
-};
-
-static bool has_flag(const char *flags, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = flags; (p = strstr(p, name)) != NULL; p += n) {
-		bool start = p == flags || p[-1] == ' ' || p[-1] == '\t';
-		bool end = p[n] == ' ' || p[n] == '\n' || p[n] == '\0';
-		if (start && end)
-			return true;
-	}
-	return false;
-}
-
-static void read_host_cpu(struct host_cpu *cpu)
-{
-	memset(cpu, 0, sizeof(*cpu));
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[8192];
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "flags", 5) != 0)
-			continue;
-		cpu->vmx = has_flag(line, "vmx");
-		cpu->svm = has_flag(line, "svm");
-		cpu->hypervisor = has_flag(line, "hypervisor");
-		break;
-	}
-	if (f)
-		fclose(f);
-	cpu->kvm_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
-}
-
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
@@ -261,7 +228,7 @@ int cmd_probe(int argc, char **argv)
 		return 2;
 	bool json = opts.json;
 	struct host_cpu cpu;
-	read_host_cpu(&cpu);
+	host_cpu_read(&cpu);
 	int kvm = vm_open_kvm();
 	if (kvm < 0)
 		return 1;
@@ -291,7 +258,7 @@ int cmd_probe(int argc, char **argv)
 		       cpu.vmx ? "true" : "false", cpu.svm ? "true" : "false",
 		       cpu.hypervisor ? "true" : "false", cpu.kvm_pvm ? "true" : "false");
 		/* pv_mode: how `pvkit run` starts a kernel that can run deprivileged. */
-		printf("\"pv_mode\":\"%s\",", pvm_host_is_pvm_like() ? "pvm" : "ring0");
+		printf("\"pv_mode\":\"%s\",", host_is_pvm() ? "pvm" : "ring0");
 		printf("\"backend\":\"%s\",\"measured\":{\"cpl0_ns_per_instruction\":%.2f,"
 		       "\"cpl3_ns_per_instruction\":%.3f,\"pio_exit_us\":%.2f,\"mmio_exit_us\":%."
 		       "2f}}\n",
@@ -311,7 +278,7 @@ int cmd_probe(int argc, char **argv)
 	       yes_no(cpu.svm), yes_no(cpu.hypervisor), cpu.kvm_pvm ? "loaded" : "not loaded",
 	       backend);
 	printf("pv mode: %s\n",
-	       pvm_host_is_pvm_like()
+	       host_is_pvm()
 		   ? "pvm (ring 0 is emulated here: kernels with the pvkit PVM note start "
 		     "deprivileged; --pv-mode ring0 keeps ring 0)"
 		   : "ring0 (kernels start in ring 0)");

@@ -9,28 +9,21 @@
  * abi/pvkit_abi.h) is started at CPL3 on a `syscall` trampoline instead of
  * at its 64-bit entry in ring 0.
  *
- * pvm_mode.c decides (host kind, image, --pv-mode); pvm_machine.c sets the
- * VM up for it.  docs/pvm-backend.md tells the whole story.
+ * Who decides what: pvm_mode.c whether pvkit offers pvm mode at all (the
+ * host kind, --pv-mode); the loader (boot/loader.c) whether this kernel
+ * takes it (its note, its entry, its hardware_subarch); machine.c builds
+ * the machine for the entry the loader chose, with pvm_machine.c's pieces.
+ * docs/pvm-backend.md tells the whole story.
  */
 #ifndef PVKIT_HOST_PVM_MODE_H
 #define PVKIT_HOST_PVM_MODE_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "boot/loader.h"
 
 enum pv_mode_choice {
 	PV_MODE_AUTO,  /* pvm where the host is PVM-like and the image can */
 	PV_MODE_PVM,   /* pvm, or an error if the image cannot */
 	PV_MODE_RING0, /* the kernel's ordinary entry, in ring 0 */
-};
-
-/* What the kernel's PVKIT_ELFNOTE_PVM note says. */
-struct pvm_image {
-	uint64_t syscall_entry; /* -> MSR_LSTAR */
-	uint64_t idt;		/* -> IDTR.base before the first instruction */
 };
 
 /* The unbacked guest-physical address the pvm hypercall page writes to:
@@ -39,17 +32,15 @@ struct pvm_image {
 /* The trampoline's offset in the hypercall page. */
 #define PVM_TRAMPOLINE_OFFSET 0x800
 
-/* The test `pvkit probe` reports: no vmx/svm flag, kvm_pvm loaded. */
-bool pvm_host_is_pvm_like(void);
-
-/* Find the note in a bzImage (its ELF payload) or an ELF; true if found. */
-bool pvm_image_find(const uint8_t *kernel, size_t size, struct pvm_image *img);
 
 /*
- * Decide: returns 1 for pvm mode (img filled), 0 for ring 0, -1 with a
- * message when --pv-mode pvm cannot be honoured.  `why` says why not pvm.
+ * Does pvkit offer pvm mode to the loader (boot_request.pvm)?  Only where
+ * ring 0 is emulated (host_is_pvm()): where it runs natively, deprivileging
+ * would only cost, so not even with --pv-mode pvm.  Not with
+ * --no-pvkit-cpuid (a kernel told to ignore pvkit) unless forced.  Returns
+ * 1 or 0 (`why_not` says why not), or -1 with a message when --pv-mode pvm
+ * cannot be honoured on this host.
  */
-int pvm_decide(enum pv_mode_choice choice, const uint8_t *kernel, size_t size,
-	       const struct boot_entry *entry, struct pvm_image *img, const char **why);
+int pvm_offer(enum pv_mode_choice choice, bool pvkit_cpuid, const char **why_not);
 
 #endif

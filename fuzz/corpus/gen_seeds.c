@@ -11,6 +11,8 @@
 
 static const uint32_t pvh_entry = 0x200040;
 static const uint32_t pvkit_abi = 0x00010000;
+/* PVKIT_ELFNOTE_PVM: a syscall entry in the text, a 4 KiB IDT in data + bss. */
+static const uint64_t pvm_note[2] = {0x200010, 0x300000};
 static const char guest_os[] = "linux";
 
 static void write_file(const char *dir, const char *name, const void *a, size_t an, const void *b,
@@ -35,7 +37,9 @@ static struct img seed_elf(int variant)
 		s.note[s.nnotes++] =
 		    (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
 	if (variant >= 2)
-		s.note[s.nnotes++] = (struct spec_note){"pvkit", 1, &pvkit_abi, 4};
+		s.note[s.nnotes++] = (struct spec_note){"pvkit", PVKIT_ELFNOTE_ABI, &pvkit_abi, 4};
+	if (variant >= 3)
+		s.note[s.nnotes++] = (struct spec_note){"pvkit", PVKIT_ELFNOTE_PVM, pvm_note, 16};
 	/* Small files fuzz faster: shrink the segments. */
 	s.seg[0].filesz = s.seg[0].memsz = 0x100;
 	s.seg[1].filesz = 0x80;
@@ -53,7 +57,7 @@ int main(int argc, char **argv)
 	char name[64];
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_boot_elf", root);
-	for (int v = 0; v < 3; v++) {
+	for (int v = 0; v < 4; v++) {
 		struct img e = seed_elf(v);
 		snprintf(name, sizeof(name), "elf-notes%d", v);
 		write_file(dir, name, e.data, e.size, NULL, 0);
@@ -96,14 +100,17 @@ int main(int argc, char **argv)
 		img_free(&bz);
 		img_free(&z);
 	}
-	for (int v = 0; v < 3; v++) {
-		const struct img *e = v == 2 ? &elf_pvkit : &elf;
-		uint8_t head[6] = {(uint8_t)v, 0, 0, 0, 0, 0};
+	struct img elf_pvm = seed_elf(3);
+	for (int v = 0; v < 4; v++) {
+		/* v 3: the kernel that can run deprivileged, pvm mode offered (0x10). */
+		const struct img *e = v == 3 ? &elf_pvm : v == 2 ? &elf_pvkit : &elf;
+		uint8_t head[6] = {v == 3 ? 0x10 : (uint8_t)v, 0, 0, 0, 0, 0};
 		snprintf(dir, sizeof(dir), "%s/fuzz_boot_load", root);
 		snprintf(name, sizeof(name), "load-elf-%d", v);
 		write_file(dir, name, head, sizeof(head), e->data, e->size);
 	}
 	img_free(&elf);
 	img_free(&elf_pvkit);
+	img_free(&elf_pvm);
 	return 0;
 }

@@ -38,10 +38,57 @@ done
 # An ELF with the pvkit note: decoded, not hex.
 elf=fuzz/corpus/fuzz_boot_elf/elf-notes2
 if "$PVKIT" inspect "$elf" >"$work/out" 2>&1 && grep -q '^      type_name: ABI (pvkit ABI version)$' "$work/out" &&
+	grep -q '^      abi_version: 1.0$' "$work/out" && grep -q '^  pvkit_abi: 1.0$' "$work/out" &&
 	grep -q '^  pvkit_note: yes$' "$work/out" && grep -q '^      string: linux$' "$work/out"; then
 	ok "inspect: ELF notes decoded (Xen string, PVH entry, pvkit ABI)"
 else
 	not_ok "inspect: ELF notes decoded"
+fi
+
+# The PVM note: its two addresses, named, in the note list and the summary.
+elf=fuzz/corpus/fuzz_boot_elf/elf-notes3
+if "$PVKIT" inspect "$elf" >"$work/out" 2>&1 &&
+	grep -q '^      type_name: PVM (can run deprivileged: pvm mode)$' "$work/out" &&
+	grep -q '^      syscall_entry: 0x200010$' "$work/out" && grep -q '^      idt: 0x300000$' "$work/out" &&
+	grep -q '^  pvm_note: yes$' "$work/out" && grep -q '^  pvm_syscall_entry: 0x200010$' "$work/out" &&
+	grep -q '^  pvm_idt: 0x300000$' "$work/out" && ! grep -q 'hex:' "$work/out"; then
+	ok "inspect: pvkit PVM note decoded (syscall entry, IDT)"
+else
+	not_ok "inspect: pvkit PVM note decoded"
+	sed 's/^/# /' "$work/out"
+fi
+
+# pvkit's own notes in JSON: the same fields, never a hex dump.
+pvkit_notes_json() { # FILE [SYSCALL-ENTRY IDT]: every pvkit note decoded
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+notes = [n for n in d["elf"]["notes"] if n["name"] == "pvkit"]
+abi = [n for n in notes if n["type"] == 1]
+pvm = [n for n in notes if n["type"] == 2]
+assert len(notes) == 2 and len(abi) == 1 and len(pvm) == 1, notes
+assert all("hex" not in n for n in notes), notes
+assert abi[0]["abi_version"] == d["elf"]["pvkit_abi"] == "1.0"
+assert pvm[0]["syscall_entry"] == d["elf"]["pvm_syscall_entry"]
+assert pvm[0]["idt"] == d["elf"]["pvm_idt"]
+if len(sys.argv) > 2:
+	assert int(pvm[0]["syscall_entry"], 16) == int(sys.argv[2], 16), pvm
+	assert int(pvm[0]["idt"], 16) == int(sys.argv[3], 16), pvm
+' "$@"
+}
+if command -v python3 >/dev/null; then
+	"$PVKIT" inspect "$elf" --json >"$work/json" 2>/dev/null
+	check "inspect --json: pvkit notes decoded" pvkit_notes_json "$work/json" 0x200010 0x300000
+fi
+
+# pvkernel: every pvkit note decoded; the PVM note's addresses are its symbols.
+if [ -s build/pvkernel ] && [ -s build/pvkernel.elf ] && command -v python3 >/dev/null; then
+	sym() { readelf -sW build/pvkernel.elf | awk -v s="$1" '$8 == s { print "0x" $2 }'; }
+	"$PVKIT" inspect build/pvkernel --json >"$work/json" 2>/dev/null
+	check "inspect --json: pvkernel's notes decoded (pvm_entry, idt_table)" \
+		pvkit_notes_json "$work/json" "$(sym pvm_entry)" "$(sym idt_table)"
+else
+	skip "inspect: pvkernel's notes" "build/pvkernel or python3 missing"
 fi
 
 # Bad files: exactly one line "pvkit: FILE: what is wrong", status 2, nothing on stdout.
@@ -63,7 +110,9 @@ bad_file "truncated bzImage" "$work/truncated" \
 : >"$work/empty"
 bad_file "empty file" "$work/empty" "file is empty"
 bad_file "missing file" "$work/missing" "No such file or directory"
-bad_file "not an image" /etc/hostname 'not a bzImage (no "HdrS" at 0x202) nor an ELF'
+printf 'ABCDEFGH' >"$work/notimage"
+bad_file "not an image" "$work/notimage" \
+	'not a bzImage (no "HdrS" at 0x202) nor an ELF (first bytes 41 42 43 44)'
 bad_file "directory" "$work" "not a regular file"
 # A bzImage whose payload ELF is corrupt: the whole report is refused.
 cp fuzz/corpus/fuzz_boot_bzimage/bzimage-none "$work/bad-payload"
@@ -71,6 +120,16 @@ cp fuzz/corpus/fuzz_boot_bzimage/bzimage-none "$work/bad-payload"
 printf '\x01' | dd of="$work/bad-payload" bs=1 seek=$((2560 + 1024 + 4)) conv=notrunc 2>/dev/null
 bad_file "corrupt payload ELF" "$work/bad-payload" \
 	"ELF in the bzImage payload: ELF class is 1, not 64-bit (ELFCLASS64)"
+# A PVM note whose IDT is not in the image: checked like the PVH entry.
+python3 - "$work/bad-pvm" <<'PY'
+import struct, sys
+data = bytearray(open("fuzz/corpus/fuzz_boot_elf/elf-notes3", "rb").read())
+at = data.rfind(struct.pack("<Q", 0x300000))  # the note's IDT (the phdr's paddr comes first)
+data[at:at + 8] = struct.pack("<Q", 0x500000)
+open(sys.argv[1], "wb").write(data)
+PY
+bad_file "PVM note outside the image" "$work/bad-pvm" \
+	"pvkit PVM note: IDT 0x500000-0x501000 is outside the loaded segments"
 
 # Debian's kernel: lz4 payload, an ELF with the PVH note.
 if vmlinuz=$(bash scripts/fetch-linux.sh 2>/dev/null); then

@@ -85,7 +85,7 @@ if [ -f $G/uart_hello.elf ]; then
 	bad "--entry pvh on an ELF without the PVH note" "$G/uart_hello.elf: .*PVH" \
 		run --kernel $G/uart_hello.elf --entry pvh
 	head -c 20M /dev/zero >"$tmp/big"
-	bad "initrd larger than RAM" "$G/uart_hello.elf: .*initrd" \
+	bad "initrd larger than RAM" "$tmp/big: initrd" \
 		run --kernel $G/uart_hello.elf --mem 16M --initrd "$tmp/big"
 else
 	skip "--entry pvh without the note" "test guests not built"
@@ -204,3 +204,19 @@ awk '/^## /{ section = $0 } section == "## Structure (host/)" && /^\| / {
 	} }' docs/vmm.md | sort -u >"$tmp/vmm-files"
 same "docs/vmm.md: the structure table lists host/ exactly" "$tmp/host-files" \
 	"$tmp/vmm-files" "docs/vmm.md's structure table" "ls host/"
+
+# Every loader error names the input it is about: the initrd or the command
+# line, not the kernel, when they are what does not fit.
+if [ -f $G/uart_hello.elf ]; then
+	head -c 15M /dev/zero >"$tmp/initrd15"
+	bad "initrd that does not fit beside the kernel: the initrd is named" \
+		"$tmp/initrd15: initrd \(15 MiB\) does not fit in guest RAM between the kernel's end" \
+		run --kernel $G/uart_hello.elf --mem 16M --initrd "$tmp/initrd15"
+	check "initrd that does not fit: exactly one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
+	bad "command line longer than the kernel takes: --cmdline is named" \
+		"--cmdline: command line is 65536 bytes, longer than the kernel's limit of 65535" \
+		run --kernel $G/uart_hello.elf --cmdline "$(head -c 65536 /dev/zero | tr '\0' x)"
+else
+	skip "initrd that does not fit: the initrd is named" "test guests not built"
+	skip "command line too long: --cmdline is named" "test guests not built"
+fi

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/host_cpu.h"
 #include "tests/pvm/experiments.h"
 #include "tests/pvm/report.h"
 
@@ -33,21 +34,18 @@ static const struct {
     {"user_supervisor", exp_user_supervisor, "U/S checks in kernel mode"},
 };
 
-/*
- * A PVM-like host: /dev/kvm is served by kvm_pvm (ring 0 emulated, ring 3
- * native).  Hosts with VT-x/AMD-V run ring 0 natively and are not.
- */
+/* A PVM host, as pvkit itself decides it (host/host_cpu.h). */
 static int probe(void)
 {
 	if (access("/dev/kvm", R_OK | W_OK) != 0) {
 		printf("no usable /dev/kvm\n");
 		return 4;
 	}
-	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
-		printf("PVM-like host: /dev/kvm is served by kvm_pvm\n");
+	if (host_is_pvm()) {
+		printf("PVM-like host: /dev/kvm is served by kvm_pvm, no vmx/svm\n");
 		return 0;
 	}
-	printf("not a PVM host: kvm_pvm is not loaded\n");
+	printf("not a PVM host: kvm_pvm is not loaded, or vmx/svm is present\n");
 	return 3;
 }
 

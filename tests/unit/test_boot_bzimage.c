@@ -20,7 +20,7 @@ static struct img good_image(void)
 static void expect_parse_error(struct img *im, const char *msg)
 {
 	struct bzimage_info info;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(bzimage_parse(im->data, im->size, &info, &err), -1);
 	assert_string_equal(err.msg, msg);
 	img_free(im);
@@ -31,7 +31,7 @@ static void test_good_image(void **state)
 	(void)state;
 	struct img im = good_image();
 	struct bzimage_info info;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_true(bzimage_detect(im.data, im.size));
 	assert_int_equal(bzimage_parse(im.data, im.size, &info, &err), 0);
 	assert_int_equal(info.version, 0x020f);
@@ -56,7 +56,7 @@ static void test_setup_sects_zero_means_four(void **state)
 	struct img im = good_image();
 	bz_hdr(&im)->setup_sects = 0;
 	struct bzimage_info info;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(bzimage_parse(im.data, im.size, &info, &err), 0);
 	assert_int_equal(info.setup_sects, 4);
 	assert_int_equal(info.setup_size, 5 * 512);
@@ -69,7 +69,7 @@ static void test_protocol_206_has_no_later_fields(void **state)
 	struct img im = good_image();
 	bz_hdr(&im)->version = 0x0206;
 	struct bzimage_info info;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(bzimage_parse(im.data, im.size, &info, &err), 0);
 	/* payload (2.08), pref_address and init_size (2.10) and xloadflags (2.12) read as 0 */
 	assert_null(info.payload);
@@ -198,7 +198,7 @@ static void test_version_string_out_of_setup(void **state)
 	struct img im = good_image();
 	bz_hdr(&im)->kernel_version = 0xfff0; /* past the setup code: no string, no error */
 	struct bzimage_info info;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(bzimage_parse(im.data, im.size, &info, &err), 0);
 	assert_string_equal(info.version_string, "");
 	img_free(&im);

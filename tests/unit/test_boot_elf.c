@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
 #include "tests/unit/test_boot_images.h"
@@ -19,10 +20,32 @@ static const char guest_os[] = "linux";
 static void expect_elf_error(struct img *im, const char *msg)
 {
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im->data, im->size, &elf, &err), -1);
 	assert_string_equal(err.msg, msg);
 	img_free(im);
+}
+
+/* The default ELF: text at 0x200000 (4 KiB), data + bss at 0x300000 (8 KiB). */
+static struct img elf_with_notes(const struct spec_note *note, int copies)
+{
+	struct elf_spec s = elf_spec_default();
+	for (int i = 0; i < copies; i++)
+		s.note[s.nnotes++] = *note;
+	return build_elf(&s);
+}
+
+static void parse_ok(const struct img *im, struct elf_image *elf)
+{
+	struct boot_error err = {0};
+	if (elf_parse(im->data, im->size, elf, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void expect_note_error(struct spec_note note, int copies, const char *msg)
+{
+	struct img im = elf_with_notes(&note, copies);
+	expect_elf_error(&im, msg);
 }
 
 static void test_segments_by_physical_address(void **state)
@@ -31,7 +54,7 @@ static void test_segments_by_physical_address(void **state)
 	struct elf_spec s = elf_spec_default();
 	struct img im = build_elf(&s);
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
 	assert_int_equal(elf.nsegments, 2);
 	assert_int_equal(elf.segment[0].paddr, 0x200000);
@@ -58,7 +81,7 @@ static void test_physical_entry(void **state)
 	s.entry = 0x200100; /* already physical, as in the payload of a bzImage */
 	struct img im = build_elf(&s);
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
 	assert_int_equal(elf.entry_paddr, 0x200100);
 	img_free(&im);
@@ -82,7 +105,7 @@ static void test_physical_entry_inside_low_virtual_segment(void **state)
 	s.entry = 0x200100;
 	struct img im = build_elf(&s);
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
 	assert_int_equal(elf.entry_paddr, 0x200100);
 	img_free(&im);
@@ -98,7 +121,7 @@ static void test_notes_enumerated(void **state)
 	s.note[2] = (struct spec_note){"pvkit", PVKIT_ELFNOTE_ABI, &pvkit_abi, 4};
 	struct img im = build_elf(&s);
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
 	assert_int_equal(elf.nnotes, 3);
 	assert_int_equal(elf.note[0].namesz, 3);
@@ -123,7 +146,7 @@ static void test_pvh_note_64bit_descriptor(void **state)
 	s.note[0] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry64, 8};
 	struct img im = build_elf(&s);
 	struct elf_image elf;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(elf_parse(im.data, im.size, &elf, &err), 0);
 	assert_true(elf.has_pvh);
 	assert_int_equal(elf.pvh_entry, pvh_entry64);
@@ -133,11 +156,8 @@ static void test_pvh_note_64bit_descriptor(void **state)
 static void test_pvh_note_bad_size(void **state)
 {
 	(void)state;
-	struct elf_spec s = elf_spec_default();
-	s.nnotes = 1;
-	s.note[0] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry64, 3};
-	struct img im = build_elf(&s);
-	expect_elf_error(&im, "Xen PHYS32_ENTRY note has a 3-byte descriptor, not 4 or 8");
+	expect_note_error((struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry64, 3}, 1,
+			  "Xen PHYS32_ENTRY note has a 3-byte descriptor, not 4 or 8");
 }
 
 static void test_pvh_entry_outside_segments(void **state)
@@ -149,6 +169,77 @@ static void test_pvh_entry_outside_segments(void **state)
 	s.note[0] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &outside, 4};
 	struct img im = build_elf(&s);
 	expect_elf_error(&im, "PVH entry 0x500000 is outside the loaded segments");
+}
+
+static struct spec_note pvm_note(const uint64_t *desc, uint32_t descsz)
+{
+	return (struct spec_note){"pvkit", PVKIT_ELFNOTE_PVM, desc, descsz};
+}
+
+static void test_pvm_note(void **state)
+{
+	(void)state;
+	/* The IDT ends exactly where the data segment's bss does. */
+	static const uint64_t desc[2] = {0x200fff, 0x302000 - PVKIT_PVM_IDT_SIZE};
+	struct spec_note note = pvm_note(desc, 16);
+	struct img im = elf_with_notes(&note, 1);
+	struct elf_image elf;
+	parse_ok(&im, &elf);
+	assert_true(elf.has_pvm);
+	assert_int_equal(elf.pvm.syscall_entry, 0x200fff);
+	assert_int_equal(elf.pvm.idt, 0x301000);
+	/* It stays in the generic list too. */
+	assert_int_equal(elf.nnotes, 1);
+	assert_true(elf_note_is(&elf.note[0], PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_PVM));
+	img_free(&im);
+	/* No note, no pvm mode. */
+	im = elf_with_notes(&note, 0);
+	parse_ok(&im, &elf);
+	assert_false(elf.has_pvm);
+	img_free(&im);
+}
+
+/* Both addresses are used as loaded bytes: each must lie in a segment. */
+static void test_pvm_note_checked(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t desc[2];
+		uint32_t descsz;
+		int copies;
+		const char *msg;
+	} bad[] = {
+	    {{0x200100, 0x300000}, 8, 1, "pvkit PVM note has a 8-byte descriptor, not 16"},
+	    {{0x201000, 0x300000},
+	     16,
+	     1,
+	     "pvkit PVM note: syscall entry 0x201000 is outside the loaded segments"},
+	    {{0, 0x300000},
+	     16,
+	     1,
+	     "pvkit PVM note: syscall entry 0x0 is outside the loaded segments"},
+	    /* One byte of the 4 KiB table past the end of the bss. */
+	    {{0x200100, 0x301001},
+	     16,
+	     1,
+	     "pvkit PVM note: IDT 0x301001-0x302001 is outside the loaded segments"},
+	    {{0x200100, 0x500000},
+	     16,
+	     1,
+	     "pvkit PVM note: IDT 0x500000-0x501000 is outside the loaded segments"},
+	    {{0x200100, 0x300000}, 16, 2, "ELF has two pvkit PVM notes"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_note_error(pvm_note(bad[i].desc, bad[i].descsz), bad[i].copies, bad[i].msg);
+}
+
+static void test_pvkit_abi_note_checked(void **state)
+{
+	(void)state;
+	expect_note_error((struct spec_note){"pvkit", PVKIT_ELFNOTE_ABI, &pvh_entry64, 8}, 1,
+			  "pvkit ABI note has a 8-byte descriptor, not 4");
+	expect_note_error((struct spec_note){"pvkit", PVKIT_ELFNOTE_ABI, &pvkit_abi, 4}, 2,
+			  "ELF has two pvkit ABI notes");
 }
 
 static void test_truncated(void **state)
@@ -307,6 +398,9 @@ int main(void)
 	    cmocka_unit_test(test_pvh_note_64bit_descriptor),
 	    cmocka_unit_test(test_pvh_note_bad_size),
 	    cmocka_unit_test(test_pvh_entry_outside_segments),
+	    cmocka_unit_test(test_pvm_note),
+	    cmocka_unit_test(test_pvm_note_checked),
+	    cmocka_unit_test(test_pvkit_abi_note_checked),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_phdrs_past_eof),
 	    cmocka_unit_test(test_bad_class),

@@ -22,6 +22,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/bootparam.h"
 #include "boot/payload.h"
 #include "boot/pvh.h"

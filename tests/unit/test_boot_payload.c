@@ -45,7 +45,7 @@ static void test_every_format_round_trips(void **state)
 		assert_string_equal(payload_compression_name(c->format), c->name);
 		uint8_t *out;
 		size_t out_size;
-		struct boot_error err = {{0}};
+		struct boot_error err = {0};
 		int rc = decompress(c, &z, PAYLOAD_MAX_DEFAULT, &out, &out_size, &err);
 		if (rc != 0)
 			fail_msg("%s: %s", c->name, err.msg);
@@ -81,7 +81,7 @@ static void test_multi_block_formats(void **state)
 			struct img z = c->compress(data, n);
 			uint8_t *out;
 			size_t out_size;
-			struct boot_error err = {{0}};
+			struct boot_error err = {0};
 			if (decompress(c, &z, PAYLOAD_MAX_DEFAULT, &out, &out_size, &err) != 0)
 				fail_msg("%s: %s", c->name, err.msg);
 			assert_int_equal(out_size, n);
@@ -104,7 +104,7 @@ static void test_bomb_every_format(void **state)
 		const struct compressor *c = &compressors[i];
 		uint8_t *out = NULL;
 		size_t out_size = 0;
-		struct boot_error err = {{0}};
+		struct boot_error err = {0};
 
 		struct img z = c->compress(zeros, big);
 		int rc = decompress(c, &z, exact, &out, &out_size, &err);
@@ -158,7 +158,7 @@ static void test_bomb_zstd_1gib(void **state)
 
 	uint8_t *out = NULL;
 	size_t out_size;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	double t0 = now();
 	assert_int_equal(
 	    payload_decompress(PAYLOAD_ZSTD, z.data, z.size, 64u << 20, &out, &out_size, &err), -1);
@@ -194,7 +194,7 @@ static void test_bomb_gzip_1gib(void **state)
 
 	uint8_t *out = NULL;
 	size_t out_size;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(
 	    payload_decompress(PAYLOAD_GZIP, z.data, z.size, 16u << 20, &out, &out_size, &err), -1);
 	assert_string_equal(err.msg, "payload decompresses to more than 16 MiB");
@@ -213,7 +213,7 @@ static void test_truncated_every_format(void **state)
 		z.size = z.size / 2;
 		uint8_t *out = NULL;
 		size_t out_size;
-		struct boot_error err = {{0}};
+		struct boot_error err = {0};
 		if (decompress(c, &z, PAYLOAD_MAX_DEFAULT, &out, &out_size, &err) != -1)
 			fail_msg("%s: half a stream decompressed", c->name);
 		char truncated[64], corrupt[64];
@@ -235,7 +235,7 @@ static void test_corrupt_zstd(void **state)
 	memset(z.data + 6, 0xff, 8); /* the frame header: window and content size */
 	uint8_t *out = NULL;
 	size_t out_size;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(payload_decompress(PAYLOAD_ZSTD, z.data, z.size, PAYLOAD_MAX_DEFAULT, &out,
 					    &out_size, &err),
 			 -1);
@@ -256,7 +256,7 @@ static void test_size_trailer_is_not_trusted(void **state)
 		assert_int_equal(payload_size_hint(PAYLOAD_LZ4, z.data, z.size), lies[l]);
 		uint8_t *out;
 		size_t out_size;
-		struct boot_error err = {{0}};
+		struct boot_error err = {0};
 		assert_int_equal(payload_decompress(PAYLOAD_LZ4, z.data, z.size, 1u << 20, &out,
 						    &out_size, &err),
 				 0);
@@ -274,7 +274,7 @@ static void test_unknown_format(void **state)
 	static const uint8_t junk[] = "ABCDEFGH";
 	uint8_t *out = NULL;
 	size_t out_size;
-	struct boot_error err = {{0}};
+	struct boot_error err = {0};
 	assert_int_equal(payload_detect(junk, 8), PAYLOAD_UNKNOWN);
 	assert_int_equal(payload_decompress(PAYLOAD_UNKNOWN, junk, 8, PAYLOAD_MAX_DEFAULT, &out,
 					    &out_size, &err),
