@@ -21,6 +21,7 @@
 #include "pvm_machine.h"
 #include "pvm_mode.h"
 #include "read_file.h"
+#include "initrd_dir.h"
 #include "limits.h"
 #include "log.h"
 #include "machine.h"
@@ -155,7 +156,8 @@ static const struct cli_choice pv_mode_choices[] = {
 static const struct cli_option run_table[] = {
     {"kernel", "IMAGE", "bzImage or ELF (default: the bundled pvkernel)",
      CLI_STRING(struct run_options, kernel_path)},
-    {"initrd", "FILE", "an initramfs for the kernel", CLI_STRING(struct run_options, initrd_path)},
+    {"initrd", "PATH", "an initramfs, or a directory to pack as one",
+     CLI_STRING(struct run_options, initrd_path)},
     {"cmdline", "STR", "the kernel command line", .fallback = DEFAULT_CMDLINE,
      CLI_STRING(struct run_options, cmdline)},
     {"mem", "SIZE", "guest RAM; K, M or G suffix", .fallback = DEFAULT_MEM, .parse = parse_mem},
@@ -241,7 +243,7 @@ int cmd_run(int argc, char **argv)
 			return EXIT_STATUS_BAD_INPUT;
 		}
 	}
-	if (o.initrd_path && read_file(o.initrd_path, &initrd, &initrd_size) < 0) {
+	if (o.initrd_path && initrd_read(o.initrd_path, &initrd, &initrd_size) < 0) {
 		free(kernel_file);
 		return EXIT_STATUS_BAD_INPUT;
 	}

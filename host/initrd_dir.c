@@ -2,7 +2,7 @@
 /*
  * Two passes over the tree: the first lists every entry with its lstat()
  * and sizes the archive, the second writes it.  Sizing first means one
- * allocation and a hard bound (INITRD_DIR_MAX) checked before any file is
+ * allocation and a hard bound (READ_FILE_MAX) checked before any file is
  * read; a file that changes size in between is an error, never a short or
  * garbled archive.  Entries are sorted by name so the same tree always
  * packs to the same bytes.
@@ -69,8 +69,8 @@ static int add_entry(struct tree *t, const char *path, const struct stat *st)
 		return -1;
 	}
 	t->archive_size += cpio_entry_size(strlen(path), data);
-	if (t->archive_size > INITRD_DIR_MAX) {
-		log_msg("%s: more than %llu MiB to pack", t->root, INITRD_DIR_MAX >> 20);
+	if (t->archive_size > READ_FILE_MAX) {
+		log_msg("%s: more than %llu MiB to pack", t->root, READ_FILE_MAX >> 20);
 		return -1;
 	}
 	char *copy = strdup(path);
@@ -262,4 +262,12 @@ int initrd_pack_dir(const char *dir, uint8_t **archive, size_t *size)
 	*archive = buf;
 	*size = total;
 	return 0;
+}
+
+int initrd_read(const char *path, uint8_t **data, size_t *size)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return initrd_pack_dir(path, data, size);
+	return read_file(path, data, size);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * initrd_dir.h - `--initrd DIR`: pack a directory tree into an initramfs
- * (newc cpio, boot/cpio.h) in memory, so a root file system can be edited
- * as files and booted without a separate packing step.
+ * (newc cpio, boot/cpio.h) in memory, no larger than READ_FILE_MAX, so a root file system can be
+ * edited as files and booted without a separate packing step.
  */
 #ifndef PVKIT_HOST_INITRD_DIR_H
 #define PVKIT_HOST_INITRD_DIR_H
@@ -10,8 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest archive pvkit packs: as large as a file it reads whole. */
-#define INITRD_DIR_MAX (2ull << 30)
+#include "read_file.h"
 
 /*
  * Pack everything below `dir` (not following symbolic links; owners become
@@ -19,5 +18,8 @@
  * On failure prints "pvkit: PATH: what is wrong" and returns -1.
  */
 int initrd_pack_dir(const char *dir, uint8_t **archive, size_t *size);
+
+/* `--initrd PATH`: a directory is packed, anything else read as a file (read_file.h). */
+int initrd_read(const char *path, uint8_t **data, size_t *size);
 
 #endif

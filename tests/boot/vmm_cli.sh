@@ -220,3 +220,23 @@ else
 	skip "initrd that does not fit: the initrd is named" "test guests not built"
 	skip "command line too long: --cmdline is named" "test guests not built"
 fi
+
+# --initrd DIR: the directory is packed (newc cpio) and loaded like a file.
+if [ -f $G/uart_hello.elf ]; then
+	mkdir -p "$tmp/rootdir/bin" && echo hello >"$tmp/rootdir/bin/greeting"
+	timeout 60 $PVKIT run --kernel $G/uart_hello.elf --initrd "$tmp/rootdir" --timeout 20 \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	check "--initrd DIR: packed and booted (status 0)" [ $? -eq 0 ]
+	bad "--initrd DIR that cannot be read: the path is named" \
+		"$tmp/nodir: No such file or directory$" \
+		run --kernel $G/uart_hello.elf --initrd "$tmp/nodir"
+	mkdir -p "$tmp/locked/inner" && chmod 000 "$tmp/locked/inner"
+	if [ "$(id -u)" -ne 0 ]; then
+		bad "--initrd DIR with an unreadable subdirectory: that path is named" \
+			"$tmp/locked/inner: Permission denied$" \
+			run --kernel $G/uart_hello.elf --initrd "$tmp/locked"
+	fi
+	chmod 755 "$tmp/locked/inner"
+else
+	skip "--initrd DIR" "test guests not built"
+fi
