@@ -72,8 +72,9 @@ static uint64_t clock_call(uint32_t which)
 	return r < 0 ? 0 : (uint64_t)r;
 }
 
-/* The seqlock read of abi/pvkit_abi.h. */
-static bool time_page_read(uint64_t *mono, uint64_t *offset)
+/* The seqlock read of abi/pvkit_abi.h; `error` (if not NULL): the page's
+ * error bound at this reading, 0 if the host gives none. */
+static bool time_page_read(uint64_t *mono, uint64_t *offset, uint64_t *error)
 {
 	for (unsigned tries = 0; tries < 100; tries++) {
 		uint32_t seq = time_page->sequence;
@@ -85,6 +86,7 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 		uint32_t shift = time_page->tsc_shift;
 		uint64_t base = time_page->monotonic_base_ns;
 		uint64_t off = time_page->realtime_offset_ns;
+		uint64_t max_error = time_page->max_error_ns;
 		uint64_t tsc = rdtsc();
 		asm volatile("" : : : "memory");
 		if (time_page->sequence != seq)
@@ -94,6 +96,10 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 		uint64_t d = tsc - tsc_base;
 		*mono = base + (uint64_t)(((unsigned __int128)d * mul) >> shift);
 		*offset = off;
+		if (error)
+			*error = max_error ? max_error +
+						 (*mono - base) / 1000 * PVKIT_TIME_DRIFT_PPM / 1000
+					   : 0;
 		return true;
 	}
 	return false;
@@ -102,7 +108,7 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 static uint64_t pvkit_monotonic_ns(void)
 {
 	uint64_t mono, off;
-	if (time_page && time_page_read(&mono, &off))
+	if (time_page && time_page_read(&mono, &off, NULL))
 		return mono;
 	return clock_call(PVKIT_CLOCK_MONOTONIC);
 }
@@ -110,9 +116,20 @@ static uint64_t pvkit_monotonic_ns(void)
 static uint64_t pvkit_wall_clock_ns(void)
 {
 	uint64_t mono, off;
-	if (time_page && time_page_read(&mono, &off))
+	if (time_page && time_page_read(&mono, &off, NULL))
 		return mono + off;
 	return clock_call(PVKIT_CLOCK_REALTIME);
+}
+
+/* A host from before max_error_ns promised only this (docs/abi.md). */
+#define TIME_PAGE_ERROR_UNKNOWN_NS 1000000ull
+
+static uint64_t pvkit_clock_error_ns(void)
+{
+	uint64_t mono, off, error;
+	if (!time_page || !time_page_read(&mono, &off, &error))
+		return 0; /* the CLOCK call: the host's clocks themselves */
+	return error ? error : TIME_PAGE_ERROR_UNKNOWN_NS;
 }
 
 /*
@@ -244,7 +261,7 @@ static int test_bad_calls(void)
 static int test_time_page(void)
 {
 	uint64_t mono, off;
-	if (!time_page || !time_page_read(&mono, &off)) {
+	if (!time_page || !time_page_read(&mono, &off, NULL)) {
 		printk("  no usable time page\n");
 		return 1;
 	}
@@ -290,6 +307,7 @@ void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hyperc
 
 	pv_ops.monotonic_ns = pvkit_monotonic_ns;
 	pv_ops.wall_clock_ns = pvkit_wall_clock_ns;
+	pv_ops.clock_error_ns = pvkit_clock_error_ns;
 	pv_ops.safe_halt = pvkit_safe_halt;
 	pv_ops.timer_start = pvkit_timer_start;
 	pv_ops.power_off = pvkit_power_off;
