@@ -29,7 +29,7 @@ LIB_SRCS := $(BOOT_SRCS) $(HOST_SRCS)
 # Keep the objects of chained pattern rules (unit-test objects): deleting
 # them would only make the next build redo them.
 .SECONDARY:
-all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel
+all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel $(BUILD)/rootfs.cpio.gz
 
 deps:
 	@bash scripts/deps.sh
@@ -66,6 +66,7 @@ include guest/build.mk
 include tests/build.mk
 include fuzz/build.mk
 include bench/build.mk
+include rootfs/build.mk
 
 run: deps all
 	$(BUILD)/pvkit run

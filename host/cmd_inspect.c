@@ -518,28 +518,31 @@ static void print_report(const struct report *r, bool json)
 		fputs("\n}\n", o.f);
 }
 
+struct inspect_options {
+	const char *path;
+	bool json;
+};
+
+static const struct cli_option inspect_table[] = {
+    {NULL, "IMAGE", "a bzImage or an ELF kernel", CLI_STRING(struct inspect_options, path)},
+    {"json", NULL, "one JSON object instead of lines",
+     CLI_FLAG(struct inspect_options, json, true)},
+};
+
+const struct cli_command cmd_inspect_command = {
+    .name = "inspect",
+    .summary = "describe a kernel image without booting it",
+    CLI_OPTIONS(inspect_table),
+    .main = cmd_inspect,
+};
+
 int cmd_inspect(int argc, char **argv)
 {
-	const char *path = NULL;
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (argv[i][0] == '-' || path) {
-			fprintf(stderr,
-				"pvkit: inspect: unexpected argument '%s'\n"
-				"usage: pvkit inspect IMAGE [--json]\n",
-				argv[i]);
-			return 2;
-		} else {
-			path = argv[i];
-		}
-	}
-	if (!path) {
-		fprintf(stderr,
-			"pvkit: inspect: no image given\nusage: pvkit inspect IMAGE [--json]\n");
+	struct inspect_options opts = {0};
+	if (cli_parse(&cmd_inspect_command, argc, argv, &opts) < 0)
 		return 2;
-	}
+	const char *path = opts.path;
+	bool json = opts.json;
 
 	struct report *r = calloc(1, sizeof(*r));
 	struct boot_error err;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "boot/bootparam.h"
 #include "boot/layout.h"
 #include "boot/loader.h"
+#include "cli.h"
 #include "cmd_run.h"
 #include "parse_size.h"
 #include "pvm_mode.h"
@@ -24,9 +24,9 @@
 #include "machine.h"
 #include "run_loop.h"
 #include "seccomp.h"
-#include "usage.h"
+#include "terminal.h"
 
-#define DEFAULT_MEM	(256ull << 20)
+#define DEFAULT_MEM	"256M"
 #define DEFAULT_CMDLINE "console=ttyS0"
 /* Files are read whole; nothing bootable is this large. */
 #define MAX_INPUT_FILE (2ull << 30)
@@ -49,11 +49,14 @@ struct run_options {
 	bool pvkit_cpuid;
 	uint64_t console_limit; /* 0: none */
 	bool seccomp;		/* false: --no-seccomp */
+	bool debug;
 	enum pv_mode_choice pv_mode;
 };
 
-static int parse_mem(const char *text, uint64_t *mem)
+static int parse_mem(const struct cli_option *opt, const char *text, void *opts)
 {
+	uint64_t *mem = &((struct run_options *)opts)->mem;
+	(void)opt;
 	if (parse_size(text, mem) < 0) {
 		log_msg("--mem %s: not a size (a number of bytes, or with a K, M or G suffix)",
 			text);
@@ -81,30 +84,33 @@ static int parse_mem(const char *text, uint64_t *mem)
 	return 0;
 }
 
-static int parse_subarch(const char *text, uint32_t *subarch)
+/* A word of the table (pc, pvkit) or any 32-bit number. */
+static int parse_subarch(const struct cli_option *opt, const char *text, void *opts)
 {
-	if (strcmp(text, "pc") == 0) {
-		*subarch = X86_SUBARCH_PC;
-		return 0;
+	struct run_options *o = opts;
+	const struct cli_choice *named = cli_find_choice(opt, text);
+	if (named) {
+		o->subarch = (uint32_t)named->value;
+	} else {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(text, &end, 0);
+		if (errno || end == text || *end || *text == '-' || n > UINT32_MAX) {
+			char words[100];
+			cli_describe_choices(opt, "a 32-bit number", words, sizeof(words));
+			log_msg("--subarch %s: not %s", text, words);
+			return -1;
+		}
+		o->subarch = (uint32_t)n;
 	}
-	if (strcmp(text, "pvkit") == 0) {
-		*subarch = PVKIT_HARDWARE_SUBARCH;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(text, &end, 0);
-	if (errno || end == text || *end || *text == '-' || n > UINT32_MAX) {
-		log_msg("--subarch %s: not pc, pvkit or a 32-bit number", text);
-		return -1;
-	}
-	*subarch = (uint32_t)n;
+	o->subarch_given = true;
 	return 0;
 }
 
-static int parse_timeout(const char *text, double *seconds)
+static int parse_timeout(const struct cli_option *opt, const char *text, void *opts)
 {
 	char *end;
+	(void)opt;
 	errno = 0;
 	double s = strtod(text, &end);
 	if (errno || end == text || *end || !(s > 0) || s > MAX_TIMEOUT_S) {
@@ -112,128 +118,92 @@ static int parse_timeout(const char *text, double *seconds)
 			MAX_TIMEOUT_S);
 		return -1;
 	}
-	*seconds = s;
+	((struct run_options *)opts)->timeout = s;
 	return 0;
 }
 
-static int parse_options(int argc, char **argv, struct run_options *o)
+static int parse_console_limit(const struct cli_option *opt, const char *text, void *opts)
 {
-	enum {
-		OPT_KERNEL = 256,
-		OPT_INITRD,
-		OPT_CMDLINE,
-		OPT_MEM,
-		OPT_ENTRY,
-		OPT_SUBARCH,
-		OPT_TIMEOUT,
-		OPT_STATS,
-		OPT_NO_PVKIT_CPUID,
-		OPT_DEBUG,
-		OPT_CONSOLE_LIMIT,
-		OPT_NO_SECCOMP,
-		OPT_PV_MODE
-	};
-	static const struct option longopts[] = {
-	    {"kernel", required_argument, NULL, OPT_KERNEL},
-	    {"initrd", required_argument, NULL, OPT_INITRD},
-	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
-	    {"mem", required_argument, NULL, OPT_MEM},
-	    {"entry", required_argument, NULL, OPT_ENTRY},
-	    {"subarch", required_argument, NULL, OPT_SUBARCH},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"stats", no_argument, NULL, OPT_STATS},
-	    {"no-pvkit-cpuid", no_argument, NULL, OPT_NO_PVKIT_CPUID},
-	    {"debug", no_argument, NULL, OPT_DEBUG},
-	    {"console-limit", required_argument, NULL, OPT_CONSOLE_LIMIT},
-	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
-	    {"pv-mode", required_argument, NULL, OPT_PV_MODE},
-	    {NULL, 0, NULL, 0},
-	};
-	*o = (struct run_options){
-	    .cmdline = DEFAULT_CMDLINE,
-	    .mem = DEFAULT_MEM,
-	    .entry = BOOT_ENTRY_AUTO,
-	    .pvkit_cpuid = true,
-	    .seccomp = true,
-	};
-	optind = 0; /* glibc: restart option parsing from argv[1] */
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KERNEL:
-			o->kernel_path = optarg;
-			break;
-		case OPT_INITRD:
-			o->initrd_path = optarg;
-			break;
-		case OPT_CMDLINE:
-			o->cmdline = optarg;
-			break;
-		case OPT_MEM:
-			if (parse_mem(optarg, &o->mem) < 0)
-				return -1;
-			break;
-		case OPT_ENTRY:
-			if (strcmp(optarg, "auto") == 0) {
-				o->entry = BOOT_ENTRY_AUTO;
-			} else if (strcmp(optarg, "64") == 0) {
-				o->entry = BOOT_ENTRY_64;
-			} else if (strcmp(optarg, "pvh") == 0) {
-				o->entry = BOOT_ENTRY_PVH;
-			} else {
-				log_msg("--entry %s: not auto, 64 or pvh", optarg);
-				return -1;
-			}
-			break;
-		case OPT_SUBARCH:
-			if (parse_subarch(optarg, &o->subarch) < 0)
-				return -1;
-			o->subarch_given = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_timeout(optarg, &o->timeout) < 0)
-				return -1;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_NO_PVKIT_CPUID:
-			o->pvkit_cpuid = false;
-			break;
-		case OPT_PV_MODE:
-			if (pvm_parse_choice(optarg, &o->pv_mode) < 0)
-				return -1;
-			break;
-		case OPT_DEBUG:
-			log_debug_enabled = true;
-			break;
-		case OPT_CONSOLE_LIMIT:
-			if (parse_size(optarg, &o->console_limit) < 0 || o->console_limit == 0) {
-				log_msg("--console-limit %s: not a number of bytes above 0 "
-					"(K, M or G suffixes allowed)",
-					optarg);
-				return -1;
-			}
-			break;
-		case OPT_NO_SECCOMP:
-			o->seccomp = false;
-			break;
-		case ':':
-			log_msg("run: %s needs an argument", argv[optind - 1]);
-			usage(stderr);
-			return -1;
-		default:
-			log_msg("run: unknown option %s", argv[optind - 1]);
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		log_msg("run: unexpected argument %s", argv[optind]);
-		usage(stderr);
+	uint64_t *limit = &((struct run_options *)opts)->console_limit;
+	(void)opt;
+	if (parse_size(text, limit) < 0 || *limit == 0) {
+		log_msg("--console-limit %s: not a number of bytes above 0 "
+			"(K, M or G suffixes allowed)",
+			text);
 		return -1;
 	}
+	return 0;
+}
+
+static const struct cli_choice entry_choices[] = {
+    {"auto", BOOT_ENTRY_AUTO},
+    {"64", BOOT_ENTRY_64},
+    {"pvh", BOOT_ENTRY_PVH},
+};
+
+static const struct cli_choice subarch_choices[] = {
+    {"pc", X86_SUBARCH_PC},
+    {"pvkit", PVKIT_HARDWARE_SUBARCH},
+};
+
+static const struct cli_choice pv_mode_choices[] = {
+    {"auto", PV_MODE_AUTO},
+    {"pvm", PV_MODE_PVM},
+    {"ring0", PV_MODE_RING0},
+};
+
+static const struct cli_option run_table[] = {
+    {"kernel", "IMAGE", "bzImage or ELF (default: the bundled pvkernel)",
+     CLI_STRING(struct run_options, kernel_path)},
+    {"initrd", "FILE", "an initramfs for the kernel", CLI_STRING(struct run_options, initrd_path)},
+    {"cmdline", "STR", "the kernel command line", .fallback = DEFAULT_CMDLINE,
+     CLI_STRING(struct run_options, cmdline)},
+    {"mem", "SIZE", "guest RAM; K, M or G suffix", .fallback = DEFAULT_MEM, .parse = parse_mem},
+    {"entry", NULL, "entry point; auto: the fastest", .fallback = "auto",
+     CLI_CHOICE(struct run_options, entry, entry_choices)},
+    {"subarch", "N", "hardware_subarch; default: pvkit for pvkit kernels", .parse = parse_subarch,
+     CLI_CHOICES(subarch_choices)},
+    {"timeout", "SECONDS", "stop the guest after SECONDS (status 124)", .parse = parse_timeout},
+    {"stats", NULL, "print the exit counts at the end", CLI_FLAG(struct run_options, stats, true)},
+    {"no-pvkit-cpuid", NULL, "hide pvkit's CPUID leaves: the guest sees plain KVM",
+     CLI_FLAG(struct run_options, pvkit_cpuid, false)},
+    {"debug", NULL, "log rare events: unknown ports, bad guest accesses",
+     CLI_FLAG(struct run_options, debug, true)},
+    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",
+     .parse = parse_console_limit},
+    {"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",
+     CLI_FLAG(struct run_options, seccomp, false)},
+    {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
+     CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
+};
+
+static const struct cli_exit_status run_statuses[] = {
+    {0, NULL, "the guest powered off with 0, or asked for a reset"},
+    {0, "v", "the guest's own status v (debug exit port 0xf4, POWER_OFF hypercall)"},
+    {EXIT_STATUS_HOST_ERROR, NULL, "pvkit or KVM failed (an ioctl, a resource)"},
+    {EXIT_STATUS_BAD_INPUT, NULL, "bad input (command line, kernel, initrd): nothing started"},
+    {EXIT_STATUS_TRIPLE_FAULT, NULL, "the guest triple-faulted"},
+    {EXIT_STATUS_KVM_FAILURE, NULL,
+     "KVM cannot run the guest: no usable /dev/kvm, entry or emulator failure"},
+    {EXIT_STATUS_CONSOLE_LIMIT, NULL, "the guest printed more than --console-limit BYTES"},
+    {EXIT_STATUS_TIMEOUT, NULL, "--timeout expired"},
+    {0, "128+N", "stopped by signal N: SIGINT 130, SIGTERM 143, SIGSYS 159 (seccomp)"},
+};
+
+const struct cli_command cmd_run_command = {
+    .name = "run",
+    .summary = "boot a kernel in a KVM VM; the guest's console is stdin and stdout",
+    CLI_OPTIONS(run_table),
+    CLI_STATUSES(run_statuses),
+    .main = cmd_run,
+};
+
+static int parse_options(int argc, char **argv, struct run_options *o)
+{
+	*o = (struct run_options){0};
+	if (cli_parse(&cmd_run_command, argc, argv, o) < 0)
+		return -1;
+	log_debug_enabled = o->debug;
 	return 0;
 }
 
@@ -365,6 +335,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (use_pvm)
 		cfg.pvm = &pvm;
+	if (vm_check_kvm() < 0) {
+		status = EXIT_STATUS_KVM_FAILURE;
+		goto out;
+	}
 	log_msg("booting %s via %s%s", base_name(kernel_name), entry.path,
 		use_pvm ? ", deprivileged (pvm mode)" : "");
 	log_debug("pv mode: %s", use_pvm ? "pvm (deprivileged kernel)" : why_not_pvm);
@@ -372,11 +346,13 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	m.console.out_limit = o.console_limit;
 	m.console.limit_stop = &m.stop;
+	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
 	/* Set-up is over: from here on no new file, thread or mapping of code
 	 * (host/limits.h, host/seccomp.h). */
 	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
 		goto out;
 	status = run_loop(&m, o.timeout);
+	terminal_restore();
 	if (o.stats)
 		run_loop_print_stats(&m);
 out:

@@ -3,6 +3,11 @@
 #ifndef PVKIT_HOST_CMD_RUN_H
 #define PVKIT_HOST_CMD_RUN_H
 
+#include "cli.h"
+
+/* Its options and exit statuses (host/cli.h). */
+extern const struct cli_command cmd_run_command;
+
 /* argv[0] is "run".  Returns pvkit's exit status (run_loop.h). */
 int cmd_run(int argc, char **argv);
 

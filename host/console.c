@@ -9,6 +9,8 @@
 
 #include "console.h"
 #include "limits.h"
+#include "log.h"
+#include "terminal.h"
 
 int console_init(struct console *con, int out_fd, int in_fd)
 {
@@ -125,6 +127,35 @@ static bool deliver(struct console *con, const uint8_t *bytes, int n)
 	return true;
 }
 
+/*
+ * The keyboard escape of a raw terminal (host/terminal.h): `^A x` stops
+ * pvkit the way ^C would without raw mode (SIGINT to the vCPU thread, which
+ * ends the run cleanly), `^A ^A` is one ^A for the guest.  Filters buf in
+ * place; returns how many bytes are left for the guest.
+ */
+static int filter_escape(struct console *con, uint8_t *buf, int n)
+{
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		uint8_t c = buf[i];
+		if (con->escape_pending) {
+			con->escape_pending = false;
+			if (c == 'x' || c == 'X') {
+				log_msg("^A x: stopping the guest");
+				kill(getpid(), SIGINT);
+				continue;
+			}
+			if (c != TERMINAL_ESCAPE)
+				continue; /* an unknown escape is dropped, as QEMU does */
+		} else if (c == TERMINAL_ESCAPE) {
+			con->escape_pending = true;
+			continue;
+		}
+		buf[kept++] = c;
+	}
+	return kept;
+}
+
 static void *input_thread(void *opaque)
 {
 	struct console *con = opaque;
@@ -150,7 +181,9 @@ static void *input_thread(void *opaque)
 			input_open = false; /* EOF: the guest simply gets no more input */
 			continue;
 		}
-		if (!deliver(con, buf, (int)n))
+		if (con->keyboard_escape)
+			n = filter_escape(con, buf, (int)n);
+		if (n > 0 && !deliver(con, buf, (int)n))
 			break;
 	}
 	return NULL;

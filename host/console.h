@@ -43,6 +43,10 @@ struct console {
 	 * limit; the byte that would pass it stops the run through limit_stop. */
 	uint64_t out_limit;
 	struct stop_request *limit_stop;
+
+	/* stdin is a raw terminal (host/terminal.h): watch for `^A x`. */
+	bool keyboard_escape;
+	bool escape_pending; /* the last byte was ^A */
 };
 
 /* -1 with errno if an eventfd cannot be made. */

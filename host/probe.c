@@ -12,7 +12,6 @@
 #include "log.h"
 #include "probe.h"
 #include "pvm_mode.h"
-#include "usage.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -240,18 +239,27 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+struct probe_options {
+	bool json;
+};
+
+static const struct cli_option probe_table[] = {
+    {"json", NULL, "one JSON object instead of lines", CLI_FLAG(struct probe_options, json, true)},
+};
+
+const struct cli_command cmd_probe_command = {
+    .name = "probe",
+    .summary = "what this host's KVM offers, and what guest code costs here",
+    CLI_OPTIONS(probe_table),
+    .main = cmd_probe,
+};
+
 int cmd_probe(int argc, char **argv)
 {
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else {
-			log_msg("probe: unknown argument %s", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct probe_options opts = {0};
+	if (cli_parse(&cmd_probe_command, argc, argv, &opts) < 0)
+		return 2;
+	bool json = opts.json;
 	struct host_cpu cpu;
 	read_host_cpu(&cpu);
 	int kvm = vm_open_kvm();

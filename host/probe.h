@@ -11,6 +11,11 @@
 #ifndef PVKIT_HOST_PROBE_H
 #define PVKIT_HOST_PROBE_H
 
+#include "cli.h"
+
+/* Its options (host/cli.h). */
+extern const struct cli_command cmd_probe_command;
+
 /* argv[0] is "probe".  0 on success, 1 if KVM is unusable, 2 on bad usage. */
 int cmd_probe(int argc, char **argv);
 

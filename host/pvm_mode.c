@@ -22,21 +22,6 @@
 #include "log.h"
 #include "pvm_mode.h"
 
-int pvm_parse_choice(const char *text, enum pv_mode_choice *choice)
-{
-	if (strcmp(text, "auto") == 0)
-		*choice = PV_MODE_AUTO;
-	else if (strcmp(text, "pvm") == 0)
-		*choice = PV_MODE_PVM;
-	else if (strcmp(text, "ring0") == 0)
-		*choice = PV_MODE_RING0;
-	else {
-		log_msg("--pv-mode %s: not auto, pvm or ring0", text);
-		return -1;
-	}
-	return 0;
-}
-
 static bool cpu_flag(const char *flags, const char *name)
 {
 	size_t n = strlen(name);

@@ -39,9 +39,6 @@ struct pvm_image {
 /* The trampoline's offset in the hypercall page. */
 #define PVM_TRAMPOLINE_OFFSET 0x800
 
-/* "auto", "pvm", "ring0" -> choice; -1 with a message otherwise. */
-int pvm_parse_choice(const char *text, enum pv_mode_choice *choice);
-
 /* The test `pvkit probe` reports: no vmx/svm flag, kvm_pvm loaded. */
 bool pvm_host_is_pvm_like(void);
 

@@ -2,18 +2,11 @@
 /*
  * run_loop.h - run the vCPU until the guest or the clock ends the run.
  *
- * pvkit's exit statuses (docs/vmm.md):
- *	0	the guest powered off or asked for a reset
- *	v	the guest wrote v to the debug exit port or called POWER_OFF(v)
- *	1	pvkit or KVM failed (an ioctl error)
- *	2	bad input (command line, image, initrd), before the guest ran
- *	3	the guest triple-faulted (KVM_EXIT_SHUTDOWN)
- *	4	KVM could not run the guest (FAIL_ENTRY, INTERNAL_ERROR, a
- *		crash event, an exit reason pvkit does not know)
- *	124	--timeout expired (the value timeout(1) uses)
- *	128+N	stopped by signal N (SIGINT, SIGTERM), as a shell reports it
- * A guest can of course choose 1..4 or 124 itself; the message on stderr
- * tells them apart.
+ * pvkit's exit statuses are defined here (EXIT_STATUS_CONSOLE_LIMIT in
+ * limits.h) and listed, with the guest's own and the signals', in
+ * run_statuses[] in cmd_run.c: that list is what `pvkit help` prints and
+ * what the README and docs/vmm.md quote.  A guest can of course choose any
+ * of them itself; the message on stderr tells them apart.
  */
 #ifndef PVKIT_HOST_RUN_LOOP_H
 #define PVKIT_HOST_RUN_LOOP_H

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "seccomp.h"
+#include "terminal.h"
 
 /*
  * What a call outside the list gets.  To find a call a new code path needs,
@@ -83,6 +84,8 @@ static const struct {
     {KVM_GET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
     {KVM_SET_VCPU_EVENTS, "emulation assist: raise #BP for int3"},
     {KVM_GET_FPU, "emulation assist: x87 status for fwait"},
+    {TCGETS, "tcsetattr() reads the terminal's settings back (host/terminal.h)"},
+    {TCSETS, "the user's terminal settings back at exit (host/terminal.h)"},
 };
 
 /*
@@ -177,6 +180,7 @@ static void on_forbidden_call(int sig, siginfo_t *info, void *ucontext)
 	append(line, &len, " (seccomp): stopped\n");
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;
+	terminal_restore();
 	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), sig);
 	_exit(128 + sig); /* not reached */
 }
@@ -213,6 +217,12 @@ static int add_rules(scmp_filter_ctx ctx)
 	/* The SIGSYS report kills its own thread, nothing else. */
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 			      SCMP_A2_64(SCMP_CMP_EQ, SIGSYS, 0));
+	if (rc < 0)
+		return rc;
+	/* `^A x` on a raw terminal: the input thread interrupts the vCPU thread. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
+			      SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid(), 0),
+			      SCMP_A1_64(SCMP_CMP_EQ, SIGINT, 0));
 	if (rc < 0)
 		return rc;
 	if (SANITIZER_RUNTIME) {

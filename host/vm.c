@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -32,11 +35,61 @@ const struct vm_capability vm_capabilities[] = {
 };
 const int vm_ncapabilities = sizeof(vm_capabilities) / sizeof(vm_capabilities[0]);
 
+/*
+ * The name of group `gid` from /etc/group, or NULL.  Not getgrgid(): its NSS
+ * modules may open sockets, which the loading filter forbids (seccomp.h).
+ */
+static const char *group_name(gid_t gid, char *buf, size_t size)
+{
+	FILE *f = fopen("/etc/group", "re");
+	if (!f)
+		return NULL;
+	const char *name = NULL;
+	for (struct group *g; !name && (g = fgetgrent(f)) != NULL;) {
+		if (g->gr_gid == gid) {
+			snprintf(buf, size, "%s", g->gr_name);
+			name = buf;
+		}
+	}
+	fclose(f);
+	return name;
+}
+
+/* What the user can do when /dev/kvm cannot be opened with `err`. */
+static void explain_open_failure(int err)
+{
+	const char *why = strerror(err);
+	struct stat st;
+	char buf[64];
+	const char *group;
+	switch (err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		log_msg("/dev/kvm: %s (load the kvm module; pvkit needs KVM)", why);
+		break;
+	case EACCES:
+	case EPERM:
+		/* Distributions give /dev/kvm to a group (kvm): name it. */
+		if (stat("/dev/kvm", &st) == 0 && st.st_gid != 0 &&
+		    (group = group_name(st.st_gid, buf, sizeof(buf))) != NULL)
+			log_msg("/dev/kvm: %s (add yourself to the %s group, or run as root)", why,
+				group);
+		else
+			log_msg("/dev/kvm: %s (run as root, or give your user read and write "
+				"access to /dev/kvm)",
+				why);
+		break;
+	default:
+		log_msg("/dev/kvm: %s", why);
+	}
+}
+
 int vm_open_kvm(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		log_msg("/dev/kvm: %s", strerror(errno));
+		explain_open_failure(errno);
 		return -1;
 	}
 	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -83,6 +136,16 @@ static int check_capabilities(int kvm_fd)
 		}
 	}
 	return 0;
+}
+
+int vm_check_kvm(void)
+{
+	int fd = vm_open_kvm();
+	if (fd < 0)
+		return -1;
+	int r = check_capabilities(fd);
+	close(fd);
+	return r;
 }
 
 static int register_ram(struct vm *vm)

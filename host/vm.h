@@ -62,7 +62,20 @@ int vm_irq_line(struct vm *vm, uint32_t irq, bool level);
 
 void vm_destroy(struct vm *vm);
 
-/* Open /dev/kvm and check the API version; -1 with a message otherwise. */
+/*
+ * Open /dev/kvm and check the API version; -1 otherwise, with one line that
+ * says what to do ("pvkit: /dev/kvm: Permission denied (add yourself to
+ * the kvm group, or run as root)").
+ */
 int vm_open_kvm(void);
+
+/*
+ * Can KVM run a pvkit guest here: /dev/kvm there, accessible, its API
+ * version and the capabilities `pvkit run` needs?  The same checks as
+ * vm_create(), made before pvkit announces a boot, so that a host without
+ * usable KVM gets one line and status 4 (EXIT_STATUS_KVM_FAILURE) instead
+ * of a boot that stops.  -1 with that line otherwise.
+ */
+int vm_check_kvm(void);
 
 #endif

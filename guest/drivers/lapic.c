@@ -77,3 +77,8 @@ void lapic_eoi(void)
 {
 	lapic_write(APIC_EOI, 0);
 }
+
+uint64_t lapic_eoi_register(void)
+{
+	return lapic_base() ? lapic_base() + APIC_EOI : 0;
+}

@@ -23,6 +23,9 @@ int lapic_timer_start(uint32_t hz, uint8_t vector, uint64_t (*clock_ns)(void));
 void lapic_timer_stop(void);
 void lapic_eoi(void);
 uint64_t lapic_base(void);
+/* The EOI register's address, for code that cannot call lapic_eoi (pvm's
+ * CPL0 timer stub); 0 if there is no LAPIC. */
+uint64_t lapic_eoi_register(void);
 
 /* isa-debug-exit / pvkit's debug exit port. */
 #define DEBUG_EXIT_PORT 0xf4

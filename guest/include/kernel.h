@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exit_status.h"
+
 #define ARRAY_SIZE(a)	  (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	  (((x) + (a)-1) & ~((uint64_t)(a)-1))
 #define ALIGN_DOWN(x, a)  ((x) & ~((uint64_t)(a)-1))
@@ -15,11 +17,6 @@
 #define MAX(a, b)	  ((a) > (b) ? (a) : (b))
 #define NORETURN	  __attribute__((noreturn))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-
-/* Exit statuses given to pv_ops.power_off. */
-#define EXIT_OK		  0
-#define EXIT_TESTS_FAILED 1
-#define EXIT_PANIC	  3
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pv.h - the paravirt ops table: every privileged operation of the kernel
- * goes through pv_ops, which the backend chosen at boot fills in.
+ * goes through pv_ops, which holds the ops of the backend chosen at boot.
  *
  * "Everywhere we have multiple implementations we select at runtime, we use
- * an ops struct."  Callers never know which backend runs; a new backend
- * (kvm with its PV clock, pvm deprivileged) is one more file in pv/ and one
- * more line in the backend list of pv/select.c.
+ * an ops struct."  Callers never know which backend runs.  Each backend
+ * (pv/native.c, pv/pvkit.c, pv/pvm.c) defines one complete, constant
+ * struct pv_ops; pv/select.c lists the backends in one table, in the order
+ * they are tried, and copies the chosen one's ops into pv_ops.  A new
+ * backend (kvm with its PV clock) is one more file in pv/ and one more
+ * entry in that table (pv/backend.h says what an entry holds).
  */
 #ifndef PVKERNEL_PV_H
 #define PVKERNEL_PV_H
@@ -15,6 +18,17 @@
 #include "x86.h"
 
 struct boot_info;
+struct idt_stubs;
+
+/*
+ * The code selectors of the GDT kernel code runs with.  Two, because under
+ * pvm they differ: the IDT's gates name the loader's kernel selector (the
+ * CPL0 stubs run there), while the kernel itself runs on the user one.
+ */
+struct pv_selectors {
+	uint16_t gate_cs;   /* in every IDT gate: where exceptions are delivered */
+	uint16_t kernel_cs; /* what `mov %cs` reads in kernel code */
+};
 
 struct pv_ops {
 	const char *name;
@@ -63,16 +77,14 @@ struct pv_ops {
 	NORETURN void (*power_off)(int status);
 
 	/*
-	 * CPU tables.  NULL/0/false: the native ones (arch/x86/isr.S, the
-	 * kernel's GDT).  pvm brings CPL0 bounce stubs and keeps the GDT and
-	 * TSS the loader made (user segments, the TSS the CPU switches to).
+	 * CPU tables: the IDT's entry stubs (arch/x86/isr.S natively; pvm
+	 * brings CPL0 bounce stubs), the selectors, and whether to keep the
+	 * GDT and TSS the loader made (pvm: user segments, the TSS the CPU
+	 * switches to) instead of loading the kernel's own.
 	 */
-	const uint64_t *exception_stubs; /* IDT targets of vectors 0-31 */
-	uint64_t timer_stub, spurious_stub;
+	const struct idt_stubs *idt_stubs;
+	const struct pv_selectors *selectors;
 	bool keep_loader_gdt;
-	/* What `mov %cs` reads in kernel code (pvm: the user selector,
-	 * the CPU runs the deprivileged kernel at CPL3). */
-	uint16_t kernel_cs;
 	/* The flags the interrupt-flag ops act on (RFLAGS natively; under
 	 * pvm the IF of the deprivileged context, which pushfq cannot see). */
 	uint64_t (*save_flags)(void);
@@ -82,37 +94,22 @@ struct pv_ops {
 	 * a few batches of n; NULL: the backend has no user mode. */
 	uint64_t (*user_round_trip_ps)(unsigned n);
 
-	/* Self-tests of what only this backend has (its ABI), or none. */
-	const struct selftest *selftests;
-	unsigned nselftests;
+	/* Self-tests of what only this backend has (its ABI): a NULL-ended
+	 * list of groups, each ended by an entry with no name; or NULL. */
+	const struct selftest *const *selftests;
 };
 
+/* The chosen backend's ops (pv_select), or until then the early ones. */
 extern struct pv_ops pv_ops;
 
 /*
- * A backend: `detect` says whether it can run here (and why not), `init`
- * fills pv_ops.  Backends are tried in the order of pv/select.c.
+ * Before a backend is chosen (boot_entry): the ops of the last-resort
+ * backend, speaking through the early console of the backend the loader
+ * named (pvm: pvkit's console call, since `out` faults there).
  */
-struct pv_backend {
-	const char *name;
-	bool (*detect)(const struct boot_info *bi, const char **why_not);
-	int (*init)(const struct boot_info *bi);
-};
+void pv_early_init(const struct boot_info *bi);
 
-extern const struct pv_backend pv_backend_native;
-extern const struct pv_backend pv_backend_pvkit;
-extern const struct pv_backend pv_backend_pvm;
-
-/* The native ops, which other backends start from and override. */
-extern const struct pv_ops native_pv_ops;
-
-/* Choose a backend, fill pv_ops, print the "pv: backend=" line. */
+/* Choose a backend, start it, print the "pv: backend=" line. */
 void pv_select(const struct boot_info *bi);
-
-/* Early console (before pv_select): the 8250 UART. */
-int early_console_write(const char *buf, size_t len);
-/* ...or pvkit's console call, for a kernel entered deprivileged (pvm):
- * the hypercall page from boot_info's PVKIT_SETUP_PVM entry. */
-int pvkit_early_console_write(const char *buf, size_t len);
 
 #endif

@@ -13,14 +13,26 @@
 #ifndef PVKERNEL_PVM_H
 #define PVKERNEL_PVM_H
 
-#include "kernel.h"
-
-/* User syscalls the pvm entry understands (rax). */
+/*
+ * The system calls of pvm user mode (rax = number), as pvm_entry.S serves
+ * them: pvkernel's contract with its own user programs, not pvkit's ABI.
+ * This part is read by the assembler too.
+ */
 #define PVM_SYS_NULL 0 /* return at once: the round-trip benchmark */
 #define PVM_SYS_EXIT 1 /* rdi = status: end of pvm_run_user() */
+/* What the bounce code (never a user program: the entry checks where the
+ * `syscall` came from) passes when user mode took exception `vector`:
+ * this + vector. */
+#define PVM_SYS_USER_EXCEPTION 0x100
+/* Any other number returns -PVM_ENOSYS. */
+#define PVM_ENOSYS 38
 
 /* pvm_run_user() result when user mode took an exception: this + vector. */
 #define PVM_USER_FAULT_BASE (-1000)
+
+#ifndef __ASSEMBLY__
+
+#include "kernel.h"
 
 /* Per-CPU state of the entry code (one CPU). */
 extern volatile uint8_t pvm_in_kernel;
@@ -28,6 +40,14 @@ extern uint64_t pvm_exc_rip, pvm_exc_error, pvm_exc_cr2;
 extern char pvm_exc_stack_top[];
 /* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3). */
 extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
+/*
+ * What the entry code needs from pvkit's PVKIT_SETUP_PVM entry and the
+ * LAPIC, stored by pvm_start where the assembler reads them: the user
+ * selectors of the iretq to user mode, and the LAPIC's EOI register that
+ * the CPL0 timer stub writes.
+ */
+extern uint64_t pvm_user_cs, pvm_user_ds;
+extern uint64_t pvm_lapic_eoi;
 
 /* The sections user page tables map (guest/kernel.ld). */
 extern char __pvm_text_start[], __pvm_text_end[], __pvm_user_start[], __pvm_user_end[];
@@ -35,9 +55,7 @@ extern char __pvm_data_start[], __pvm_data_end[], __pvm_cpl0_start[], __pvm_cpl0
 extern char __pvm_scratch_start[], __pvm_scratch_end[];
 
 /* The CPL0 targets of the IDT: exceptions 0-31, the timer, spurious. */
-extern const uint64_t pvm_exception_stubs[32];
-extern const uint64_t pvm_timer_stub, pvm_spurious_stub;
-extern volatile uint64_t timer_ticks;
+extern const struct idt_stubs pvm_idt_stubs;
 
 /*
  * Privileged thunks: code run at CPL0 by pvm_gate (int3 from native kernel
@@ -72,4 +90,5 @@ void pvm_user_write(void);	  /* rdi = address to write, then exit 0 */
 void pvm_user_jump(void);	  /* rdi = address to jump to */
 void pvm_gate(void);		  /* the privileged gate (kernel-only text) */
 
+#endif /* __ASSEMBLY__ */
 #endif

@@ -22,6 +22,20 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/*
+ * The IDT's targets, laid out by an entry file (arch/x86/isr.S for ring 0,
+ * pvm_entry.S for pvm's CPL0 stubs) and chosen by pv_ops.idt_stubs.
+ */
+struct idt_stubs {
+	uint64_t exceptions[32]; /* vectors 0-31 */
+	uint64_t timer;		 /* VEC_TIMER */
+	uint64_t spurious;	 /* VEC_SPURIOUS */
+};
+extern const struct idt_stubs isr_idt_stubs;
+
+/* The selectors of the kernel's own GDT (trap.c), as backends in ring 0 use it. */
+extern const struct pv_selectors kernel_gdt_selectors;
+
 void trap_init(void);
 /* What every exception and interrupt comes to, whichever stub built the frame. */
 void trap_dispatch(struct trap_frame *f);

@@ -137,20 +137,18 @@ int boot_info_parse(struct boot_info *bi, int kind, uint64_t info, uint64_t entr
 }
 
 /*
- * The first C code of every boot path (head.S calls it with the raw entry
- * registers): copy what the loader gave into boot_info, then start the
- * kernel with that alone.  Until a backend is chosen, errors go out through
- * the UART.
+ * The first C code of every boot path (head.S and pvm_entry.S call it with
+ * the raw entry registers): copy what the loader gave into boot_info, then
+ * start the kernel with that alone.  Parsing prints nothing, so the console
+ * for its errors can be chosen from what it found (pv_early_init).
  */
 void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs);
 void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs)
 {
 	const char *why = "";
-	pv_ops = native_pv_ops;
-	/* Deprivileged, `out` faults: speak to pvkit from the first line. */
-	if (kind == BOOT_KIND_PVM)
-		pv_ops.console_write = pvkit_early_console_write;
-	if (boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why))
+	int r = boot_info_parse(&boot_info, (int)kind, info, entry_cr0, entry_cs, &why);
+	pv_early_init(&boot_info);
+	if (r)
 		panic("boot: %s", why);
 	kernel_main(&boot_info);
 }

@@ -52,13 +52,13 @@ void kernel_main(const struct boot_info *bi)
 	if (bench) {
 		pv_ops.timer_stop();
 		console_bench(bench);
-		pv_ops.power_off(EXIT_OK);
+		pv_ops.power_off(PVKERNEL_EXIT_OK);
 	}
 
 	if (cmdline_has("pvkernel.bench"))
 		run_bench();
-	int failed = run_selftests();
+	int status = run_selftests() ? PVKERNEL_EXIT_TEST_FAILED : PVKERNEL_EXIT_OK;
 	pv_ops.timer_stop();
-	printk("pvkernel: powering off with status %d\n", failed ? EXIT_TESTS_FAILED : EXIT_OK);
-	pv_ops.power_off(failed ? EXIT_TESTS_FAILED : EXIT_OK);
+	printk("pvkernel: powering off with status %d\n", status);
+	pv_ops.power_off(status);
 }

@@ -137,5 +137,5 @@ void panic(const char *fmt, ...)
 	pv_ops.console_write("panic: ", 7);
 	pv_ops.console_write(buf, (size_t)n);
 	pv_ops.console_write("\n", 1);
-	pv_ops.power_off(EXIT_PANIC);
+	pv_ops.power_off(PVKERNEL_EXIT_PANIC);
 }

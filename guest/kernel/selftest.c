@@ -172,7 +172,8 @@ static int test_descriptor_tables(void)
 	       "IDT 0x%lx/%u", idt2.base, idt2.limit);
 	EXPECT(gdt.base == gdt2.base && gdt.limit == gdt2.limit, "GDT 0x%lx/%u", gdt2.base,
 	       gdt2.limit);
-	EXPECT(read_cs() == pv_ops.kernel_cs, "CS is 0x%x, not 0x%x", read_cs(), pv_ops.kernel_cs);
+	EXPECT(read_cs() == pv_ops.selectors->kernel_cs, "CS is 0x%x, not 0x%x", read_cs(),
+	       pv_ops.selectors->kernel_cs);
 	fault_expect.vector = VEC_UD;
 	EXPECT(probe_ud2() == -1, "IDT reload lost the #UD handler");
 	return failures;
@@ -337,8 +338,9 @@ int run_selftests(void)
 		run_one(&tests[i], &passed, &failed);
 	/* The tests every backend runs, timed alone: comparable across backends. */
 	printk("selftest: shared tests took %lu ms\n", (pv_ops.monotonic_ns() - t0) / 1000000);
-	for (unsigned i = 0; i < pv_ops.nselftests; i++)
-		run_one(&pv_ops.selftests[i], &passed, &failed);
+	for (const struct selftest *const *group = pv_ops.selftests; group && *group; group++)
+		for (const struct selftest *t = *group; t->name; t++)
+			run_one(t, &passed, &failed);
 	printk("selftest: backend %s, %lu ms: %d passed, %d failed\n", pv_ops.name,
 	       (pv_ops.monotonic_ns() - t0) / 1000000, passed, failed);
 	return failed;

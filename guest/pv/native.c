@@ -6,13 +6,12 @@
  * isa-debug-exit port (QEMU, pvkit) or ACPI S5 at the port SeaBIOS puts
  * QEMU's PM block at.
  *
- * Other backends start from native_pv_ops and override what they
- * paravirtualize, so this file is also "what a privileged op really is".
+ * Other backends name the functions here for what they do not
+ * paravirtualize (pv/backend.h's groups), so this file is also "what a
+ * privileged op really is".
  */
-#include "boot_info.h"
-#include "drivers.h"
-#include "pv.h"
-#include "trap.h"
+#include "boot/bootparam.h"
+#include "backend.h"
 
 /* QEMU i440fx PIIX4 PM1a control as SeaBIOS programs it; SLP_EN | S5. */
 #define ACPI_PM1A_CNT_QEMU 0x604
@@ -23,14 +22,14 @@ static uint64_t tsc_khz;
 static uint64_t ns_per_tsc_q32; /* ns per TSC tick, 32.32 fixed point */
 static uint64_t wall_at_boot_ns;
 
-static uint64_t native_irq_save(void)
+uint64_t native_irq_save(void)
 {
 	uint64_t f = read_flags();
 	asm volatile("cli" : : : "memory");
 	return f;
 }
 
-static void native_irq_restore(uint64_t flags)
+void native_irq_restore(uint64_t flags)
 {
 	if (flags & X86_EFLAGS_IF)
 		asm volatile("sti" : : : "memory");
@@ -38,84 +37,84 @@ static void native_irq_restore(uint64_t flags)
 		asm volatile("cli" : : : "memory");
 }
 
-static uint64_t native_save_flags(void)
+uint64_t native_save_flags(void)
 {
 	return read_flags();
 }
 
-static void native_irq_enable(void)
+void native_irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");
 }
 
-static void native_irq_disable(void)
+void native_irq_disable(void)
 {
 	asm volatile("cli" : : : "memory");
 }
 
 /* sti's one-instruction shadow makes "sti; hlt" race-free. */
-static void native_safe_halt(void)
+void native_safe_halt(void)
 {
 	asm volatile("sti; hlt" : : : "memory");
 }
 
-static uint64_t native_read_cr3(void)
+uint64_t native_read_cr3(void)
 {
 	uint64_t v;
 	asm volatile("mov %%cr3, %0" : "=r"(v));
 	return v;
 }
 
-static void native_write_cr3(uint64_t v)
+void native_write_cr3(uint64_t v)
 {
 	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
-static uint64_t native_read_cr2(void)
+uint64_t native_read_cr2(void)
 {
 	uint64_t v;
 	asm volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
 }
 
-static void native_flush_tlb_all(void)
+void native_flush_tlb_all(void)
 {
 	native_write_cr3(native_read_cr3());
 }
 
-static void native_flush_tlb_one(uint64_t va)
+void native_flush_tlb_one(uint64_t va)
 {
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-static void native_set_pte(uint64_t *ptep, uint64_t val)
+void native_set_pte(uint64_t *ptep, uint64_t val)
 {
 	*(volatile uint64_t *)ptep = val;
 }
 
-static void native_load_idt(const struct desc_ptr *dp)
+void native_load_idt(const struct desc_ptr *dp)
 {
 	asm volatile("lidt %0" : : "m"(*dp));
 }
 
-static void native_load_gdt(const struct desc_ptr *dp)
+void native_load_gdt(const struct desc_ptr *dp)
 {
 	asm volatile("lgdt %0" : : "m"(*dp));
 }
 
-static int native_read_msr_safe(uint32_t msr, uint64_t *val)
+int native_read_msr_safe(uint32_t msr, uint64_t *val)
 {
 	fault_expect.vector = VEC_GP;
 	return probe_rdmsr(msr, val);
 }
 
-static int native_write_msr_safe(uint32_t msr, uint64_t val)
+int native_write_msr_safe(uint32_t msr, uint64_t val)
 {
 	fault_expect.vector = VEC_GP;
 	return probe_wrmsr(msr, val);
 }
 
-static void native_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+void native_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
 {
 	cpuid_raw(leaf, sub, r);
 }
@@ -136,7 +135,7 @@ static int native_timer_start(uint32_t hz, uint8_t vector)
 	return lapic_timer_start(hz, vector, native_monotonic_ns);
 }
 
-static NORETURN void native_power_off(int status)
+NORETURN void native_power_off(int status)
 {
 	asm volatile("cli");
 	outb(DEBUG_EXIT_PORT, (uint8_t)status);
@@ -148,49 +147,29 @@ static NORETURN void native_power_off(int status)
 		asm volatile("hlt");
 }
 
-const struct pv_ops native_pv_ops = {
-    .name = "native",
-    .irq_save = native_irq_save,
-    .irq_restore = native_irq_restore,
-    .irq_enable = native_irq_enable,
-    .irq_disable = native_irq_disable,
-    .save_flags = native_save_flags,
-    .kernel_cs = 0x10,
-    .safe_halt = native_safe_halt,
-    .read_cr3 = native_read_cr3,
-    .write_cr3 = native_write_cr3,
-    .read_cr2 = native_read_cr2,
-    .flush_tlb_all = native_flush_tlb_all,
-    .flush_tlb_one = native_flush_tlb_one,
-    .set_pte = native_set_pte,
-    .load_idt = native_load_idt,
-    .load_gdt = native_load_gdt,
-    .read_msr_safe = native_read_msr_safe,
-    .write_msr_safe = native_write_msr_safe,
-    .cpuid = native_cpuid,
-    .monotonic_ns = native_monotonic_ns,
-    .wall_clock_ns = native_wall_clock_ns,
-    .console_write = uart_write,
-    .timer_start = native_timer_start,
-    .timer_stop = lapic_timer_stop,
-    .timer_eoi = lapic_eoi,
-    .power_off = native_power_off,
-};
-
 /* Native needs ring 0: the probe of last resort. */
-static bool native_detect(const struct boot_info *bi, const char **why_not)
+bool native_probe(const struct boot_info *bi, char *how_or_why, size_t size)
 {
 	if (bi->entry_cpl != 0) {
-		*why_not = "not in ring 0";
+		snprintf(how_or_why, size, "not in ring 0");
 		return false;
 	}
+	snprintf(how_or_why, size, "probe (ring %u, paging %s at entry)", bi->entry_cpl,
+		 bi->entry_paging ? "on" : "off");
 	return true;
 }
 
-/* The TSC clock and the platform, shared with backends that keep them. */
-void native_platform_init(void);
-void native_platform_init(void)
+/* A loader that says "PC" means the PC interface, hypervisor or not. */
+bool native_named_by(const struct boot_info *bi, char *how, size_t size)
 {
+	snprintf(how, size, "hardware_subarch=0 (PC)");
+	return bi->has_boot_params && bi->hardware_subarch == X86_SUBARCH_PC;
+}
+
+/* The PC platform: the legacy PIC masked, the TSC measured, the RTC read. */
+int native_start(const struct boot_info *bi)
+{
+	(void)bi;
 	pic_disable();
 	tsc_khz = pit_measure_tsc_khz();
 	if (!tsc_khz) {
@@ -200,31 +179,19 @@ void native_platform_init(void)
 	ns_per_tsc_q32 = (1000000ull << 32) / tsc_khz;
 	tsc_at_boot = rdtsc();
 	wall_at_boot_ns = rtc_read_unix_ns();
-}
-
-uint64_t native_tsc_khz(void);
-uint64_t native_tsc_khz(void)
-{
-	return tsc_khz;
-}
-
-static int native_init(const struct boot_info *bi)
-{
-	(void)bi;
-	pv_ops = native_pv_ops;
-	native_platform_init();
 	printk("native: TSC %lu kHz (PIT), RTC %s\n", tsc_khz,
 	       wall_at_boot_ns ? "present" : "absent");
 	return 0;
 }
 
-const struct pv_backend pv_backend_native = {
+const struct pv_ops native_pv_ops = {
     .name = "native",
-    .detect = native_detect,
-    .init = native_init,
+    PV_RING0_CPU_OPS,
+    PV_COMMON_OPS,
+    .safe_halt = native_safe_halt,
+    .monotonic_ns = native_monotonic_ns,
+    .wall_clock_ns = native_wall_clock_ns,
+    .console_write = uart_write,
+    .timer_start = native_timer_start,
+    .power_off = native_power_off,
 };
-
-int early_console_write(const char *buf, size_t len)
-{
-	return uart_write(buf, len);
-}

@@ -14,9 +14,8 @@
  * pvkernel, so buffer addresses are passed as they are.
  */
 #include "abi/pvkit_abi.h"
-#include "boot_info.h"
-#include "drivers.h"
-#include "pv.h"
+#include "backend.h"
+#include "boot/bootparam.h"
 
 #define HALT_SLICE_NS 2000000ull /* a halt never outlasts this: see pvkit_safe_halt */
 
@@ -25,8 +24,9 @@ static volatile struct pvkit_time_page *time_page;
 static uint32_t features;
 static uint32_t host_abi_version;
 static bool halt_call_works = true;
-
-void native_platform_init(void);
+/* The host offers the console call and accepted our use of it; until
+ * pvkit_connect says so, and if it never does, the UART. */
+static bool console_call;
 
 static int64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
@@ -39,7 +39,8 @@ static int64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 	return ret;
 }
 
-static int pvkit_console_write(const char *buf, size_t len)
+/* PVKIT_HC_CONSOLE_WRITE, in pieces of at most what one call takes. */
+static int console_call_write(const char *buf, size_t len)
 {
 	while (len) {
 		size_t n = MIN(len, (size_t)PVKIT_CONSOLE_WRITE_MAX);
@@ -54,7 +55,9 @@ static int pvkit_console_write(const char *buf, size_t len)
 
 /*
  * The console before any backend is chosen, for a kernel that cannot touch
- * the UART (pvm: `out` faults there): the hypercall page named by CPUID.
+ * the UART (pvm: `out` faults there): the console call through the
+ * hypercall page that boot_info's PVKIT_SETUP_PVM entry names (the call
+ * needs no negotiation first).
  */
 int pvkit_early_console_write(const char *buf, size_t len)
 {
@@ -63,7 +66,12 @@ int pvkit_early_console_write(const char *buf, size_t len)
 			return -1;
 		hypercall_entry = boot_info.pvm.hypercall_page + PVKIT_HYPERCALL_ENTRY;
 	}
-	return pvkit_console_write(buf, len);
+	return console_call_write(buf, len);
+}
+
+int pvkit_console_write(const char *buf, size_t len)
+{
+	return console_call ? console_call_write(buf, len) : uart_write(buf, len);
 }
 
 static uint64_t clock_call(uint32_t which)
@@ -105,7 +113,7 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset, uint64_t *error)
 	return false;
 }
 
-static uint64_t pvkit_monotonic_ns(void)
+uint64_t pvkit_monotonic_ns(void)
 {
 	uint64_t mono, off;
 	if (time_page && time_page_read(&mono, &off, NULL))
@@ -113,7 +121,7 @@ static uint64_t pvkit_monotonic_ns(void)
 	return clock_call(PVKIT_CLOCK_MONOTONIC);
 }
 
-static uint64_t pvkit_wall_clock_ns(void)
+uint64_t pvkit_wall_clock_ns(void)
 {
 	uint64_t mono, off;
 	if (time_page && time_page_read(&mono, &off, NULL))
@@ -124,7 +132,7 @@ static uint64_t pvkit_wall_clock_ns(void)
 /* A host from before max_error_ns promised only this (docs/abi.md). */
 #define TIME_PAGE_ERROR_UNKNOWN_NS 1000000ull
 
-static uint64_t pvkit_clock_error_ns(void)
+uint64_t pvkit_clock_error_ns(void)
 {
 	uint64_t mono, off, error;
 	if (!time_page || !time_page_read(&mono, &off, &error))
@@ -141,7 +149,7 @@ static uint64_t pvkit_clock_error_ns(void)
 static void pvkit_safe_halt(void)
 {
 	if (!halt_call_works) {
-		native_pv_ops.safe_halt();
+		native_safe_halt();
 		return;
 	}
 	uint64_t deadline = pvkit_monotonic_ns() + HALT_SLICE_NS;
@@ -150,45 +158,82 @@ static void pvkit_safe_halt(void)
 		halt_call_works = false;
 }
 
-static int pvkit_timer_start(uint32_t hz, uint8_t vector)
+int pvkit_timer_start(uint32_t hz, uint8_t vector)
 {
 	return lapic_timer_start(hz, vector, pvkit_monotonic_ns);
 }
 
-static NORETURN void pvkit_power_off(int status)
+NORETURN void pvkit_power_off(int status)
 {
 	hypercall(PVKIT_HC_POWER_OFF, (uint64_t)(status & 0xff), 0, 0);
-	native_pv_ops.power_off(status); /* only if the call came back */
+	native_power_off(status); /* only if the call came back */
 }
 
-static bool pvkit_detect(const struct boot_info *bi, const char **why_not)
+/* The hypervisor's name at CPUID 0x40000000, printable, or "" if none. */
+static void hypervisor_signature(char sig[13])
 {
-	(void)bi;
 	struct cpuid_regs r;
+	sig[0] = 0;
 	cpuid_raw(1, 0, &r);
-	if (!(r.ecx & (1u << 31))) {
-		*why_not = "no hypervisor bit in CPUID";
+	if (!(r.ecx & (1u << 31)))
+		return;
+	cpuid_raw(PVKIT_CPUID_SIGNATURE, 0, &r);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = 0;
+	for (int i = 0; i < 12; i++)
+		if (sig[i] && (sig[i] < 0x20 || sig[i] > 0x7e))
+			sig[i] = '?';
+}
+
+/* The loader's word: pvkit's own hardware_subarch (abi/pvkit_abi.h). */
+bool pvkit_named_by(const struct boot_info *bi, char *how, size_t size)
+{
+	snprintf(how, size, "hardware_subarch=0x%x (pvkit)", PVKIT_HARDWARE_SUBARCH);
+	return bi->has_boot_params && bi->hardware_subarch == PVKIT_HARDWARE_SUBARCH;
+}
+
+/*
+ * pvkit is there if CPUID says so: its signature, ABI major 1, a hypercall
+ * page.  This backend keeps the CPU ops native, so it also needs ring 0
+ * (a deprivileged kernel is pvm's, and CPUID there is the host CPU's).
+ */
+bool pvkit_probe(const struct boot_info *bi, char *how_or_why, size_t size)
+{
+	struct cpuid_regs r;
+	char sig[13];
+	if (bi->entry_cpl != 0) {
+		snprintf(how_or_why, size, "not in ring 0");
+		return false;
+	}
+	hypervisor_signature(sig);
+	if (!sig[0]) {
+		snprintf(how_or_why, size, "no hypervisor bit in CPUID");
 		return false;
 	}
 	cpuid_raw(PVKIT_CPUID_SIGNATURE, 0, &r);
 	if (r.ebx != PVKIT_CPUID_SIG_EBX || r.ecx != PVKIT_CPUID_SIG_ECX ||
 	    r.edx != PVKIT_CPUID_SIG_EDX) {
-		*why_not = "no pvkit signature at CPUID 0x40000000";
+		/* KVM's "KVMKVMKVM" lands here: a kvm backend would come first. */
+		snprintf(how_or_why, size, "no pvkit signature at CPUID 0x40000000 (\"%s\")", sig);
 		return false;
 	}
 	if (r.eax < PVKIT_CPUID_INFO) {
-		*why_not = "pvkit CPUID info leaf missing";
+		snprintf(how_or_why, size, "pvkit CPUID info leaf missing");
 		return false;
 	}
 	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
 	if ((r.eax >> 16) != PVKIT_ABI_VERSION_MAJOR) {
-		*why_not = "pvkit ABI major version is not 1";
+		snprintf(how_or_why, size, "pvkit ABI major version is not %u",
+			 PVKIT_ABI_VERSION_MAJOR);
 		return false;
 	}
 	if (!(r.ebx & PVKIT_FEATURE_HYPERCALL) || !r.ecx) {
-		*why_not = "pvkit offers no hypercall page";
+		snprintf(how_or_why, size, "pvkit offers no hypercall page");
 		return false;
 	}
+	snprintf(how_or_why, size, "CPUID signature \"%s\"", sig);
 	return true;
 }
 
@@ -204,8 +249,6 @@ static int negotiate(void)
 	negotiated[3] = (struct pvkit_tag){.tag = PVKIT_TAG_HALT, .value = 1};
 	return (int)hypercall(PVKIT_HC_NEGOTIATE, (uint64_t)negotiated, ARRAY_SIZE(negotiated), 0);
 }
-
-static int pvkit_init(const struct boot_info *bi);
 
 /* ---- self-tests of the ABI as this host serves it ---------------------- */
 
@@ -283,19 +326,18 @@ static int test_time_page(void)
 	return 0;
 }
 
-static const struct selftest pvkit_tests[] = {
+const struct selftest pvkit_abi_selftests[] = {
     {"pvkit: negotiate (known and unknown tags)", test_negotiate},
     {"pvkit: bad calls get error statuses", test_bad_calls},
     {"pvkit: time page agrees with the clock call", test_time_page},
+    {0},
 };
 
 /*
- * Connect to pvkit's ABI: hypercall page, time page, negotiation; fill the
- * ops that go through it (console, clocks, halt, power-off, self-tests).
- * Shared with the pvm backend, which speaks the same ABI deprivileged.
+ * Connect to pvkit's ABI: hypercall page, time page, negotiation.  Shared
+ * with the pvm backend, which speaks the same ABI deprivileged and learns
+ * these numbers from setup_data instead of CPUID.
  */
-void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
-		   uint64_t time_page_gpa);
 void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
 		   uint64_t time_page_gpa)
 {
@@ -305,43 +347,36 @@ void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hyperc
 	if ((features & PVKIT_FEATURE_TIME_PAGE) && time_page_gpa)
 		time_page = (volatile struct pvkit_time_page *)time_page_gpa;
 
-	pv_ops.monotonic_ns = pvkit_monotonic_ns;
-	pv_ops.wall_clock_ns = pvkit_wall_clock_ns;
-	pv_ops.clock_error_ns = pvkit_clock_error_ns;
-	pv_ops.safe_halt = pvkit_safe_halt;
-	pv_ops.timer_start = pvkit_timer_start;
-	pv_ops.power_off = pvkit_power_off;
-	pv_ops.selftests = pvkit_tests;
-	pv_ops.nselftests = ARRAY_SIZE(pvkit_tests);
-
 	int accepted = -1;
 	if (features & PVKIT_FEATURE_NEGOTIATE)
 		accepted = negotiate();
-	bool console = (features & PVKIT_FEATURE_CONSOLE) &&
+	console_call = (features & PVKIT_FEATURE_CONSOLE) &&
 		       (accepted < 0 || (negotiated[1].flags & PVKIT_TAG_ACCEPTED));
-	if (console)
-		pv_ops.console_write = pvkit_console_write;
 	printk("pvkit: ABI %u.%u, features 0x%x, hypercall page 0x%lx, time page 0x%lx, "
 	       "negotiated %d tags, console %s\n",
 	       host_abi_version >> 16, host_abi_version & 0xffff, features, hypercall_entry,
-	       (uint64_t)time_page, accepted, console ? "hypercall" : "uart");
+	       (uint64_t)time_page, accepted, console_call ? "hypercall" : "uart");
 }
 
-static int pvkit_init(const struct boot_info *bi)
+int pvkit_start(const struct boot_info *bi)
 {
 	(void)bi;
 	/* CPU state stays native; the legacy PIC is masked as on hardware. */
-	pv_ops = native_pv_ops;
 	pic_disable();
-	pv_ops.name = "pvkit";
 	struct cpuid_regs r;
 	cpuid_raw(PVKIT_CPUID_INFO, 0, &r);
 	pvkit_connect(r.eax, r.ebx, (uint64_t)r.ecx << 12, (uint64_t)r.edx << 12);
 	return 0;
 }
 
-const struct pv_backend pv_backend_pvkit = {
+static const struct selftest *const pvkit_selftests[] = {pvkit_abi_selftests, NULL};
+
+/* The kernel in ring 0 with pvkit's devices and time. */
+const struct pv_ops pvkit_pv_ops = {
     .name = "pvkit",
-    .detect = pvkit_detect,
-    .init = pvkit_init,
+    PV_RING0_CPU_OPS,
+    PV_COMMON_OPS,
+    PV_PVKIT_ABI_OPS,
+    .safe_halt = pvkit_safe_halt,
+    .selftests = pvkit_selftests,
 };

@@ -24,24 +24,17 @@
  *    the guarantee and its price).  pvkernel.pvm_single_space=1 keeps one
  *    address space: faster, and no protection from the user program.
  */
-#include "boot_info.h"
+#include "backend.h"
 #include "boot_kind.h"
-#include "drivers.h"
 #include "mm.h"
-#include "pv.h"
 #include "pvm.h"
-#include "trap.h"
 
-#define KERNEL_CS_VIRTUAL 0x10
-#define KERNEL_DS_VIRTUAL 0x18
-#define USER_STACK_SIZE	  16384
-#define TSS_RSP0_OFFSET	  4
-
-void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
-		   uint64_t time_page_gpa);
+#define USER_STACK_SIZE 16384
+#define TSS_RSP0_OFFSET 4 /* the 64-bit TSS layout */
 
 static const struct boot_info *pvm_bi;
-static NORETURN void (*pvkit_power_off)(int status);
+/* From pvkit's PVKIT_SETUP_PVM entry (pvm_start): the GDT it loaded. */
+static struct pv_selectors pvm_selectors;
 static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(4096)));
 static bool user_space_built;
 
@@ -124,16 +117,6 @@ static void pvm_load_gdt(const struct desc_ptr *dp)
 	gate(pvm_thunk_lgdt, (uint64_t)dp);
 }
 
-static int pvm_timer_start(uint32_t hz, uint8_t vector)
-{
-	return lapic_timer_start(hz, vector, pv_ops.monotonic_ns);
-}
-
-static NORETURN void pvm_power_off(int status)
-{
-	pvkit_power_off(status);
-}
-
 /* ---- exceptions bounced into native code ---------------------------- */
 
 /* What pvm_entry.S's bounce path pushed, lowest address first. */
@@ -151,8 +134,9 @@ static bool has_error_code(uint64_t vector)
 
 /*
  * A kernel-mode exception, on the interrupted stack: turn it into the
- * kernel's ordinary trap frame (the CS/SS it would show in ring 0), let
- * trap_dispatch() decide, and resume where it says.
+ * kernel's ordinary trap frame (with the CS/SS it would show in ring 0:
+ * the kernel selectors of pvkit's GDT), let trap_dispatch() decide, and
+ * resume where it says.
  */
 void pvm_trap(struct pvm_bounce_frame *bf);
 void pvm_trap(struct pvm_bounce_frame *bf)
@@ -176,10 +160,10 @@ void pvm_trap(struct pvm_bounce_frame *bf)
 	    .vector = bf->vector,
 	    .error_code = has_error_code(bf->vector) ? pvm_exc_error : 0,
 	    .rip = pvm_exc_rip,
-	    .cs = KERNEL_CS_VIRTUAL,
+	    .cs = pvm_bi->pvm.kernel_cs,
 	    .rflags = bf->rflags,
 	    .rsp = (uint64_t)(bf + 1),
-	    .ss = KERNEL_DS_VIRTUAL,
+	    .ss = pvm_bi->pvm.kernel_ds,
 	};
 	trap_dispatch(&f);
 	bf->r15 = f.r15, bf->r14 = f.r14, bf->r13 = f.r13, bf->r12 = f.r12;
@@ -212,14 +196,14 @@ static int build_user_space(void)
 {
 	uint64_t top = page_alloc();
 	uint64_t gdt = pvm_bi->pvm.gdt, tss = pvm_bi->pvm.tss;
-	uint64_t lapic = lapic_base() ? lapic_base() : 0xfee00000ull;
+	uint64_t lapic = ALIGN_DOWN(pvm_lapic_eoi, PAGE_SIZE);
 	if (!top || map_range(top, (uint64_t)__pvm_text_start, (uint64_t)__pvm_text_end, PTE_U) ||
 	    map_range(top, (uint64_t)__pvm_data_start, (uint64_t)__pvm_data_end, PTE_U) ||
 	    map_range(top, (uint64_t)__pvm_cpl0_start, (uint64_t)__pvm_cpl0_end, PTE_W) ||
 	    map_range(top, (uint64_t)__pvm_scratch_start, (uint64_t)__pvm_scratch_end,
 		      PTE_U | PTE_W) ||
 	    map_range(top, gdt, gdt + 16 * 8, PTE_W) || map_range(top, tss, tss + 0x68, PTE_W) ||
-	    map_range(top, lapic, lapic + PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT) ||
+	    (lapic && map_range(top, lapic, lapic + PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT)) ||
 	    map_range(top, (uint64_t)__pvm_user_start, (uint64_t)__pvm_user_end, PTE_U) ||
 	    map_range(top, (uint64_t)user_stack, (uint64_t)user_stack + USER_STACK_SIZE,
 		      PTE_U | PTE_W))
@@ -424,61 +408,59 @@ static const struct selftest pvm_own_tests[] = {
     {"pvm: user mode cannot reach kernel memory (isolation)", test_isolation},
     {"pvm: kernel code runs natively", test_native_speed},
     {"pvm: privileged gate", test_gate_cost},
+    {0},
 };
 
-static struct selftest pvm_tests[16];
+/* ---- the backend ------------------------------------------------------ */
 
-static bool pvm_detect(const struct boot_info *bi, const char **why_not)
+/* The loader's word is the entry itself: pvkit's trampoline `syscall`s
+ * into pvm_entry only for a kernel that is to run deprivileged. */
+bool pvm_named_by(const struct boot_info *bi, char *how, size_t size)
+{
+	snprintf(how, size, "pvm entry%s", bi->has_pvm ? " (PVKIT_SETUP_PVM from pvkit)" : "");
+	return bi->kind == BOOT_KIND_PVM;
+}
+
+bool pvm_probe(const struct boot_info *bi, char *how_or_why, size_t size)
 {
 	if (bi->kind != BOOT_KIND_PVM) {
-		*why_not = "not entered through pvm_entry";
+		snprintf(how_or_why, size, "not entered through pvm_entry");
 		return false;
 	}
 	if (!bi->has_pvm) {
-		*why_not = "no PVKIT_SETUP_PVM entry in setup_data";
+		snprintf(how_or_why, size, "no PVKIT_SETUP_PVM entry in setup_data");
 		return false;
 	}
 	/* CPUID is not intercepted in this mode (the host CPU answers), so
 	 * pvkit is found through the setup_data entry, not its signature. */
 	if ((bi->pvm.abi_version >> 16) != PVKIT_ABI_VERSION_MAJOR) {
-		*why_not = "pvkit ABI major version is not 1";
+		snprintf(how_or_why, size, "pvkit ABI major version is not %u",
+			 PVKIT_ABI_VERSION_MAJOR);
 		return false;
 	}
 	if (!(bi->pvm.features & PVKIT_FEATURE_HYPERCALL) || !bi->pvm.hypercall_page) {
-		*why_not = "pvkit offers no hypercall page";
+		snprintf(how_or_why, size, "pvkit offers no hypercall page");
 		return false;
 	}
+	snprintf(how_or_why, size, "pvm entry (PVKIT_SETUP_PVM from pvkit)");
 	return true;
 }
 
-static int pvm_init(const struct boot_info *bi)
+/*
+ * What pvkit's PVKIT_SETUP_PVM entry describes is used as it says, never
+ * assumed: the selectors of its GDT (the IDT's gates, the trap frame, the
+ * entry's iretq to user mode), its TSS.  Nothing may print before
+ * pvkit_connect: the console is the call it sets up (`out` faults here).
+ */
+int pvm_start(const struct boot_info *bi)
 {
 	pvm_bi = bi;
-	pv_ops = native_pv_ops;
-	pv_ops.name = "pvm";
-	pv_ops.irq_save = pvm_irq_save;
-	pv_ops.irq_restore = pvm_irq_restore;
-	pv_ops.irq_enable = pvm_irq_enable;
-	pv_ops.irq_disable = pvm_irq_disable;
-	pv_ops.save_flags = pvm_save_flags;
-	pv_ops.safe_halt = pvm_safe_halt;
-	pv_ops.read_cr3 = pvm_read_cr3;
-	pv_ops.write_cr3 = pvm_write_cr3;
-	pv_ops.read_cr2 = pvm_read_cr2;
-	pv_ops.flush_tlb_all = pvm_flush_tlb_all;
-	pv_ops.flush_tlb_one = pvm_flush_tlb_one;
-	pv_ops.load_idt = pvm_load_idt;
-	pv_ops.load_gdt = pvm_load_gdt;
-	pv_ops.read_msr_safe = pvm_rdmsr;
-	pv_ops.write_msr_safe = pvm_wrmsr;
-	pv_ops.timer_start = pvm_timer_start;
-	pv_ops.exception_stubs = pvm_exception_stubs;
-	pv_ops.timer_stub = pvm_timer_stub;
-	pv_ops.spurious_stub = pvm_spurious_stub;
-	pv_ops.keep_loader_gdt = true;
-	pv_ops.kernel_cs = bi->pvm.user_cs;
-	pv_ops.kernel_pte_flags = PTE_U;
-	pv_ops.user_round_trip_ps = syscall_round_trip_ps;
+	pvm_selectors = (struct pv_selectors){
+	    .gate_cs = bi->pvm.kernel_cs,
+	    .kernel_cs = bi->pvm.user_cs, /* the CPU runs this kernel at CPL3 */
+	};
+	pvm_user_cs = bi->pvm.user_cs;
+	pvm_user_ds = bi->pvm.user_ds;
 
 	/* Exceptions land on our own stack: TSS.RSP0, written natively (the
 	 * TSS is ordinary memory, mapped U like the rest). */
@@ -487,29 +469,44 @@ static int pvm_init(const struct boot_info *bi)
 	/* IDTR already points at idt_table (pvkit loaded it from our note);
 	 * fill it before anything can fault. */
 	trap_init();
+	/* The timer stub acknowledges at CPL0 where the LAPIC really is (0:
+	 * no LAPIC, and no timer to acknowledge). */
+	pvm_lapic_eoi = lapic_eoi_register();
 
 	pvkit_connect(bi->pvm.abi_version, bi->pvm.features, bi->pvm.hypercall_page,
 		      bi->pvm.time_page);
-	pvkit_power_off = pv_ops.power_off;
-	pv_ops.power_off = pvm_power_off;
-	pv_ops.safe_halt = pvm_safe_halt;
-	pv_ops.timer_start = pvm_timer_start;
-
-	unsigned n = 0;
-	for (unsigned i = 0; i < pv_ops.nselftests && n < ARRAY_SIZE(pvm_tests); i++)
-		pvm_tests[n++] = pv_ops.selftests[i];
-	for (unsigned i = 0; i < ARRAY_SIZE(pvm_own_tests) && n < ARRAY_SIZE(pvm_tests); i++)
-		pvm_tests[n++] = pvm_own_tests[i];
-	pv_ops.selftests = pvm_tests;
-	pv_ops.nselftests = n;
 	printk("pvm: deprivileged kernel, entered by syscall from 0x%lx; IDT stubs bounce to "
 	       "native code; hypercalls by MMIO at 0x%lx\n",
 	       bi->pvm.trampoline, bi->pvm.hypercall_mmio);
 	return 0;
 }
 
-const struct pv_backend pv_backend_pvm = {
+static const struct selftest *const pvm_selftests[] = {pvkit_abi_selftests, pvm_own_tests, NULL};
+
+/* The kernel deprivileged: its own CPU ops, pvkit's ABI for the rest. */
+const struct pv_ops pvm_pv_ops = {
     .name = "pvm",
-    .detect = pvm_detect,
-    .init = pvm_init,
+    PV_COMMON_OPS,
+    PV_PVKIT_ABI_OPS,
+    .irq_save = pvm_irq_save,
+    .irq_restore = pvm_irq_restore,
+    .irq_enable = pvm_irq_enable,
+    .irq_disable = pvm_irq_disable,
+    .save_flags = pvm_save_flags,
+    .safe_halt = pvm_safe_halt,
+    .read_cr3 = pvm_read_cr3,
+    .write_cr3 = pvm_write_cr3,
+    .read_cr2 = pvm_read_cr2,
+    .flush_tlb_all = pvm_flush_tlb_all,
+    .flush_tlb_one = pvm_flush_tlb_one,
+    .load_idt = pvm_load_idt,
+    .load_gdt = pvm_load_gdt,
+    .read_msr_safe = pvm_rdmsr,
+    .write_msr_safe = pvm_wrmsr,
+    .idt_stubs = &pvm_idt_stubs,
+    .selectors = &pvm_selectors,
+    .keep_loader_gdt = true,
+    .kernel_pte_flags = PTE_U,
+    .user_round_trip_ps = syscall_round_trip_ps,
+    .selftests = pvm_selftests,
 };

@@ -1,110 +1,110 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * select.c - which backend fills pv_ops, decided once at boot:
+ * select.c - the backends, and which one fills pv_ops, decided once at boot.
  *
- *  1. boot_params.hardware_subarch, the loader naming the platform:
- *     PVKIT_HARDWARE_SUBARCH -> pvkit (if CPUID confirms it, else say so
- *     and go on), X86_SUBARCH_PC -> native.
- *  2. the CPUID hypervisor signature at 0x40000000 (PVH and loaders that
- *     leave hardware_subarch alone): "pvkitpvkitpv" -> pvkit.
- *     Hypervisors without a backend yet (KVM: "KVMKVMKVM") are named and
- *     skipped; this is where a kvm backend (PV clock) slots in.
- *  3. the environment probe: ring 0 -> native (paging state reported).
+ * The table below is every backend there is, in the order they are tried:
+ * the one that can run in fewest places first, native (any ring 0) last.
+ * The choice, printed as "pv: backend=NAME via HOW":
+ *
+ *  1. the loader's word: a backend the loader named outright (pvm: it
+ *     entered the kernel through pvm_entry; pvkit and native: by
+ *     boot_params.hardware_subarch) is used if its probe agrees; if not,
+ *     the kernel says why and goes on;
+ *  2. the first backend in table order whose probe says it can run here
+ *     (pvkit by its CPUID signature: the PVH entry, which has no
+ *     boot_params; native in ring 0 whatever else is there).
  */
-#include "abi/pvkit_abi.h"
-#include "boot/bootparam.h"
-#include "boot_info.h"
-#include "boot_kind.h"
-#include "pv.h"
+#include "backend.h"
 
 struct pv_ops pv_ops;
 
-/* From here on, nothing knows which backend it runs on. */
-static bool use(const struct pv_backend *b, const struct boot_info *bi, const char *via)
+static const struct pv_backend backends[] = {
+    {
+	/* deprivileged, on a host where ring 0 is emulated */
+	.named_by = pvm_named_by,
+	.probe = pvm_probe,
+	.early_console_write = pvkit_early_console_write, /* `out` faults at CPL3 */
+	.ops = &pvm_pv_ops,
+	.start = pvm_start,
+    },
+    {
+	/* ring 0 under pvkit: its console, clocks, idle and power-off */
+	.named_by = pvkit_named_by,
+	.probe = pvkit_probe,
+	.early_console_write = uart_write, /* until the hypercall page is found */
+	.ops = &pvkit_pv_ops,
+	.start = pvkit_start,
+    },
+    {
+	/* ring 0, the PC as it is (hardware, QEMU, pvkit --subarch pc) */
+	.named_by = native_named_by,
+	.probe = native_probe,
+	.early_console_write = uart_write,
+	.ops = &native_pv_ops,
+	.start = native_start,
+    },
+};
+
+/* The backend of last resort, whose ops serve until one is chosen. */
+static const struct pv_backend *const last_resort = &backends[ARRAY_SIZE(backends) - 1];
+
+#define SAY_MAX 96
+
+/* The backend the loader named, with how it did in `how`; or NULL. */
+static const struct pv_backend *named_backend(const struct boot_info *bi, char *how)
 {
-	if (b->init(bi))
-		panic("pv: backend %s failed to start", b->name);
-	printk("pv: backend=%s via %s\n", pv_ops.name, via);
-	return true;
+	for (unsigned i = 0; i < ARRAY_SIZE(backends); i++)
+		if (backends[i].named_by(bi, how, SAY_MAX))
+			return &backends[i];
+	return NULL;
 }
 
-static void hypervisor_signature(char sig[13])
+void pv_early_init(const struct boot_info *bi)
 {
-	struct cpuid_regs r;
-	sig[0] = 0;
-	cpuid_raw(1, 0, &r);
-	if (!(r.ecx & (1u << 31)))
-		return;
-	cpuid_raw(0x40000000, 0, &r);
-	memcpy(sig, &r.ebx, 4);
-	memcpy(sig + 4, &r.ecx, 4);
-	memcpy(sig + 8, &r.edx, 4);
-	sig[12] = 0;
-	for (int i = 0; i < 12; i++)
-		if (sig[i] && (sig[i] < 0x20 || sig[i] > 0x7e))
-			sig[i] = '?';
+	char how[SAY_MAX];
+	const struct pv_backend *named = named_backend(bi, how);
+	/* Only printk and panic run before pv_select: what they need is a
+	 * console that works here, and a power-off (deprivileged, native's
+	 * faults, and pvkit reports the panic as a triple fault). */
+	pv_ops = *last_resort->ops;
+	pv_ops.console_write = (named ? named : last_resort)->early_console_write;
 }
 
-static bool try_subarch(const struct boot_info *bi)
+/*
+ * From here on, nothing knows which backend it runs on.  The ops are in
+ * place before start(), which may use them (pvm fills the IDT through them).
+ */
+static void use(const struct pv_backend *b, const struct boot_info *bi, const char *via)
 {
-	const char *why;
-	char via[96];
-	if (!bi->has_boot_params)
-		return false;
-	if (bi->hardware_subarch == PVKIT_HARDWARE_SUBARCH) {
-		if (pv_backend_pvkit.detect(bi, &why)) {
-			snprintf(via, sizeof(via), "hardware_subarch=0x%x (pvkit)",
-				 bi->hardware_subarch);
-			return use(&pv_backend_pvkit, bi, via);
-		}
-		printk("pv: hardware_subarch=0x%x (pvkit) but %s: falling back\n",
-		       bi->hardware_subarch, why);
-		return false;
-	}
-	if (bi->hardware_subarch == X86_SUBARCH_PC) {
-		if (pv_backend_native.detect(bi, &why)) {
-			return use(&pv_backend_native, bi, "hardware_subarch=0 (PC)");
-		}
-		printk("pv: hardware_subarch=0 (PC) but %s: falling back\n", why);
-		return false;
-	}
-	printk("pv: hardware_subarch=0x%x has no backend, ignored\n", bi->hardware_subarch);
-	return false;
-}
-
-static bool try_cpuid(const struct boot_info *bi)
-{
-	char sig[13], via[64];
-	const char *why;
-	hypervisor_signature(sig);
-	if (!sig[0])
-		return false;
-	if (pv_backend_pvkit.detect(bi, &why)) {
-		snprintf(via, sizeof(via), "CPUID signature \"%s\"", sig);
-		return use(&pv_backend_pvkit, bi, via);
-	}
-	printk("pv: hypervisor \"%s\" has no backend yet\n", sig);
-	return false;
+	pv_ops = *b->ops;
+	if (b->start(bi))
+		panic("pv: backend %s failed to start", b->ops->name);
+	printk("pv: backend=%s via %s\n", b->ops->name, via);
 }
 
 void pv_select(const struct boot_info *bi)
 {
-	const char *why;
-	char via[64];
-	/* Entered through pvm_entry: deprivileged, nothing else can run. */
-	if (bi->kind == BOOT_KIND_PVM) {
-		if (!pv_backend_pvm.detect(bi, &why))
-			panic("pv: entered deprivileged (pvm) but %s", why);
-		use(&pv_backend_pvm, bi, "pvm entry (PVKIT_SETUP_PVM from pvkit)");
-		return;
+	char how[SAY_MAX], why[SAY_MAX];
+	const struct pv_backend *named = named_backend(bi, how);
+	if (named) {
+		if (named->probe(bi, why, sizeof(why))) {
+			use(named, bi, how);
+			return;
+		}
+		printk("pv: %s but %s: falling back\n", how, why);
+	} else if (bi->has_boot_params) {
+		printk("pv: hardware_subarch=0x%x names no backend, ignored\n",
+		       bi->hardware_subarch);
 	}
-	if (try_subarch(bi) || try_cpuid(bi))
-		return;
-	if (pv_backend_native.detect(bi, &why)) {
-		snprintf(via, sizeof(via), "probe (ring %u, paging %s at entry)", bi->entry_cpl,
-			 bi->entry_paging ? "on" : "off");
-		use(&pv_backend_native, bi, via);
-		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(backends); i++) {
+		const struct pv_backend *b = &backends[i];
+		if (b == named)
+			continue;
+		if (b->probe(bi, how, sizeof(how))) {
+			use(b, bi, how);
+			return;
+		}
+		printk("pv: not %s: %s\n", b->ops->name, how);
 	}
-	panic("pv: no backend can run here (%s)", why);
+	panic("pv: no backend can run here");
 }

@@ -14,7 +14,8 @@
 #   ELF note                   PVKIT_ELFNOTE_PVM = pvm_entry, idt_table
 #   single address space       pvkernel.pvm_single_space=1: no isolation,
 #                              the isolation test says it is skipped
-#   exception report           pvkernel.crash=1 under pvm: report, status 3
+#   exception report           pvkernel.crash=1 under pvm: report, and the
+#                              status PVKERNEL_EXIT_PANIC
 #   console                    64 KiB through the MMIO hypercall page
 # How fast each backend is (the kernel loop against the same loop as a host
 # process, exceptions, page faults, timer interrupts, system calls) is

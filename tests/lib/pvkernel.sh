@@ -23,21 +23,18 @@
 #       for runs with more to check: expect fills the array `problems`, the
 #       suite adds its own, report says ok (LABEL: DETAIL) or not ok.
 #
-# pvkernel's exit statuses are read from the kernel's own header, so the
-# suites follow it when it changes.
+# pvkernel's exit statuses ($PVKERNEL_EXIT_OK, $PVKERNEL_EXIT_PANIC) come
+# from the kernel's own header (tests/lib/pvkernel_exit.sh), so the suites
+# follow it when it changes.
 
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
 
-# pvkernel_status NAME: the value of EXIT_NAME in guest/include/kernel.h.
-pvkernel_status() {
-	local v
-	v=$(sed -nE "s/^#define[[:space:]]+EXIT_$1[[:space:]]+([0-9a-fA-Fx]+).*/\1/p" \
-		guest/include/kernel.h)
-	if [ -n "$v" ]; then echo $((v)); else echo "EXIT_$1-not-in-guest/include/kernel.h"; fi
-}
-PVKERNEL_EXIT_OK=$(pvkernel_status OK)
-PVKERNEL_EXIT_PANIC=$(pvkernel_status PANIC)
+. tests/lib/pvkernel_exit.sh
+PVKERNEL_EXIT_OK=$(pvkernel_exit OK)
+PVKERNEL_EXIT_PANIC=$(pvkernel_exit PANIC)
+: "${PVKERNEL_EXIT_OK:=PVKERNEL_EXIT_OK (not in guest/include/exit_status.h)}"
+: "${PVKERNEL_EXIT_PANIC:=PVKERNEL_EXIT_PANIC (not in guest/include/exit_status.h)}"
 
 pvkernel_boot() {
 	local name=$1 vmm=$2 t0

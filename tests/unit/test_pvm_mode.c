@@ -32,20 +32,6 @@ static struct img elf_with_notes(int with_pvm, uint32_t descsz)
 	return build_elf(&s);
 }
 
-static void parse_choice(void **state)
-{
-	(void)state;
-	enum pv_mode_choice c;
-	assert_int_equal(pvm_parse_choice("auto", &c), 0);
-	assert_int_equal(c, PV_MODE_AUTO);
-	assert_int_equal(pvm_parse_choice("pvm", &c), 0);
-	assert_int_equal(c, PV_MODE_PVM);
-	assert_int_equal(pvm_parse_choice("ring0", &c), 0);
-	assert_int_equal(c, PV_MODE_RING0);
-	assert_int_equal(pvm_parse_choice("ring3", &c), -1);
-	assert_int_equal(pvm_parse_choice("", &c), -1);
-}
-
 static void note_in_elf(void **state)
 {
 	(void)state;
@@ -122,7 +108,6 @@ static void decide(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(parse_choice),
 	    cmocka_unit_test(note_in_elf),
 	    cmocka_unit_test(no_note_or_short_note),
 	    cmocka_unit_test(note_in_bzimage_payload),

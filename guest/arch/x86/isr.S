@@ -37,16 +37,14 @@ isr_common:
 	add	$16, %rsp
 	iretq
 
-/* The stub addresses of exceptions 0-31, indexed by vector. */
+/* struct idt_stubs (trap.h): exceptions 0-31 by vector, the timer, spurious. */
 	.section .rodata
 	.balign	8
-	.globl isr_exception_stubs, isr_timer_stub, isr_spurious_stub
-isr_exception_stubs:
+	.globl isr_idt_stubs
+isr_idt_stubs:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	isr_stub_\v
 .endr
-isr_timer_stub:
 	.quad	isr_stub_32
-isr_spurious_stub:
 	.quad	isr_stub_255
 	.section .note.GNU-stack, "", @progbits

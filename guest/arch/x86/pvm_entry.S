@@ -48,14 +48,9 @@
  */
 #include "trap_frame.inc"
 #include "boot_kind.h"
+#include "pvm.h"
 
-#define USER_CS		0x33
-#define USER_DS		0x2b
 #define RFLAGS_IF	0x200
-#define LAPIC_EOI	0xfee000b0	/* xAPIC default base + EOI */
-#define PVM_SYS_EXIT	1
-#define PVM_USER_FAULT_BASE (-1000)
-#define ENOSYS		38
 
 	.section .pvm.text, "ax"
 
@@ -88,15 +83,16 @@ pvm_enter_switch_ret:
 1:	test	%rax, %rax
 	jnz	2f
 
-/* Back to user mode: rcx = rip, r11 = rflags, pvm_user_rsp.  The iretq
- * frame is built on a stack user page tables map (read-only). */
+/* Back to user mode: rcx = rip, r11 = rflags, pvm_user_rsp, and the user
+ * selectors pvkit's GDT has (pvm_start stored them).  The iretq frame is
+ * built on a stack user page tables map (read-only). */
 pvm_return_to_user:
 	movb	$0, pvm_in_kernel(%rip)
 	lea	pvm_tramp_stack_top(%rip), %rsp
-	pushq	$USER_DS
+	pushq	pvm_user_ds(%rip)
 	pushq	pvm_user_rsp(%rip)
 	pushq	%r11
-	pushq	$USER_CS
+	pushq	pvm_user_cs(%rip)
 	pushq	%rcx
 	cmpb	$0, pvm_isolation(%rip)
 	je	1f
@@ -107,11 +103,12 @@ pvm_exit_switch_ret:
 
 2:	cmp	$PVM_SYS_EXIT, %rax
 	je	pvm_user_exit
-	mov	$-ENOSYS, %rax
+	mov	$-PVM_ENOSYS, %rax
 	jmp	pvm_return_to_user
 
+/* rax = PVM_SYS_USER_EXCEPTION + vector -> PVM_USER_FAULT_BASE + vector. */
 pvm_user_exception:
-	lea	-0x100 + PVM_USER_FAULT_BASE(%rax), %rdi
+	lea	-PVM_SYS_USER_EXCEPTION + PVM_USER_FAULT_BASE(%rax), %rdi
 	/* fall through */
 
 /* PVM_SYS_EXIT (rdi = status): back into pvm_run_user's caller. */
@@ -144,8 +141,8 @@ pvm_boot:
 	movb	$1, pvm_in_kernel(%rip)
 	mov	$BOOT_KIND_PVM, %edi
 	mov	%r13, %rsi
-	xor	%edx, %edx
-	mov	$USER_CS, %ecx		/* entry_cs: the kernel came from CPL3 */
+	xor	%edx, %edx		/* entry_cr0: unreadable at CPL3 */
+	mov	%cs, %ecx		/* entry_cs: the user selector, CPL3 */
 	call	boot_entry
 	ud2
 
@@ -232,8 +229,8 @@ pvm_stub_13:
 /* The timer: count and acknowledge in place, no bounce. */
 pvm_stub_timer:
 	push	%rax
-	xor	%eax, %eax
-	movabs	%eax, LAPIC_EOI
+	mov	pvm_lapic_eoi(%rip), %rax
+	movl	$0, (%rax)
 	pop	%rax
 	incq	timer_ticks(%rip)
 	iretq
@@ -251,7 +248,7 @@ pvm_bounce_\vec:
 	je	1f
 	pushq	$\vec
 	jmp	pvm_bounce_common
-1:	mov	$(\vec + 0x100), %eax
+1:	mov	$(PVM_SYS_USER_EXCEPTION + \vec), %eax
 	syscall
 .endm
 
@@ -414,7 +411,7 @@ pvm_wrmsr:
 	.globl pvm_user_syscall_loop
 pvm_user_syscall_loop:			/* rdi = round trips, then exit 0 */
 	mov	%rdi, %rbx
-1:	xor	%eax, %eax
+1:	mov	$PVM_SYS_NULL, %eax
 	syscall
 	dec	%rbx
 	jnz	1b
@@ -449,22 +446,22 @@ pvm_user_jump:				/* rdi = address: jump there */
 
 /* ---- tables and per-CPU data ------------------------------------------- */
 
+/* struct idt_stubs (trap.h): exceptions 0-31 by vector, the timer, spurious. */
 	.section .rodata
 	.balign	8
-	.globl pvm_exception_stubs, pvm_timer_stub, pvm_spurious_stub
-pvm_exception_stubs:
+	.globl pvm_idt_stubs
+pvm_idt_stubs:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	pvm_stub_\v
 .endr
-pvm_timer_stub:
 	.quad	pvm_stub_timer
-pvm_spurious_stub:
 	.quad	pvm_stub_spurious
 
 /* Read by the entry before it switches page tables: read-only to user. */
 	.section .pvm.data, "aw"
 	.balign	8
 	.globl pvm_in_kernel, pvm_isolation, pvm_kernel_cr3, pvm_user_cr3
+	.globl pvm_user_cs, pvm_user_ds
 pvm_booted:			/* not .bss: the first entry zeroes .bss */
 	.quad	0
 pvm_in_kernel:
@@ -474,6 +471,10 @@ pvm_isolation:
 pvm_kernel_cr3:
 	.quad	0
 pvm_user_cr3:
+	.quad	0
+pvm_user_cs:
+	.quad	0
+pvm_user_ds:
 	.quad	0
 	.balign	64
 	.skip	64
@@ -489,12 +490,14 @@ pvm_scratch:
 /* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
 	.section .pvm.cpl0, "aw"
 	.balign	16
-	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_cr2, pvm_exc_stack_top
+	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_cr2, pvm_exc_stack_top, pvm_lapic_eoi
 pvm_exc_rip:
 	.quad	0
 pvm_exc_cr2:
 	.quad	0
 pvm_exc_error:
+	.quad	0
+pvm_lapic_eoi:
 	.quad	0
 	.balign	16
 	.skip	16384

@@ -3,7 +3,7 @@
  * trap.c - IDT and GDT, and what happens on an exception or interrupt:
  * timer ticks are counted, expected faults (fault_probe.S) are recovered,
  * anything else is reported in full and powers the machine off with
- * EXIT_PANIC, so a test run can never hang or pass by accident.
+ * PVKERNEL_EXIT_PANIC, so a test run can never hang or pass by accident.
  */
 #include "pv.h"
 #include "trap.h"
@@ -39,8 +39,7 @@ static uint64_t gdt[4] __attribute__((aligned(16))) = {
 struct fault_expectation fault_expect;
 volatile uint64_t timer_ticks __attribute__((section(".pvm.cpl0")));
 
-extern const uint64_t isr_exception_stubs[32];
-extern const uint64_t isr_timer_stub, isr_spurious_stub;
+const struct pv_selectors kernel_gdt_selectors = {.gate_cs = KERNEL_CS, .kernel_cs = KERNEL_CS};
 
 static const char *const exception_names[32] = {
     "#DE divide error",
@@ -71,7 +70,7 @@ static void set_gate(unsigned vec, uint64_t handler)
 {
 	idt_table[vec] = (struct idt_gate){
 	    .offset_low = handler & 0xffff,
-	    .selector = KERNEL_CS,
+	    .selector = pv_ops.selectors->gate_cs,
 	    .type_attr = GATE_INTERRUPT,
 	    .offset_mid = (handler >> 16) & 0xffff,
 	    .offset_high = handler >> 32,
@@ -80,13 +79,12 @@ static void set_gate(unsigned vec, uint64_t handler)
 
 void trap_init(void)
 {
-	/* A backend may bring its own entry stubs (pvm: CPL0 bounces). */
-	const uint64_t *exceptions =
-	    pv_ops.exception_stubs ? pv_ops.exception_stubs : isr_exception_stubs;
-	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, exceptions[v]);
-	set_gate(VEC_TIMER, pv_ops.timer_stub ? pv_ops.timer_stub : isr_timer_stub);
-	set_gate(VEC_SPURIOUS, pv_ops.spurious_stub ? pv_ops.spurious_stub : isr_spurious_stub);
+	/* The backend's entry stubs: isr.S's in ring 0, pvm's CPL0 bounces. */
+	const struct idt_stubs *stubs = pv_ops.idt_stubs;
+	for (unsigned v = 0; v < ARRAY_SIZE(stubs->exceptions); v++)
+		set_gate(v, stubs->exceptions[v]);
+	set_gate(VEC_TIMER, stubs->timer);
+	set_gate(VEC_SPURIOUS, stubs->spurious);
 	struct desc_ptr dp = {sizeof(idt_table) - 1, (uint64_t)idt_table};
 	pv_ops.load_idt(&dp);
 }
@@ -124,8 +122,8 @@ static NORETURN void die(const struct trap_frame *f)
 	printk("  r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n", f->r9, f->r10, f->r11, f->r12);
 	printk("  r13=%016lx r14=%016lx r15=%016lx cr3=%016lx\n", f->r13, f->r14, f->r15,
 	       pv_ops.read_cr3());
-	printk("exception: powering off with status %d\n", EXIT_PANIC);
-	pv_ops.power_off(EXIT_PANIC);
+	printk("exception: powering off with status %d\n", PVKERNEL_EXIT_PANIC);
+	pv_ops.power_off(PVKERNEL_EXIT_PANIC);
 }
 
 void trap_dispatch(struct trap_frame *f)
