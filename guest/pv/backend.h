@@ -117,7 +117,7 @@ extern const struct selftest pvkit_abi_selftests[];
  */
 #define PV_PVKIT_ABI_OPS                                                                           \
 	.console_write = pvkit_console_write, .monotonic_ns = pvkit_monotonic_ns,                  \
-	.wall_clock_ns = pvkit_wall_clock_ns, .clock_error_ns = pvkit_clock_error_ns,             \
+	.wall_clock_ns = pvkit_wall_clock_ns, .clock_error_ns = pvkit_clock_error_ns,              \
 	.timer_start = pvkit_timer_start, .power_off = pvkit_power_off
 
 #endif
