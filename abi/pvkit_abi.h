@@ -147,6 +147,20 @@ struct pvkit_tag {
  *	ns = monotonic_base_ns + (((tsc - tsc_base) * tsc_to_ns_mul) >> tsc_shift)
  *
  * (128-bit product) and the wall clock is that plus realtime_offset_ns.
+ * tsc_to_ns_mul is not always 2^tsc_shift * 1e6 / tsc_khz: read it.
+ *
+ * How good the readings are (added to ABI 1.0 in a field that was reserved,
+ * so hosts from before it leave it 0 and guests from before it never look):
+ * when max_error_ns is not 0, both readings are within max_error_ns of the
+ * host clocks that PVKIT_HC_CLOCK reads at the moment of the update, and
+ * from then on within
+ *
+ *	max_error_ns + (ns - monotonic_base_ns) * PVKIT_TIME_DRIFT_PPM / 1000000
+ *
+ * (the TSC's and the host clock's rates differ a little).  Such a host also
+ * never publishes a page whose monotonic reading is earlier than that of
+ * the page it replaces, at the moment it replaces it: the monotonic clock
+ * never goes backwards.  max_error_ns 0 means "no bound given".
  */
 struct pvkit_time_page {
 	uint32_t sequence;
@@ -156,8 +170,12 @@ struct pvkit_time_page {
 	uint64_t monotonic_base_ns;
 	uint64_t realtime_offset_ns; /* realtime = monotonic + this */
 	uint64_t tsc_khz;
-	uint64_t reserved[10];
+	uint64_t max_error_ns; /* 0: no bound given (a host before this field) */
+	uint64_t reserved[9];
 };
+
+/* The most the time page's error grows, in ns per second since an update. */
+#define PVKIT_TIME_DRIFT_PPM 200u
 
 /* ---- PVM mode: the kernel deprivileged (docs/pvm-backend.md) -----------
  *

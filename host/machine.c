@@ -72,29 +72,40 @@ static int setup_cpuid(struct machine *m, const struct machine_config *cfg)
 	return vcpu_set_cpuid(&m->vcpu, &table);
 }
 
+static uint64_t host_monotonic_ns(void *ctx)
+{
+	(void)ctx;
+	return hypercall_monotonic_now();
+}
+
+static uint64_t host_realtime_ns(void *ctx)
+{
+	(void)ctx;
+	return hypercall_realtime_now();
+}
+
+static int guest_tsc(void *vcpu, uint64_t *tsc)
+{
+	return vcpu_read_tsc(vcpu, tsc);
+}
+
 void machine_sync_time(struct machine *m)
 {
 	if (!m->tsc_khz)
 		return;
-	/* Clocks read on both sides of the TSC read; the midpoint pairs them
-	 * to within half the ioctl's duration (a few microseconds). */
-	uint64_t before = hypercall_monotonic_now();
-	uint64_t real = hypercall_realtime_now();
-	uint64_t tsc;
-	if (vcpu_read_tsc(&m->vcpu, &tsc) < 0)
-		return;
-	uint64_t after = hypercall_monotonic_now();
-	uint64_t mid = before + (after - before) / 2;
-	/* At the midpoint: monotonic = mid - start, realtime = real + (mid - before). */
-	uint64_t monotonic = mid - m->hypercalls.start_monotonic_ns;
-	struct time_sample sample = {
-	    .tsc_khz = m->tsc_khz,
-	    .guest_tsc = tsc,
-	    .monotonic_ns = monotonic,
-	    .realtime_offset_ns = (int64_t)(real + (mid - before) - monotonic),
+	const struct time_clocks clocks = {
+	    .monotonic_ns = host_monotonic_ns,
+	    .realtime_ns = host_realtime_ns,
+	    .guest_tsc = guest_tsc,
+	    .ctx = &m->vcpu,
 	};
-	time_page_publish(&m->vm.mem, &sample);
-	m->last_time_sync_ns = after;
+	struct time_pairing p;
+	if (time_keeper_sync(&m->time, &clocks, &m->vm.mem, &p) < 0)
+		return;
+	if (p.window_ns > TIME_PAIR_GOOD_NS)
+		log_debug("time page: the best of %d pairings is %" PRIu64 " ns wide", p.tries,
+			  p.window_ns);
+	m->last_time_sync_ns = p.monotonic_ns;
 }
 
 int machine_create(struct machine *m, const struct machine_config *cfg,
@@ -134,6 +145,10 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	    .stop = &m->stop,
 	    .start_monotonic_ns = hypercall_monotonic_now(),
 	    .features = HYPERCALL_FEATURES,
+	};
+	m->time = (struct time_keeper){
+	    .tsc_khz = m->tsc_khz,
+	    .start_monotonic_ns = m->hypercalls.start_monotonic_ns,
 	};
 	bool pvm = entry->mode == BOOT_CPU_PVM;
 	if (pvm ? pvm_machine_setup(m) < 0 : hypercall_page_fill(&m->vm.mem) < 0)

@@ -21,6 +21,7 @@
 #include "hypercall.h"
 #include "io_bus.h"
 #include "stop_request.h"
+#include "time_page.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -48,6 +49,7 @@ struct machine {
 	struct hypercall_service hypercalls;
 	struct exit_stats stats;
 	uint64_t tsc_khz;	    /* 0: no time page (a machine made without KVM) */
+	struct time_keeper time;    /* what the time page says (host/time_page.h) */
 	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
 	bool sync_regs;		    /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
 	bool console_ready, vcpu_ready, uart_ready;

@@ -16,9 +16,6 @@
 #include "log.h"
 #include "run_loop.h"
 
-/* Re-pair the time page at most this often (it costs an ioctl). */
-#define TIME_SYNC_INTERVAL_NS 1000000000ull
-
 /*
  * Signals that end the run: the --timeout timer's SIGALRM (sent to the
  * vCPU thread) and SIGINT/SIGTERM (the console thread blocks every signal,

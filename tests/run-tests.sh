@@ -36,14 +36,28 @@ run_suite() {
 			;;
 		esac
 	done <"$out"
+	local quiet=
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
+		f=1 quiet=1
 		failures+=("$name: exited with status $rc")
 		echo "  FAIL $name: exited with status $rc without reporting a failure"
+	elif [ $((p + f + s)) -eq 0 ]; then
+		# A suite that reports nothing has tested nothing.
+		f=1 quiet=1
+		failures+=("$name: reported no results")
+		echo "  FAIL $name: exited with status $rc without reporting any result"
 	fi
-	if [ "$f" -ne 0 ]; then
-		echo "--- output of $name ---"
+	if [ -n "$quiet" ]; then
+		echo "--- output of $name (last 60 lines) ---"
 		tail -n 60 "$out"
+		echo "---"
+	elif [ "$f" -ne 0 ]; then
+		# Each failure with the comment lines under it: what the run that
+		# failed printed (tests/lib/tap.sh shows it there).
+		echo "--- failures of $name, with the output of the runs that failed ---"
+		awk '/^not ok/ { show = 1; n = 0; print; next }
+			show && /^#/ && n < 100 { print; n++; next }
+			{ show = 0 }' "$out"
 		echo "---"
 	fi
 	echo "$name: $p passed, $f failed, $s skipped"

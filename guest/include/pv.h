@@ -61,6 +61,10 @@ struct pv_ops {
 	/* Time: nanoseconds since boot, and since 1970 (0 if unknown). */
 	uint64_t (*monotonic_ns)(void);
 	uint64_t (*wall_clock_ns)(void);
+	/* How far each of the two may be from the true time now, in ns
+	 * (pvkit: what its time page says); NULL: both come from one
+	 * counter, so they never disagree. */
+	uint64_t (*clock_error_ns)(void);
 
 	/* Console: returns 0 or a negative error. */
 	int (*console_write)(const char *buf, size_t len);

@@ -80,8 +80,9 @@ static uint64_t clock_call(uint32_t which)
 	return r < 0 ? 0 : (uint64_t)r;
 }
 
-/* The seqlock read of abi/pvkit_abi.h. */
-static bool time_page_read(uint64_t *mono, uint64_t *offset)
+/* The seqlock read of abi/pvkit_abi.h; `error` (if not NULL): the page's
+ * error bound at this reading, 0 if the host gives none. */
+static bool time_page_read(uint64_t *mono, uint64_t *offset, uint64_t *error)
 {
 	for (unsigned tries = 0; tries < 100; tries++) {
 		uint32_t seq = time_page->sequence;
@@ -93,6 +94,7 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 		uint32_t shift = time_page->tsc_shift;
 		uint64_t base = time_page->monotonic_base_ns;
 		uint64_t off = time_page->realtime_offset_ns;
+		uint64_t max_error = time_page->max_error_ns;
 		uint64_t tsc = rdtsc();
 		asm volatile("" : : : "memory");
 		if (time_page->sequence != seq)
@@ -102,6 +104,10 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 		uint64_t d = tsc - tsc_base;
 		*mono = base + (uint64_t)(((unsigned __int128)d * mul) >> shift);
 		*offset = off;
+		if (error)
+			*error = max_error ? max_error +
+						 (*mono - base) / 1000 * PVKIT_TIME_DRIFT_PPM / 1000
+					   : 0;
 		return true;
 	}
 	return false;
@@ -110,7 +116,7 @@ static bool time_page_read(uint64_t *mono, uint64_t *offset)
 uint64_t pvkit_monotonic_ns(void)
 {
 	uint64_t mono, off;
-	if (time_page && time_page_read(&mono, &off))
+	if (time_page && time_page_read(&mono, &off, NULL))
 		return mono;
 	return clock_call(PVKIT_CLOCK_MONOTONIC);
 }
@@ -118,9 +124,20 @@ uint64_t pvkit_monotonic_ns(void)
 uint64_t pvkit_wall_clock_ns(void)
 {
 	uint64_t mono, off;
-	if (time_page && time_page_read(&mono, &off))
+	if (time_page && time_page_read(&mono, &off, NULL))
 		return mono + off;
 	return clock_call(PVKIT_CLOCK_REALTIME);
+}
+
+/* A host from before max_error_ns promised only this (docs/abi.md). */
+#define TIME_PAGE_ERROR_UNKNOWN_NS 1000000ull
+
+uint64_t pvkit_clock_error_ns(void)
+{
+	uint64_t mono, off, error;
+	if (!time_page || !time_page_read(&mono, &off, &error))
+		return 0; /* the CLOCK call: the host's clocks themselves */
+	return error ? error : TIME_PAGE_ERROR_UNKNOWN_NS;
 }
 
 /*
@@ -287,7 +304,7 @@ static int test_bad_calls(void)
 static int test_time_page(void)
 {
 	uint64_t mono, off;
-	if (!time_page || !time_page_read(&mono, &off)) {
+	if (!time_page || !time_page_read(&mono, &off, NULL)) {
 		printk("  no usable time page\n");
 		return 1;
 	}

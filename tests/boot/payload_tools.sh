@@ -62,10 +62,11 @@ try() {
 		skip "payload tools: $name" "$tool not installed"
 		return
 	fi
-	{
-		"$@" <"$work/elf" || return
-		[ "$name" = gzip ] || le32 "$size"
-	} >"$work/$name.z"
+	if ! "$@" <"$work/elf" >"$work/$name.z" 2>"$work/$name.err"; then
+		not_ok "payload tools: $name ($*): the compressor failed: $(head -c 300 "$work/$name.err")"
+		return
+	fi
+	[ "$name" = gzip ] || le32 "$size" >>"$work/$name.z"
 	splice "$name"
 	if "$PVKIT" inspect "$work/$name.bzImage" >"$work/$name.out" 2>"$work/$name.err" &&
 		grep -qx "  compression: $name" "$work/$name.out" &&

@@ -14,6 +14,7 @@ if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/uart_hello.elf ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+run_output "$tmp/out" "$tmp/err"
 
 # run GUEST [ARGS...]: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
 run() {
@@ -67,25 +68,42 @@ check "triple fault: exit status 3" [ $rc -eq 3 ]
 check "triple fault: reported with the faulting RIP" \
 	grep -qx "pvkit: guest triple-faulted (RIP=0x$fault_rip)" "$tmp/err"
 
-start=$(date +%s.%N)
+# --timeout: how late it stops is measured by make bench, not asserted
+# here; never before its time is a property.
+start=$(date +%s%N)
 timeout 60 $PVKIT run --kernel $G/spin.elf --timeout 1 </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 check "timeout: spinning guest stopped with status 124" [ $rc -eq 124 ]
 check "timeout: message" grep -qx "pvkit: guest still running after 1 s, stopped" "$tmp/err"
-check "timeout: within 1-3 s (took $elapsed s)" [ "$(echo "$elapsed >= 1 && $elapsed < 3" | bc)" -eq 1 ]
+check "timeout: not before 1 s (took $elapsed_ms ms)" [ $elapsed_ms -ge 1000 ]
 timeout 60 $PVKIT run --kernel $G/spin.elf --timeout 0.3 </dev/null >"$tmp/out" 2>"$tmp/err"
 check "timeout: fractional seconds" grep -qx "pvkit: guest still running after 0.3 s, stopped" "$tmp/err"
 
-timeout 60 $PVKIT run --kernel $G/spin.elf --stats </dev/null >"$tmp/out" 2>"$tmp/err" &
+# SIGTERM while the guest runs (it prints its prompt, then waits for a line
+# that never comes): 143 is also what an unhandled SIGTERM gives, so what
+# shows pvkit's own handling is its message, the --stats it still prints
+# and the guest's output, all written before it exits.  The signal is sent
+# once the prompt is on stdout, i.e. once the run loop runs.
+rm -f "$tmp/out" "$tmp/err" # not the last run's: the new pvkit may not have opened them yet
+mkfifo "$tmp/stdin"
+exec 3<>"$tmp/stdin" # held open: the guest's input never ends
+$PVKIT run --kernel $G/uart_echo.elf --stats --timeout 60 <"$tmp/stdin" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1
-kill -TERM $pid
-wait $pid
-rc=$?
-check "SIGTERM: stops the guest with status 143" [ $rc -eq 143 ]
-check "SIGTERM: says so, still prints --stats" \
-	bash -c "grep -qx 'pvkit: stopped by SIGTERM' '$tmp/err' && grep -q '^pvkit: exits: ' '$tmp/err'"
+if wait_for_line "$tmp/out" "^type a line: " 30 $pid; then
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	check "SIGTERM: status 143, pvkit's message, --stats, the guest's output (status $rc)" \
+		eval '[ $rc -eq 143 ] && [ "$(tail -n2 "$tmp/err" | head -n1)" = "pvkit: stopped by SIGTERM" ] &&
+			grep -qE "^pvkit: exits: total=[0-9]+ io=[1-9]" "$tmp/err" &&
+			[ "$(cat "$tmp/out")" = "type a line: " ]'
+else
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	not_ok "SIGTERM: the guest never printed its prompt"
+fi
+exec 3>&-
 
 run pvh
 check "PVH: 32-bit entry with start_info, exit 0" [ $rc -eq 0 ]

@@ -2,15 +2,39 @@
 # Output is TAP, which tests/run-tests.sh counts.
 
 TAP_N=0
+TAP_RUN_OUTPUT=()
 
 ok() {
 	TAP_N=$((TAP_N + 1))
 	echo "ok $TAP_N - $*"
 }
 
+# not_ok prints the output of the run the failed check looked at (see
+# run_output), as TAP comments right under the "not ok" line.
 not_ok() {
 	TAP_N=$((TAP_N + 1))
 	echo "not ok $TAP_N - $*"
+	show_run_output
+}
+
+# run_output FILE...: the files holding what the run under test printed
+# (its stdout, its stderr); a check that fails from now on shows them.
+# Call again for each run that writes elsewhere; with no FILE, nothing.
+run_output() {
+	TAP_RUN_OUTPUT=("$@")
+}
+
+# show_run_output [LINES]: the tail of each run_output file, as comments.
+show_run_output() {
+	local f lines=${1:-40}
+	for f in "${TAP_RUN_OUTPUT[@]}"; do
+		if [ ! -s "$f" ]; then
+			echo "# --- ${f##*/}: empty ---"
+			continue
+		fi
+		echo "# --- ${f##*/} (last $lines lines) ---"
+		tail -n "$lines" "$f" | sed 's/^/# /'
+	done
 }
 
 skip() {

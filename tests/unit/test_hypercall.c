@@ -18,7 +18,6 @@
 #include "abi/pvkit_abi.h"
 #include "boot/layout.h"
 #include "host/hypercall.h"
-#include "host/time_page.h"
 
 #define RAM_SIZE (16ull << 20)
 
@@ -226,36 +225,6 @@ static void hypercall_page_contents(void **state)
 	assert_int_equal(hypercall_page_fill(&tiny), -1);
 }
 
-static void time_page(void **state)
-{
-	struct fixture *f = *state;
-	struct time_sample s = {
-	    .tsc_khz = 2000000, /* 2 GHz */
-	    .guest_tsc = 1000,
-	    .monotonic_ns = 5000,
-	    .realtime_offset_ns = 1700000000ll * 1000000000,
-	};
-	assert_int_equal(time_page_publish(&f->mem, &s), 0);
-	const struct pvkit_time_page *p = (const void *)(f->ram + LAYOUT_TIME_PAGE);
-	assert_int_equal(p->sequence, 2); /* even: a complete update */
-	assert_int_equal(p->tsc_khz, 2000000);
-	assert_int_equal(p->tsc_base, 1000);
-	assert_int_equal(p->realtime_offset_ns, 1700000000ull * 1000000000);
-	/* 2e9 ticks later is one second later. */
-	assert_int_equal(time_page_read_ns(p, 1000 + 2000000000ull), 5000 + 1000000000ull);
-	/* An hour of a 3.1 GHz TSC stays within a microsecond. */
-	s.tsc_khz = 3100000;
-	time_page_publish(&f->mem, &s);
-	assert_int_equal(p->sequence, 4);
-	uint64_t hour = 3600ull * 3100000000ull;
-	int64_t err = (int64_t)time_page_read_ns(p, 1000 + hour) - (int64_t)(5000 + 3600e9);
-	assert_true(err > -1000 && err < 1000);
-	assert_int_equal(time_page_mul(0), 0);
-	struct guest_memory tiny;
-	guest_memory_init(&tiny, f->ram, LAYOUT_TIME_PAGE);
-	assert_int_equal(time_page_publish(&tiny, &s), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,7 +237,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(halt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unknown_calls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hypercall_page_contents, setup, teardown),
-	    cmocka_unit_test_setup_teardown(time_page, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
