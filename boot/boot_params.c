@@ -31,11 +31,15 @@ struct setup_entry {
 	const char *what; /* for messages */
 };
 
-/*
- * The setup_data chain: the entries one after the other from
- * LAYOUT_SETUP_DATA, each 8-byte aligned, linked in order.  Built in one
- * pass with everything else the kernel reads at boot.
- */
+/*L:260 boot_params_build() below fills the zero page as boot.rst asks of a
+ * loader (the setup header, the image's own or one made for an ELF; the
+ * loader's fields; the e820 map of boot/memmap.c) and ends here, with the
+ * setup_data chain: the entries one after the other from
+ * LAYOUT_SETUP_DATA, each 8-byte aligned, linked in order.  An RNG seed,
+ * and in pvm mode the PVKIT_SETUP_PVM entry: all a deprivileged kernel
+ * learns about pvkit (trampoline, GDT selectors, hypercall and time pages,
+ * ABI version), as CPUID cannot tell it there.
+ * Next: boot/loader.c. :*/
 static int write_setup_data(struct boot_params *bp, const struct boot_params_args *a,
 			    const struct guest_memory *mem, struct boot_error *err)
 {

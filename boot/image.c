@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-/*
- * boot_image_parse(): the one parse of a kernel image.  A bzImage's payload
- * is always opened, because its ELF's notes decide the entry, the default
- * hardware_subarch and pvm mode, and `pvkit inspect` shows them.
- */
+/*L:200 boot_image_parse(), called by cmd_run(): the one parse of a
+ * kernel image.  A bzImage's header is read (boot/bzimage.c) and its
+ * payload is always opened, decompressed (boot/payload.c) and parsed as an
+ * ELF (boot/elf.c), because that ELF's notes decide the entry, the default
+ * hardware_subarch and pvm mode, and `pvkit inspect` shows them.  An ELF
+ * kernel is parsed as it is.  Nothing is written to guest RAM yet.
+ * Next: host/pvm_mode.c. :*/
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
-/*
- * boot_load(): decide how to start the kernel, check that everything fits,
- * and only then write guest memory.  The image comes parsed (image.c), the
- * payload's ELF included.  The steps:
+/*L:220 boot_load(): decide how to start the kernel, check that everything
+ * fits, and only then write guest memory.  It never touches KVM, which is
+ * what lets the unit tests and fuzzers run every path against a malloc'd
+ * buffer.  The image comes parsed (boot/image.c), the payload's ELF
+ * included.  The steps, in load() at the end of this file:
  *
  *   1. choose the entry (choose_entry()) and the hardware_subarch;
  *   2. where the host offers pvm mode, start a kernel that can run
  *      deprivileged that way instead (choose_pvm());
  *   3. place the kernel, the initrd and the command line, checking each;
  *   4. copy them in and write boot_params with its setup_data chain (and
- *      start_info for PVH).
- */
+ *      start_info for PVH);
+ *   5. tell the VMM how to start the CPU (fill_entry()). :*/
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,13 @@ static const char *elf_source(const struct boot_plan *plan, char *buf, size_t le
 	return buf;
 }
 
+/*L:230 Which door into the kernel.  Given no choice (--entry auto), pvkit
+ * takes the fastest correct one: a kernel with the pvkit note, its 64-bit
+ * entry with boot_params (pvkernel; pvm mode may still replace it in the
+ * next step); a kernel whose ELF has a Xen PVH note, that PVH entry, which
+ * for a bzImage means loading the ELF out of its payload and skipping the
+ * kernel's own decompressor, slow where ring 0 is emulated; anything else,
+ * the 64-bit entry.  The path is what the "booting ... via" line shows. :*/
 static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 			struct boot_entry *entry, struct boot_error *err)
 {
@@ -109,12 +117,12 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 	return 0;
 }
 
-/*
- * pvm mode takes the place of the 64-bit entry: the kernel's ELF is loaded
- * (the PVM note's addresses are in its segments) and entered through the
- * host's trampoline, never through the bzImage's own entry code.  Only for
- * a kernel told it runs under pvkit, unless pvm mode is required.
- */
+/*L:240 pvm mode takes the place of the 64-bit entry: the kernel's ELF is
+ * loaded (the PVM note's addresses are in its segments) and entered through
+ * the host's trampoline, never through the bzImage's own entry code.  Only
+ * for a kernel told it runs under pvkit (its hardware_subarch), unless pvm
+ * mode is required (--pv-mode pvm).  Here the bundled pvkernel, on a host
+ * like this one, takes the deprivileged road that the story follows. :*/
 static int choose_pvm(const struct boot_request *req, struct boot_plan *plan,
 		      struct boot_entry *entry, struct boot_error *err)
 {
@@ -249,6 +257,13 @@ static void load_kernel(const struct boot_plan *plan, const struct guest_memory 
 	}
 }
 
+/*L:250 Only now is guest memory written, everything having been checked
+ * above (check_cmdline(), place_kernel(), place_initrd()), so that a bad
+ * input is one line with nothing started.  The kernel (its ELF segments, or
+ * the bzImage's protected-mode part at its load address), the initrd at the
+ * top of low RAM, the command line, boot_params, and for PVH hvm_start_info
+ * (boot/pvh.c), each where boot/layout.h says.
+ * Next: boot/boot_params.c. :*/
 static int write_guest(const struct boot_request *req, const struct boot_plan *plan,
 		       const struct guest_memory *mem, struct boot_error *err)
 {
@@ -284,6 +299,12 @@ static int write_guest(const struct boot_request *req, const struct boot_plan *p
 	return pvh_start_info_build(&pvh, mem, err);
 }
 
+/*L:270 What the loader hands back: the CPU mode and the registers the
+ * chosen entry's protocol defines.  64-bit: RIP at the entry, RSI =
+ * boot_params.  PVH: 32-bit protected mode, EBX = hvm_start_info.  pvm: RIP
+ * on the trampoline in the hypercall page, RSI = boot_params, and the PVM
+ * note's syscall entry and IDT.  No vCPU exists yet: the L:300s build one.
+ * Next: host/cmd_run.c. :*/
 static void fill_entry(const struct boot_request *req, const struct boot_plan *plan,
 		       struct boot_entry *entry)
 {

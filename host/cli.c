@@ -146,6 +146,12 @@ static int parse_long_option(const struct cli_command *cmd, int argc, char **arg
 	return opt->parse(opt, value, opts);
 }
 
+/*L:120 The table's mechanism.  Defaults go in first, through the same
+ * parsers as values given on the command line, so every field is set and
+ * checked alike; then each word: `--name value`, `--name=value`, or an
+ * operand.  A mistake ends the command here with one line that names it and
+ * status 2, before any file is read or any memory is mapped.
+ * Next: host/cmd_run.c. :*/
 int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *opts)
 {
 	if (apply_defaults(cmd, opts) < 0)

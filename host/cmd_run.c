@@ -153,6 +153,13 @@ static const struct cli_choice pv_mode_choices[] = {
     {"ring0", PV_MODE_RING0},
 };
 
+/*L:110 Every option of `pvkit run` is one row: name, argument, help line,
+ * default, and the field or parser that takes the value.  The same rows are
+ * parsed, printed by `pvkit help`, and held against the README and
+ * docs/vmm.md by tests/boot/vmm_cli.sh, so an option is one line here and
+ * its documentation cannot fall behind.  cmd_run() (below) starts with
+ * parse_options(), which hands this table to the mechanism.
+ * Next: host/cli.c. :*/
 static const struct cli_option run_table[] = {
     {"kernel", "IMAGE", "bzImage or ELF (default: the bundled pvkernel)",
      CLI_STRING(struct run_options, kernel_path)},
@@ -224,6 +231,11 @@ int cmd_run(int argc, char **argv)
 	 * the VMM in the middle of a run. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/*L:130 The inputs, read whole into memory: the kernel --kernel names or,
+	 * without it, the pvkernel linked into pvkit (host/default_kernel.S), and
+	 * the initrd, packed into a newc archive on the fly when it is a
+	 * directory (host/initrd_dir.c).  Nothing is parsed yet: a file that
+	 * cannot be read is reported by name, with status 2. :*/
 	const uint8_t *kernel;
 	size_t kernel_size;
 	uint8_t *kernel_file = NULL, *initrd = NULL;
@@ -251,8 +263,12 @@ int cmd_run(int argc, char **argv)
 	static struct machine m; /* large (the I/O bus tables); zeroed */
 	struct boot_image *img = NULL;
 	int status = EXIT_STATUS_HOST_ERROR;
-	/* The files are in memory: parsing them (the code most exposed to a
-	 * hostile image) and setting up run under the loading filter. */
+	/*L:140 The files are in memory: parsing them (the code most exposed to
+	 * a hostile image) and setting up run under the loading seccomp filter
+	 * (host/seccomp.h).  Guest RAM is mapped first because the loader writes
+	 * the kernel straight into it; it is plain memory until KVM is given it
+	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
+	 * Next: host/vm.c. :*/
 	if (o.seccomp && seccomp_install_load_filter() < 0)
 		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
@@ -301,6 +317,12 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_STATUS_BAD_INPUT;
 		goto out;
 	}
+	/*L:300 Building the machine.  The kernel is in guest RAM and its entry
+	 * decided; only now is /dev/kvm opened.  vm_check_kvm() (host/vm.c)
+	 * finds it there, accessible, of KVM API version 12 and with the
+	 * capabilities pvkit needs, or says what to do about it (status 4),
+	 * before the "booting ... via" line.  machine_create() does the rest.
+	 * Next: host/machine.c. :*/
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
 	if (vm_check_kvm() < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
@@ -315,8 +337,11 @@ int cmd_run(int argc, char **argv)
 	m.console.out_limit = o.console_limit;
 	m.console.limit_stop = &m.stop;
 	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
-	/* Set-up is over: from here on no new file, thread or mapping of code
-	 * (host/limits.h, host/seccomp.h). */
+	/*L:370 Set-up is over: from here on no new file, thread or mapping of
+	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
+	 * device model would hold a process that can only run the vCPU, answer
+	 * exits and move console bytes.  Then the run, until something stops it.
+	 * Next: host/run_loop.c. :*/
 	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
 		goto out;
 	status = run_loop(&m, o.timeout);
@@ -324,6 +349,11 @@ int cmd_run(int argc, char **argv)
 	if (o.stats)
 		run_loop_print_stats(&m);
 out:
+	/*L:860 The end.  The machine is taken down and the status returns
+	 * through main() as pvkit's own: the guest's (pvkernel's 0, or 32 for a
+	 * failed self-test), or one of pvkit's when it stopped the guest or
+	 * never started it (docs/vmm.md lists them all).  The guest's side of
+	 * the story is told at more length in docs/pvkernel.md. :*/
 	machine_destroy(&m);
 	boot_image_free(img);
 	free(kernel_file);

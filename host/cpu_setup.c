@@ -207,6 +207,14 @@ static int set_syscall_msrs(struct vcpu *vcpu, uint64_t lstar)
 	return 0;
 }
 
+/*L:360 The vCPU's state at its first instruction, in the mode the loader
+ * chose (L:270): segments, control registers and EFER from
+ * cpu_setup_sregs(), the entry registers from the loader.  pvm mode also
+ * needs before the first KVM_RUN what the kernel cannot set without an IDT:
+ * STAR, LSTAR and SYSCALL_MASK (the trampoline's `syscall` then lands on
+ * the PVM note's entry), IDTR on the kernel's IDT, and CPL3, which only this
+ * first KVM_SET_SREGS may choose.
+ * Next: host/cmd_run.c. :*/
 int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry)
 {
 	struct kvm_regs regs = {

@@ -94,6 +94,15 @@ static void add_leaf(struct cpuid_table *table, uint32_t function, uint32_t eax,
 	};
 }
 
+/*L:350 The CPUID table the guest sees: KVM's, with the hypervisor bit set,
+ * PCID hidden and, where ring 0 is emulated, the features whose
+ * instructions KVM's emulator lacks hidden too.  KVM's own leaves move up to
+ * 0x40000100 and pvkit's take 0x40000000: its signature, then the ABI
+ * version, features and the hypercall and time page frames (unless
+ * --no-pvkit-cpuid).  That is how a ring-0 kernel finds pvkit
+ * (guest/pv/pvkit.c); a pvm kernel, whose CPUID the host CPU answers, reads
+ * the setup_data entry of L:260 instead.
+ * Next: host/cpu_setup.c. :*/
 int cpuid_rewrite(struct cpuid_table *table, const struct cpuid_options *opt)
 {
 	if (table->head.nent > CPUID_MAX_ENTRIES)

@@ -166,6 +166,12 @@ static int64_t hc_halt(struct hypercall_service *svc, uint64_t deadline_ns)
 	}
 }
 
+/*L:840 One switch for the whole ABI (abi/pvkit_abi.h).  Each call checks
+ * its arguments against guest RAM and answers with a status: the guest is
+ * never trusted.  POWER_OFF records the guest's status as the stop request
+ * (hc_power_off() above, host/stop_request.c), so the vCPU is not entered
+ * again.
+ * Next: host/run_loop.c. :*/
 int64_t hypercall_dispatch(struct hypercall_service *svc, const struct hypercall_args *args)
 {
 	svc->calls++;

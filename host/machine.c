@@ -111,6 +111,12 @@ void machine_sync_time(struct machine *m)
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry)
 {
+	/*L:310 One VM, wired together.  vm_create() (host/vm.c) makes the KVM
+	 * VM, gives it the RAM of L:150 as memslots and adds the in-kernel
+	 * irqchip and PIT; vcpu_create() (host/vcpu.c) makes the one vCPU and
+	 * maps the kvm_run area that exits are read from.  Then the console
+	 * (host/console.c) and the devices on the io bus (machine_add_devices()
+	 * above: COM1, the i8042 reset line, the debug exit port). :*/
 	m->vcpu.fd = -1;
 	memset(&m->stop, 0, sizeof(m->stop));
 	memset(&m->stats, 0, sizeof(m->stats));
@@ -150,10 +156,22 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	    .tsc_khz = m->tsc_khz,
 	    .start_monotonic_ns = m->hypercalls.start_monotonic_ns,
 	};
+	/*L:320 The hypercall page, the guest's way to call pvkit (abi/pvkit_abi.h):
+	 * a call is `call` to its entry with the call number in RAX.  In ring 0
+	 * the entry is `out %eax` to port 0xf8 (hypercall_page_fill() in
+	 * host/hypercall.c).  A deprivileged kernel cannot reach a port, so pvm
+	 * mode has a page of its own, which also holds the trampoline.
+	 * Next: host/pvm_machine.c. :*/
 	bool pvm = entry->mode == BOOT_CPU_PVM;
 	if (pvm ? pvm_machine_setup(m) < 0 : hypercall_page_fill(&m->vm.mem) < 0)
 		return -1;
-	/* A pvm kernel runs at CPL3 underneath: it obeys U/S like user code. */
+	/*L:340 The low-memory tables every entry relies on (host/cpu_setup.c, at
+	 * the addresses of boot/layout.h): a GDT with kernel and user segments,
+	 * a TSS, page tables that identity-map the low 4 GiB.  A pvm kernel runs
+	 * at CPL3 underneath: it obeys U/S like user code, so its pages have U
+	 * set.  Then the time page's first pairing of guest TSC and host clock
+	 * (host/time_page.c), CPUID, and the registers.
+	 * Next: host/cpuid.c. :*/
 	if (cpu_setup_tables(&m->vm.mem, pvm) < 0) {
 		log_msg("guest RAM too small for pvkit's low-memory tables");
 		return -1;

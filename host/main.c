@@ -85,6 +85,13 @@ static const struct cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/*L:100 A launch starts here.  pvkit is one program with a few commands,
+ * each a row of the table above with a main() of its own; this main() only
+ * finds the row argv[1] names and hands it the rest of the command line.
+ * The story follows `pvkit run` from here into the guest, through
+ * pvkernel's kernel_main() to its power-off, and back out to the exit
+ * status (scripts/story.sh prints it in order).
+ * Next: host/cmd_run.c. :*/
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

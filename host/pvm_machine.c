@@ -27,6 +27,9 @@
 #include "pvm_machine.h"
 #include "run_loop.h"
 
+/*L:820 The doorbell: any write is a hypercall, whatever was written (the
+ * guest's registers hold the call), and takes the path of the ring-0 one.
+ * Next: host/run_loop.c. :*/
 static void pvm_hypercall_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size,
 			     bool is_write)
 {
@@ -39,7 +42,13 @@ static void pvm_hypercall_io(void *opaque, uint64_t offset, uint8_t *data, uint3
 	run_loop_hypercall(m);
 }
 
-/* Hypercall entry for this mode, and the trampoline further in the page. */
+/*L:330 The hypercall page for pvm mode.  Its entry stores EAX to
+ * PVM_HYPERCALL_MMIO, an address no memory backs, so KVM exits to pvkit with
+ * KVM_EXIT_MMIO and the doorbell that pvm_machine_add_doorbell() puts on the
+ * io bus answers.  Further in the page, at PVM_TRAMPOLINE_OFFSET, the
+ * trampoline: one `syscall`, the vCPU's first instruction.  The comment at
+ * the top of this file says why each piece is so.
+ * Next: host/machine.c. :*/
 static int fill_hypercall_page(struct guest_memory *mem)
 {
 	uint8_t *page = guest_memory_ptr(mem, LAYOUT_HYPERCALL_PAGE, 4096);

@@ -6,6 +6,14 @@
 #include "log.h"
 #include "pvm_mode.h"
 
+/*L:210 Whether to offer pvm mode.  On a host where guest ring 0 runs in
+ * KVM's instruction emulator (kvm_pvm, no VT-x or AMD-V: host/host_cpu.c), a
+ * kernel that can run deprivileged, entered by `syscall` from user mode,
+ * runs natively instead, thousands of times faster.  It is only an
+ * offer: cmd_run() passes it to the loader as the description of the mode
+ * (pvm_machine_info() in host/pvm_machine.c), and the loader takes it for
+ * a kernel whose ELF carries the PVM note.
+ * Next: boot/loader.c. :*/
 int pvm_offer(enum pv_mode_choice choice, bool pvkit_cpuid, const char **why_not)
 {
 	if (choice == PV_MODE_RING0) {

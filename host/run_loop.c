@@ -98,6 +98,10 @@ static struct kvm_regs *hypercall_regs(struct machine *m, struct kvm_regs *buf)
 	return buf;
 }
 
+/*L:830 Both kinds of hypercall end here: the call number and arguments from
+ * the guest's registers (RAX; RDI, RSI, RDX, R10), the result into RAX.  On
+ * the way, once per TIME_SYNC_INTERVAL_NS, the time page is paired again.
+ * Next: host/hypercall.c. :*/
 void run_loop_hypercall(struct machine *m)
 {
 	struct kvm_regs buf;
@@ -124,6 +128,10 @@ void run_loop_hypercall(struct machine *m)
 		stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_SET_REGS: %s", strerror(errno));
 }
 
+/*L:800 Back on the host: KVM_RUN has returned, and run_loop_handle_exit()
+ * below dispatches on the exit reason.  A ring-0 guest's hypercall is a
+ * 4-byte `out` to port 0xf8; any other port access goes to the device that
+ * claimed the port on the io bus (host/io_bus.c). :*/
 static void handle_io(struct machine *m)
 {
 	struct kvm_run *run = m->vcpu.run;
@@ -140,6 +148,10 @@ static void handle_io(struct machine *m)
 			      run->io.size, is_write);
 }
 
+/*L:810 A pvm kernel's hypercall comes here instead: a write to the doorbell
+ * address, which the io bus hands to pvm_hypercall_io().  An MMIO access
+ * nobody claimed reads as all ones and changes nothing.
+ * Next: host/pvm_machine.c. :*/
 static void handle_mmio(struct machine *m)
 {
 	struct kvm_run *run = m->vcpu.run;
@@ -227,6 +239,11 @@ void run_loop_handle_exit(struct machine *m)
 
 int run_loop(struct machine *m, double timeout_seconds)
 {
+	/*L:400 Running it.  This thread runs the vCPU; the console's thread only
+	 * reads stdin.  Whatever ends the run (a device, a hypercall, the
+	 * console limit) sets m->stop; the signals (--timeout's SIGALRM, SIGINT,
+	 * SIGTERM) also cut KVM_RUN short, as the comment at the top of this
+	 * file explains. :*/
 	timer_t timer;
 	bool have_timer = false;
 	caught_signal = 0;
@@ -256,6 +273,12 @@ int run_loop(struct machine *m, double timeout_seconds)
 			stop_with(m, 128 + caught_signal, "stopped by SIG%s", name ? name : "?");
 			break;
 		}
+		/*L:410 The guest runs inside this ioctl, from the registers of
+		 * L:360, until it needs pvkit: a port or MMIO access, a hypercall,
+		 * a shutdown.  KVM_RUN then returns with the reason in kvm_run, and
+		 * run_loop_handle_exit() answers it.  The first time, the vCPU
+		 * starts at one of pvkernel's doors.
+		 * Next: guest/arch/x86/head.S. :*/
 		int r = ioctl(m->vcpu.fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -268,6 +291,10 @@ int run_loop(struct machine *m, double timeout_seconds)
 		m->stats.total++;
 		run_loop_handle_exit(m);
 	}
+	/*L:850 The loop ends at the first stop request: the guest's status, a
+	 * device's, a signal's or the timeout's.  Console output is flushed, and
+	 * the reason, where there is one, is the last line on stderr.
+	 * Next: host/cmd_run.c. :*/
 	if (have_timer)
 		timer_delete(timer);
 	running_vcpu = NULL;

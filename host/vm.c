@@ -102,6 +102,13 @@ int vm_open_kvm(void)
 	return fd;
 }
 
+/*L:150 Guest RAM: one anonymous mapping of --mem bytes, reserved lazily
+ * (MAP_NORESERVE: the host gives pages as the guest touches them) and 2 MiB
+ * aligned so that guest huge pages can be host huge pages.
+ * guest_memory_init() cuts it around the 32-bit MMIO hole, as RAM is laid
+ * out on a PC (boot/guest_memory.c); the loader writes through that view,
+ * vm_create() later gives each piece to KVM as a memslot.
+ * Next: boot/image.c. :*/
 int vm_alloc_ram(struct vm *vm, uint64_t size)
 {
 	memset(vm, 0, sizeof(*vm));

@@ -36,7 +36,12 @@ static void copy_cmdline(struct boot_info *bi, uint64_t pa)
 	bi->cmdline[i] = 0;
 }
 
-/* Walk the tagged setup_data chain; a loop or a huge chain just stops it. */
+/*G:610 boot_info_parse() below reads boot_params or hvm_start_info by the
+ * kind of entry; this walks the setup_data chain of L:260, with a bound (a
+ * loop or a huge chain just stops it).  The PVKIT_SETUP_PVM entry lands in
+ * boot_info.pvm: for a deprivileged kernel it is all it hears from pvkit,
+ * and the pvm backend's probe insists on it.
+ * Next: guest/kernel/main.c. :*/
 static void parse_setup_data(struct boot_info *bi, uint64_t pa)
 {
 	for (unsigned n = 0; pa && n < SETUP_DATA_MAX_CHAIN; n++) {
@@ -136,12 +141,12 @@ int boot_info_parse(struct boot_info *bi, int kind, uint64_t info, uint64_t entr
 	return r;
 }
 
-/*
- * The first C code of every boot path (head.S and pvm_entry.S call it with
- * the raw entry registers): copy what the loader gave into boot_info, then
- * start the kernel with that alone.  Parsing prints nothing, so the console
- * for its errors can be chosen from what it found (pv_early_init).
- */
+/*G:600 The first C code of every boot path (head.S and pvm_entry.S call it
+ * with the raw entry registers): copy what the loader gave into boot_info,
+ * then start the kernel with that alone.  Parsing prints nothing, so the
+ * console for its errors can be chosen from what it found: pv_early_init()
+ * (guest/pv/select.c) takes one that works where the kernel woke up (at
+ * CPL3 `out` faults, so pvm's is the console hypercall). :*/
 void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs);
 void boot_entry(uint32_t kind, uint64_t info, uint64_t entry_cr0, uint64_t entry_cs)
 {

@@ -27,6 +27,10 @@ extern char _end[];
 
 void kernel_main(const struct boot_info *bi)
 {
+	/*G:620 kernel_main(), the same whichever door was taken.  The backend
+	 * that fills pv_ops comes first, so that everything after it, printing
+	 * included, goes the way that works where the kernel runs.
+	 * Next: guest/pv/select.c. :*/
 	pv_select(bi);
 	printk("boot: entry=%s, loader 0x%x, protocol %u.%02u, cmdline \"%s\"\n", bi->entry_name,
 	       bi->loader_type, bi->protocol_version >> 8, bi->protocol_version & 0xff,
@@ -34,6 +38,11 @@ void kernel_main(const struct boot_info *bi)
 	printk("boot: %u memory map entries, %u setup_data entries%s\n", bi->mem_count,
 	       bi->setup_data_count, bi->has_rng_seed ? " (RNG seed)" : "");
 
+	/*G:700 From here on the kernel does not ask where it runs: the CPU
+	 * tables (with the backend's IDT stubs), memory (the page allocator,
+	 * then the kernel's own page tables, guest/mm/) and the periodic timer
+	 * go through pv_ops wherever privilege or the platform matters, so one
+	 * kernel serves the three backends. :*/
 	gdt_init();
 	trap_init();
 	page_alloc_init(bi, ALIGN_UP((uint64_t)_end, PAGE_SIZE));
@@ -57,6 +66,10 @@ void kernel_main(const struct boot_info *bi)
 
 	if (cmdline_has("pvkernel.bench"))
 		run_bench();
+	/*G:710 The self-tests (guest/kernel/selftest.c, and the backend's own)
+	 * decide the status: 0 if every one passed, 32 if one failed.  Then
+	 * power_off, under pvkit and in pvm mode the POWER_OFF hypercall.
+	 * Next: guest/pv/pvkit.c. :*/
 	int status = run_selftests() ? PVKERNEL_EXIT_TEST_FAILED : PVKERNEL_EXIT_OK;
 	pv_ops.timer_stop();
 	printk("pvkernel: powering off with status %d\n", status);

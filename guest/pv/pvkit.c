@@ -163,6 +163,12 @@ int pvkit_timer_start(uint32_t hz, uint8_t vector)
 	return lapic_timer_start(hz, vector, pvkit_monotonic_ns);
 }
 
+/*G:720 The last hypercall: a call to the entry of pvkit's hypercall page
+ * with RAX = PVKIT_HC_POWER_OFF and the status in RDI.  The page holds what
+ * the host put there (L:320, L:330): `out` to port 0xf8 in ring 0, a store
+ * to the pvm doorbell in pvm mode.  Either way the vCPU leaves the guest,
+ * and KVM_RUN returns in pvkit.
+ * Next: host/run_loop.c. :*/
 NORETURN void pvkit_power_off(int status)
 {
 	hypercall(PVKIT_HC_POWER_OFF, (uint64_t)(status & 0xff), 0, 0);
@@ -333,11 +339,13 @@ const struct selftest pvkit_abi_selftests[] = {
     {0},
 };
 
-/*
- * Connect to pvkit's ABI: hypercall page, time page, negotiation.  Shared
- * with the pvm backend, which speaks the same ABI deprivileged and learns
- * these numbers from setup_data instead of CPUID.
- */
+/*G:650 Connect to pvkit's ABI: hypercall page, time page, negotiation.
+ * Shared with the pvm backend, which speaks the same ABI deprivileged and
+ * learns these numbers from setup_data instead of CPUID (pvkit_start()
+ * below reads them from the leaves of L:350).  Every hypercall leaves the
+ * guest and is answered as the L:800s tell; the kernel then prints its
+ * "pv: backend=pvm" line and goes on.
+ * Next: guest/kernel/main.c. :*/
 void pvkit_connect(uint32_t abi_version, uint32_t host_features, uint64_t hypercall_page,
 		   uint64_t time_page_gpa)
 {

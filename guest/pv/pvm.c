@@ -446,12 +446,13 @@ bool pvm_probe(const struct boot_info *bi, char *how_or_why, size_t size)
 	return true;
 }
 
-/*
- * What pvkit's PVKIT_SETUP_PVM entry describes is used as it says, never
- * assumed: the selectors of its GDT (the IDT's gates, the trap frame, the
- * entry's iretq to user mode), its TSS.  Nothing may print before
+/*G:640 pvm_named_by() and pvm_probe() above said yes (entered through
+ * pvm_entry, with a PVKIT_SETUP_PVM entry of ABI major 1), and the backend
+ * starts.  What pvkit's PVKIT_SETUP_PVM entry describes is used as it says,
+ * never assumed: the selectors of its GDT (the IDT's gates, the trap frame,
+ * the entry's iretq to user mode), its TSS.  Nothing may print before
  * pvkit_connect: the console is the call it sets up (`out` faults here).
- */
+ * Next: guest/pv/pvkit.c. :*/
 int pvm_start(const struct boot_info *bi)
 {
 	pvm_bi = bi;

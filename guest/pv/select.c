@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * select.c - the backends, and which one fills pv_ops, decided once at boot.
+/*G:630 select.c - the backends, and which one fills pv_ops, decided once
+ * at boot.
  *
  * The table below is every backend there is, in the order they are tried:
  * the one that can run in fewest places first, native (any ring 0) last.
@@ -13,7 +13,10 @@
  *  2. the first backend in table order whose probe says it can run here
  *     (pvkit by its CPUID signature: the PVH entry, which has no
  *     boot_params; native in ring 0 whatever else is there).
- */
+ *
+ * pv_select() below does this; use() copies the chosen ops into pv_ops and
+ * starts the backend.  Entered through pvm_entry, that is pvm.
+ * Next: guest/pv/pvm.c. :*/
 #include "backend.h"
 
 struct pv_ops pv_ops;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * head.S - every way into pvkernel, down to one call of kernel_main().
+/*G:500 The guest.  head.S has every way into pvkernel, down to one call of
+ * kernel_main():
  *
  *   0x100000  startup_32   32-bit boot protocol: %esi = boot_params, paging
  *                          off.  Reached from the real-mode setup (with
@@ -14,10 +14,14 @@
  * The 32-bit paths switch to long mode on the static identity map below;
  * all paths then zero .bss, take the boot stack and call
  *	boot_entry(kind, info, entry_cr0, entry_cs)
- * (kernel/boot_info.c), which builds struct boot_info and calls
+ * (guest/kernel/boot_info.c), which builds struct boot_info and calls
  * kernel_main(&boot_info).  entry_cr0/entry_cs describe the CPU as the loader left it: the
  * environment probe of the backend selection reads them.
- */
+ *
+ * pvkit uses startup_64 for a kernel in ring 0 and pvh_start32 for PVH; in
+ * pvm mode it uses another door, pvm_entry (pvm_entry.S).  The real-mode
+ * setup in front of startup_32 is for BIOS boot loaders.
+ * Next: guest/arch/x86/setup16.S. :*/
 #include "boot_kind.h"
 
 #define BOOT_CS     0x10
@@ -51,6 +55,11 @@ kernel_info:
 	.long	16
 	.long	9
 
+/*G:520 pvkit's door for a kernel in ring 0 (the 64-bit boot protocol,
+ * L:270): long mode is already on, on pvkit's GDT and identity map, and RSI
+ * = boot_params.  CS and CR0 as the loader left them are kept for the
+ * backend's probe of where the kernel woke up (CR0 only where it can be
+ * read, in ring 0). :*/
 	.org	0x200
 	.code64
 	.globl startup_64
@@ -67,6 +76,11 @@ startup_64:
 	mov	%cr0, %r14
 	jmp	common64
 
+/*G:530 The 32-bit doors: PVH (pvkit --entry pvh, QEMU's PVH loader) with
+ * EBX = hvm_start_info, and startup_32 above (the real-mode setup, or a
+ * 32-bit loader) with ESI = boot_params.  Both arrive in protected mode with
+ * paging off and turn on long mode here, on the static identity map at the
+ * end of this file. :*/
 	.code32
 	.globl pvh_start32
 pvh_start32:
@@ -107,6 +121,12 @@ long_mode_entry:
 	mov	%ebp, %r14d
 	mov	%ebx, %r15d
 
+/*G:540 Every door of this file meets here, in long mode: the kernel's own
+ * GDT, CR0.WP, .bss zeroed (loaders differ on that), the boot stack, and
+ * boot_entry(kind, info, entry_cr0, entry_cs), the first C code
+ * (guest/kernel/boot_info.c).  The pvm door does not come this way: its
+ * kernel is entered at CPL3, by `syscall`.
+ * Next: guest/arch/x86/pvm_entry.S. :*/
 common64:
 	lgdt	boot_gdt_ptr
 	mov	$BOOT_DS, %eax

@@ -56,6 +56,10 @@
 
 /* ---- entry: syscall (native) ------------------------------------------ */
 
+/*G:550 The pvm door.  pvkit started the vCPU at CPL3 on its trampoline
+ * (L:330, L:360), whose `syscall` lands here, at MSR_LSTAR, in code this
+ * host runs natively.  Every later system call from user mode comes here
+ * too; the very first entry is the boot. :*/
 	.globl pvm_entry
 pvm_entry:
 	cmpb	$0, pvm_booted(%rip)
@@ -127,7 +131,11 @@ pvm_user_exit:
 pvm_kernel_syscall:
 	ud2
 
-/* The first entry, from pvkit's trampoline: rsi = boot_params. */
+/*G:560 The first entry, from pvkit's trampoline: RSI = boot_params, which
+ * `syscall` leaves alone.  The boot stack, .bss zeroed, and the same
+ * boot_entry() as the other doors, with BOOT_KIND_PVM, no CR0 (it cannot be
+ * read at CPL3) and the user CS the CPU really runs this kernel with.
+ * Next: guest/kernel/boot_info.c. :*/
 pvm_boot:
 	mov	$boot_stack_top, %rsp
 	mov	%rsi, %r13

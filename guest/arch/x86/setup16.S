@@ -100,6 +100,12 @@ hdr_kernel_info_offset:	.long	0x1c0		/* kernel_info in head.S */
 hdr_end:
 	.org	HDR_END		/* fails to assemble if the header grew past 0x26c */
 
+/*G:510 The door for BIOS boot loaders, never pvkit's.  In real mode this
+ * builds the zero page from the header the loader left and the BIOS e820
+ * map (int 15h), switches to protected mode and jumps to code32_start,
+ * head.S's startup_32, with ESI = boot_params and EBX = PVK_SETUP_MAGIC so
+ * the kernel can tell how it came in.
+ * Next: guest/arch/x86/head.S. :*/
 setup_start:
 	/* CS = SEG+0x20, IP = small.  Stack first, then CS = DS so that
 	 * offsets in this blob are plain file offsets. */
