@@ -5,15 +5,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-PVKIT=build/pvkit-san
-G=build/guests
-why=$(kvm_missing)
-if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/uart_hello.elf ]; then
-	skip "vmm devices" "${why:-build/pvkit-san or the test guests are not built}"
-	exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tiny_guest_suite "vmm devices" uart_hello
 run_output "$tmp/out" "$tmp/err"
 
 # run GUEST [ARGS...]: stdout in $tmp/out, stderr in $tmp/err, status in $rc.

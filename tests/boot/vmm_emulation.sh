@@ -5,15 +5,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-PVKIT=build/pvkit-san
-G=build/guests
-why=$(kvm_missing)
-if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/int3.elf ]; then
-	skip "vmm emulation assist" "${why:-build/pvkit-san or the test guests are not built}"
-	exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tiny_guest_suite "vmm emulation assist" int3
 
 timeout 60 $PVKIT run --kernel $G/int3.elf --timeout 20 </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?

@@ -5,15 +5,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-PVKIT=build/pvkit-san
-G=build/guests
-why=$(kvm_missing)
-if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/hypercall.elf ]; then
-	skip "vmm hypercalls" "${why:-build/pvkit-san or the test guests are not built}"
-	exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tiny_guest_suite "vmm hypercalls" hypercall
 
 run() {
 	local guest=$1

@@ -5,19 +5,11 @@
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-PVKIT=build/pvkit-san
-G=build/guests
-why=$(kvm_missing)
-if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f $G/spin.elf ]; then
-	skip "terminal" "${why:-build/pvkit-san or the test guests are not built}"
-	exit 0
-fi
+tiny_guest_suite "terminal" spin
 if ! command -v script >/dev/null; then
 	skip "terminal" "script(1) (util-linux) is not installed"
 	exit 0
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # in_pty SCRIPT: run a bash script with a pseudo-terminal as its stdin.
 # Its output is in $tmp/pty.out; the script writes its own files in $tmp.

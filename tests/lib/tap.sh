@@ -58,6 +58,23 @@ kvm_missing() {
 	fi
 }
 
+# tiny_guest_suite NAME GUEST: the start of a suite that boots the tiny
+# guests of tests/guests/ under pvkit-san.  Sets PVKIT, G (where the guests
+# are) and tmp (a directory removed at exit), or reports NAME skipped, with
+# the reason, and ends the suite.
+tiny_guest_suite() {
+	PVKIT=build/pvkit-san
+	G=build/guests
+	local why
+	why=$(kvm_missing)
+	if [ -n "$why" ] || [ ! -x $PVKIT ] || [ ! -f "$G/$2.elf" ]; then
+		skip "$1" "${why:-build/pvkit-san or the test guests are not built}"
+		exit 0
+	fi
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+}
+
 qemu_missing() {
 	command -v qemu-system-x86_64 >/dev/null || echo "qemu-system-x86_64 not installed"
 }
