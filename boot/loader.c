@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "payload.h"
 #include "pvh_start.h"
+#include "xen_pv.h"
 
 #define PAGE_SIZE 4096ull
 
@@ -345,6 +346,8 @@ static int load(const struct boot_request *req, struct guest_memory *mem, struct
 				 k[0], n > 1 ? k[1] : 0, n > 2 ? k[2] : 0, n > 3 ? k[3] : 0);
 	}
 
+	if (req->entry == BOOT_ENTRY_XEN)
+		return xen_pv_load(req, plan.elf, mem, entry, err);
 	if (choose_entry(req, &plan, entry, comp, elf_size, err) < 0)
 		return -1;
 	if (req->subarch_given)

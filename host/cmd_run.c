@@ -181,8 +181,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				o->entry = BOOT_ENTRY_64;
 			} else if (strcmp(optarg, "pvh") == 0) {
 				o->entry = BOOT_ENTRY_PVH;
+			} else if (strcmp(optarg, "xen") == 0) {
+				o->entry = BOOT_ENTRY_XEN;
 			} else {
-				log_msg("--entry %s: not auto, 64 or pvh", optarg);
+				log_msg("--entry %s: not auto, 64, pvh or xen", optarg);
 				return -1;
 			}
 			break;

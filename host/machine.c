@@ -13,6 +13,7 @@
 #include "machine.h"
 #include "pvm_machine.h"
 #include "time_page.h"
+#include "xen_machine.h"
 
 static void uart_set_irq(void *opaque, bool level)
 {
@@ -147,6 +148,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
 		return -1;
 	if (cfg->pvm && pvm_machine_setup(m, cfg->pvm, entry) < 0)
+		return -1;
+	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

@@ -10,6 +10,8 @@
  *	3	the guest triple-faulted (KVM_EXIT_SHUTDOWN)
  *	4	KVM could not run the guest (FAIL_ENTRY, INTERNAL_ERROR, a
  *		crash event, an exit reason pvkit does not know)
+ *	5	a Xen PV guest asked for a reboot (SHUTDOWN_reboot)
+ *	6	a Xen PV guest crashed or pvxen crashed it (the reason on stderr)
  *	124	--timeout expired (the value timeout(1) uses)
  *	128+N	stopped by signal N (SIGINT, SIGTERM), as a shell reports it
  * A guest can of course choose 1..4 or 124 itself; the message on stderr
@@ -24,6 +26,8 @@
 #define EXIT_STATUS_BAD_INPUT	 2
 #define EXIT_STATUS_TRIPLE_FAULT 3
 #define EXIT_STATUS_KVM_FAILURE	 4
+#define EXIT_STATUS_GUEST_REBOOT 5
+#define EXIT_STATUS_GUEST_CRASH	 6
 #define EXIT_STATUS_TIMEOUT	 124
 
 /* Seconds after which the guest is stopped; 0 for no limit. */
