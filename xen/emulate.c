@@ -257,8 +257,8 @@ static bool emulate_mov_cr_dr(struct xen_regs *r, const uint8_t *insn, unsigned 
 bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error)
 {
 	if (cr2 < PVXEN_M2P_LEGACY || cr2 >= PVXEN_M2P_LEGACY + PVXEN_M2P_MAX_PAGES * 8 ||
-	    (error & 3) != 0)
-		return false;
+	    (error & 2))
+		return false; /* reads only; the host reports not-present or reserved-bit */
 	uint8_t insn[16];
 	if (copy_from_guest(insn, r->rip, sizeof(insn)) < 0)
 		return false;
