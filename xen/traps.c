@@ -105,8 +105,13 @@ void xen_exception(struct xen_regs *r)
 		xen_exit_to_guest(r);
 		return;
 	}
-	if (vector == 14)
+	if (vector == 14) {
 		xen_vcpu.vcpu_info->arch.cr2 = xen_exc_cr2;
+		/* The hardware saw user mode; Xen shows the kernel its own faults
+		 * as supervisor accesses. */
+		if (xen_vcpu.kernel_mode)
+			error &= ~4ull;
+	}
 	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
 		xen_exit_to_guest(r);
 		return;
