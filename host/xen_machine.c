@@ -49,7 +49,8 @@ extern const uint8_t pvxen_image_end[];
 #define EFER_NXE	 (1ull << 11)
 #define CR4_OSFXSR	 (1ull << 9)
 #define CR4_OSXMMEXCPT	 (1ull << 10)
-#define CR4_FSGSBASE	 (1ull << 16)
+#define CR4_PAE		 (1ull << 5)
+#define XEN_HW_CR4	 (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 /* Cleared on every `syscall` into pvxen: IF, TF, DF, AC, NT, IOPL. */
 #define SYSCALL_MASK 0x47700ull
 
@@ -164,7 +165,7 @@ static int start_in_user_mode(struct vcpu *vcpu, const struct pvxen_header *h, u
 	s.tr.base = h->tss;
 	s.tr.selector = PVXEN_SEL_TSS;
 	s.cr3 = cr3;
-	s.cr4 |= CR4_FSGSBASE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	s.cr4 = XEN_HW_CR4;
 	s.efer |= EFER_SCE | EFER_NXE;
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, &s) < 0) {
 		log_msg("KVM_SET_SREGS (pvxen, user mode): %s", strerror(errno));
@@ -224,6 +225,7 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	    .console_pfn = plan->console_pfn,
 	    .store_pfn = plan->store_pfn,
 	    .tsc_khz = m->tsc_khz,
+	    .cr4 = XEN_HW_CR4,
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||

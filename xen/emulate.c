@@ -17,6 +17,11 @@
 #define MSR_APIC_BASE	   0x1bu
 #define MSR_MISC_ENABLE	   0x1a0u
 #define MSR_PLATFORM_INFO  0xceu
+#define MSR_DEBUGCTL	   0x1d9u
+#define MSR_DR0_ADDR_MASK  0xc0011027u
+#define MSR_DR1_ADDR_MASK  0xc0011019u
+#define MSR_DR2_ADDR_MASK  0xc001101au
+#define MSR_DR3_ADDR_MASK  0xc001101bu
 
 #define CR0_PE 0x1ull
 #define CR0_MP 0x2ull
@@ -158,14 +163,19 @@ static bool emulate_io(struct xen_regs *r, const uint8_t *insn, unsigned len)
 static bool emulate_rdmsr(struct xen_regs *r)
 {
 	uint64_t v;
-	uint64_t gs;
-	asm volatile("rdgsbase %0" : "=r"(gs));
 	switch ((uint32_t)r->rcx) {
 	case MSR_FS_BASE:
-		asm volatile("rdfsbase %0" : "=r"(v));
+		v = read_fs_base();
 		break;
 	case MSR_GS_BASE:
-		v = gs;
+		v = read_gs_base();
+		break;
+	case MSR_DEBUGCTL:
+	case MSR_DR0_ADDR_MASK:
+	case MSR_DR1_ADDR_MASK:
+	case MSR_DR2_ADDR_MASK:
+	case MSR_DR3_ADDR_MASK:
+		v = 0;
 		break;
 	case MSR_SHADOW_GS_BASE:
 		v = xen_vcpu.gs_base_user;
@@ -192,10 +202,10 @@ static bool emulate_wrmsr(struct xen_regs *r)
 	uint64_t v = (uint32_t)r->rax | r->rdx << 32;
 	switch ((uint32_t)r->rcx) {
 	case MSR_FS_BASE:
-		asm volatile("wrfsbase %0" ::"r"(v));
+		write_fs_base(v);
 		return true;
 	case MSR_GS_BASE:
-		asm volatile("wrgsbase %0" ::"r"(v));
+		write_gs_base(v);
 		return true;
 	case MSR_SHADOW_GS_BASE:
 		xen_vcpu.gs_base_user = v;
@@ -223,7 +233,7 @@ static bool emulate_mov_cr_dr(struct xen_regs *r, const uint8_t *insn, unsigned 
 		else if (reg == 3)
 			*rm = xen_vcpu.kernel_mode ? xen_vcpu.kernel_cr3 : xen_vcpu.user_cr3;
 		else if (reg == 4)
-			*rm = 0x6f0 & ~0x80; /* PAE, PSE..., OSFXSR, OSXMMEXCPT; no PGE */
+			*rm = guest_cr4();
 		else
 			return false;
 		return true;
@@ -232,6 +242,8 @@ static bool emulate_mov_cr_dr(struct xen_regs *r, const uint8_t *insn, unsigned 
 			xen_vcpu.fpu_ts = (*rm & CR0_TS) != 0;
 			return true;
 		}
+		if (reg == 4)
+			return set_guest_cr4(*rm);
 		return false;
 	case 0x21: /* mov drN, reg */
 		if (reg > 7 || reg == 4 || reg == 5)
@@ -239,11 +251,7 @@ static bool emulate_mov_cr_dr(struct xen_regs *r, const uint8_t *insn, unsigned 
 		*rm = xen_vcpu.dr[reg];
 		return true;
 	case 0x23: /* mov reg, drN */
-		if (reg > 7 || reg == 4 || reg == 5)
-			return false;
-		xen_vcpu.dr[reg] = *rm;
-		xen_set_dr(reg, *rm);
-		return true;
+		return reg <= 7 && set_debugreg(reg, *rm) == 0;
 	default:
 		return false;
 	}
@@ -289,6 +297,55 @@ bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error)
 	return true;
 }
 
+/*
+ * #SS for a non-canonical access whose only tie to %ss is an explicit
+ * override: 64-bit mode ignores that prefix, so the architecture (and Xen
+ * on other CPUs) reports #GP(0); this host's CPU reports #SS.
+ */
+bool fixup_stack_fault(struct xen_regs *r, uint64_t error)
+{
+	uint8_t insn[16];
+	if (error != 0 || copy_from_guest(insn, r->rip, sizeof(insn)) < 0)
+		return false;
+	unsigned i = 0, rex = 0;
+	bool ss_override = false;
+	for (; i < 8; i++) {
+		uint8_t b = insn[i];
+		if (b == 0x36)
+			ss_override = true;
+		else if (b != 0x26 && b != 0x2e && b != 0x3e && b != 0x66 && b != 0x67 &&
+			 b != 0xf0 && b != 0xf2 && b != 0xf3)
+			break;
+	}
+	if (!ss_override)
+		return false;
+	if ((insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	uint8_t op = insn[i++];
+	bool uses_stack_base = false;
+	if (op >= 0xa0 && op <= 0xa3) {
+		uses_stack_base = false; /* moffs: no base register */
+	} else {
+		if (op == 0x0f)
+			i++;
+		uint8_t modrm = insn[i++];
+		unsigned mod = modrm >> 6, base = modrm & 7;
+		if (mod == 3)
+			return false;
+		if (base == 4) {
+			uint8_t sib = insn[i];
+			base = sib & 7;
+			if (mod == 0 && base == 5)
+				return true; /* no base: converted below */
+		} else if (mod == 0 && base == 5) {
+			base = 16; /* RIP-relative */
+		}
+		unsigned full = base | (rex & 1 ? 8 : 0);
+		uses_stack_base = full == 4 || full == 5;
+	}
+	return !uses_stack_base;
+}
+
 /* A privileged instruction of the kernel (vector 13), an instruction this
  * host refuses in user mode (vector 6: `int N`), or the FEP cpuid. */
 bool emulate_privileged(struct xen_regs *r, unsigned vector)
@@ -328,6 +385,10 @@ bool emulate_privileged(struct xen_regs *r, unsigned vector)
 		return false;
 	if (emulate_io(r, insn, len))
 		return true;
+	if ((insn[0] == 0xfa || insn[0] == 0xfb) && iopl_ok()) {
+		r->rip += 1;
+		return true;
+	}
 	if (!xen_vcpu.kernel_mode)
 		return false;
 	unsigned i = 0, rex = 0;
@@ -337,12 +398,10 @@ bool emulate_privileged(struct xen_regs *r, unsigned vector)
 	}
 	const uint8_t *p = insn + i;
 	switch (p[0]) {
-	case 0xfa: /* cli */
-		xen_vcpu.vcpu_info->evtchn_upcall_mask = 1;
-		r->rip += i + 1;
-		return true;
-	case 0xfb: /* sti */
-		xen_vcpu.vcpu_info->evtchn_upcall_mask = 0;
+	case 0xfa: /* cli, sti: nothing, within the IOPL, as under Xen */
+	case 0xfb:
+		if (!iopl_ok())
+			return false;
 		r->rip += i + 1;
 		return true;
 	case 0xf4: /* hlt: nothing to wait for yet */

@@ -169,7 +169,14 @@ xen_bounce_common:
 /* A fault inside pvxen: only the guest-memory copy may fault (a bad guest
  * pointer); it then returns -1.  Anything else is a pvxen bug. */
 xen_fault_in_xen:
-	push	%rax
+	cmpl	$1, xen_vector(%rip)
+	jne	2f
+	/* A guest data breakpoint hit by pvxen itself: a trap, so carry on. */
+	pushq	xen_exc_rip(%rip)
+	pushq	xen_exc_rflags(%rip)
+	popfq
+	ret
+2:	push	%rax
 	lea	xen_copy_insn(%rip), %rax
 	cmp	%rax, xen_exc_rip(%rip)
 	pop	%rax
@@ -204,7 +211,18 @@ xen_gate_ret:
 
 	.text
 	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
-	.globl xen_thunk_set_dr, xen_thunk_get_dr
+	.globl xen_thunk_set_dr, xen_thunk_get_dr, xen_thunk_wrmsr, xen_thunk_write_cr4
+/* rdi = MSR, rsi = value */
+xen_thunk_wrmsr:
+	mov	%edi, %ecx
+	mov	%esi, %eax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+	wrmsr
+	iretq
+xen_thunk_write_cr4:
+	mov	%rdi, %cr4
+	iretq
 xen_thunk_write_cr3:
 	mov	%rdi, %cr3
 	iretq

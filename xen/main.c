@@ -68,6 +68,8 @@ static void boot(struct xen_regs *r)
 	xen_vcpu.vcpu_info->evtchn_upcall_mask = 1;
 	xen_vcpu.kernel_mode = true;
 	xen_vcpu.kernel_cr3 = xen_boot_info.cr3;
+	xen_vcpu.dr[6] = 0xffff0ff0;
+	xen_vcpu.dr[7] = 0x400;
 	mm_init();
 	memset(r, 0, sizeof(*r));
 	r->rip = xen_boot_info.entry;
@@ -131,6 +133,87 @@ void xen_invlpg(uint64_t va)
 void xen_set_dr(unsigned reg, uint64_t value)
 {
 	gate(xen_thunk_set_dr, reg, value);
+}
+
+uint64_t xen_get_dr(unsigned reg)
+{
+	return gate(xen_thunk_get_dr, reg, 0);
+}
+
+void xen_wrmsr(uint32_t msr, uint64_t value)
+{
+	gate(xen_thunk_wrmsr, msr, value);
+}
+
+#define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
+#define CR4_DE	     (1ull << 3)
+#define CR4_FSGSBASE (1ull << 16)
+#define MSR_FS_BASE  0xc0000100u
+#define MSR_GS_BASE  0xc0000101u
+
+uint64_t guest_cr4(void)
+{
+	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0) |
+	       (xen_vcpu.cr4_fsgsbase ? CR4_FSGSBASE : 0);
+}
+
+static bool cpu_has_fsgsbase(void)
+{
+	uint32_t a, b, c, d;
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	return b & 1;
+}
+
+/* Xen discards what it does not like in a CR4 write rather than fault. */
+bool set_guest_cr4(uint64_t value)
+{
+	xen_vcpu.cr4_de = value & CR4_DE;
+	bool fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
+	if (fsgsbase != xen_vcpu.cr4_fsgsbase) {
+		uint64_t gs = read_gs_base();
+		xen_vcpu.cr4_fsgsbase = fsgsbase;
+		gate(xen_thunk_write_cr4, xen_boot_info.cr4 | (fsgsbase ? CR4_FSGSBASE : 0), 0);
+		if (!fsgsbase) {
+			xen_vcpu.gs_base = gs;
+		}
+	}
+	return true;
+}
+
+uint64_t read_gs_base(void)
+{
+	uint64_t v = xen_vcpu.gs_base;
+	if (xen_vcpu.cr4_fsgsbase)
+		asm volatile("rdgsbase %0" : "=r"(v));
+	return v;
+}
+
+void write_gs_base(uint64_t value)
+{
+	if (xen_vcpu.cr4_fsgsbase) {
+		asm volatile("wrgsbase %0" ::"r"(value));
+		return;
+	}
+	if (value != xen_vcpu.gs_base)
+		xen_wrmsr(MSR_GS_BASE, value);
+	xen_vcpu.gs_base = value;
+}
+
+uint64_t read_fs_base(void)
+{
+	uint64_t v = xen_vcpu.fs_base;
+	if (xen_vcpu.cr4_fsgsbase)
+		asm volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+
+void write_fs_base(uint64_t value)
+{
+	if (xen_vcpu.cr4_fsgsbase)
+		asm volatile("wrfsbase %0" ::"r"(value));
+	else
+		xen_wrmsr(MSR_FS_BASE, value);
+	xen_vcpu.fs_base = value;
 }
 
 /* ---- memory ------------------------------------------------------------ */

@@ -66,6 +66,8 @@ struct xen_vcpu {
 	uint64_t vm_assist; /* VMASST_TYPE_* bits */
 	uint64_t dr[8];	    /* virtual debug registers */
 	bool fpu_ts;	    /* fpu_taskswitch(1) */
+	bool cr4_de, cr4_fsgsbase;
+	uint64_t gs_base, fs_base_hw; /* the hardware's, while FSGSBASE is off */
 	struct vcpu_info *vcpu_info;
 	uint64_t gdt_frames[16];
 	unsigned gdt_entries;
@@ -86,12 +88,27 @@ void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
 void xen_thunk_set_dr(void);
 void xen_thunk_get_dr(void);
+void xen_thunk_wrmsr(void);
+void xen_thunk_write_cr4(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
 uint64_t xen_read_cr3(void);
 void xen_invlpg(uint64_t va);
 void xen_set_dr(unsigned reg, uint64_t value);
+uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
+void xen_wrmsr(uint32_t msr, uint64_t value);
+/* The guest's view of CR4 (only DE and FSGSBASE may change); FSGSBASE is
+ * also the hardware's, so the guest's {rd,wr}{fs,gs}base fault as on Xen. */
+uint64_t guest_cr4(void);
+bool set_guest_cr4(uint64_t value);
+uint64_t read_gs_base(void);
+void write_gs_base(uint64_t value);
+void write_fs_base(uint64_t value);
+uint64_t read_fs_base(void);
+/* Debug registers: the guest's view, and what goes into the hardware. */
+int64_t set_debugreg(unsigned reg, uint64_t value);
+void debug_exception(void);
 
 /* Guest memory through the current page tables; -1 on a fault or an
  * address in the hypervisor's hole. */
@@ -144,6 +161,7 @@ int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
 
 /* emulate.c: privileged instructions of the guest kernel; true if done. */
 bool emulate_privileged(struct xen_regs *r, unsigned vector);
+bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
 bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error);
 
 #endif

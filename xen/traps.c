@@ -26,8 +26,7 @@ void toggle_guest_mode(struct xen_regs *r)
 {
 	(void)r;
 	struct xen_vcpu *v = &xen_vcpu;
-	uint64_t gs;
-	asm volatile("rdgsbase %0" : "=r"(gs));
+	uint64_t gs = read_gs_base();
 	if (v->kernel_mode) {
 		v->gs_base_kernel = gs;
 		gs = v->gs_base_user;
@@ -35,7 +34,7 @@ void toggle_guest_mode(struct xen_regs *r)
 		v->gs_base_user = gs;
 		gs = v->gs_base_kernel;
 	}
-	asm volatile("wrgsbase %0" ::"r"(gs));
+	write_gs_base(gs);
 	v->kernel_mode = !v->kernel_mode;
 	if (v->kernel_mode)
 		load_kernel_cr3();
@@ -112,6 +111,10 @@ void xen_exception(struct xen_regs *r)
 		if (xen_vcpu.kernel_mode)
 			error &= ~4ull;
 	}
+	if (vector == 12 && fixup_stack_fault(r, error))
+		vector = 13;
+	if (vector == 1)
+		debug_exception();
 	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
 		xen_exit_to_guest(r);
 		return;
