@@ -108,9 +108,8 @@ static void pv_cpuid(struct xen_regs *r)
 			d &= ~(1u << 1 | 1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 17 |
 			       1u << 21 | 1u << 22 | 1u << 29 | 1u << 31);
 		} else if (leaf == 7 && sub == 0) {
-			/* ebx: no FSGSBASE... kept: PV kernels use set_segment_base;
-			 * no SMEP, SMAP, INVPCID, RTM, HLE (TSX) */
-			b &= ~(1u << 0 | 1u << 7 | 1u << 10 | 1u << 11 | 1u << 4 | 1u << 20);
+			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX) */
+			b &= ~(1u << 7 | 1u << 10 | 1u << 11 | 1u << 4 | 1u << 20);
 		} else if (leaf == 0x80000001u) {
 			d &= ~(1u << 26); /* no 1 GiB pages */
 			c &= ~(1u << 2);  /* no SVM */
@@ -122,9 +121,12 @@ static void pv_cpuid(struct xen_regs *r)
 	r->rdx = d;
 }
 
+/* The kernel's virtual CPL is 1, or 0 with VMASST_TYPE_architectural_iopl. */
 static bool iopl_ok(void)
 {
-	return xen_vcpu.iopl >= (xen_vcpu.kernel_mode ? 1u : 3u);
+	bool architectural = xen_vcpu.vm_assist & (1ull << VMASST_TYPE_architectural_iopl);
+	unsigned cpl = xen_vcpu.kernel_mode ? (architectural ? 0 : 1) : 3;
+	return xen_vcpu.iopl >= cpl;
 }
 
 /* in/out: no ports behind them (reads give all ones), when IOPL allows. */
