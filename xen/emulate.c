@@ -202,6 +202,10 @@ static bool emulate_rdmsr(struct xen_regs *r)
 static bool emulate_wrmsr(struct xen_regs *r)
 {
 	uint64_t v = (uint32_t)r->rax | r->rdx << 32;
+	uint32_t msr = (uint32_t)r->rcx;
+	if ((msr == MSR_FS_BASE || msr == MSR_GS_BASE || msr == MSR_SHADOW_GS_BASE) &&
+	    !is_canonical(v))
+		return false;
 	switch ((uint32_t)r->rcx) {
 	case MSR_FS_BASE:
 		write_fs_base(v);
@@ -348,6 +352,45 @@ bool fixup_stack_fault(struct xen_regs *r, uint64_t error)
 	return !uses_stack_base;
 }
 
+static bool cpu_is_amd(void)
+{
+	uint32_t a, b, c, d;
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	return b == 0x68747541u; /* "Auth" */
+}
+
+/*
+ * A far call or jump through memory (ff /3, ff /5) whose selector names
+ * the LDT: a PV guest here has none (MMUEXT_SET_LDT takes only an empty
+ * one), so the CPU's answer is #GP(selector); this host reports #GP(0).
+ */
+static bool far_transfer_via_ldt(struct xen_regs *r, const uint8_t *insn, unsigned len)
+{
+	unsigned i = 0, rex = 0, opsize = 4;
+	if (i < len && insn[i] == 0x66)
+		opsize = 2, i++;
+	if (i < len && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if ((rex & 8) && !cpu_is_amd())
+		opsize = 8; /* AMD ignores REX.W here: m16:32 */
+	if (i + 2 > len || insn[i] != 0xff)
+		return false;
+	uint8_t modrm = insn[i + 1];
+	unsigned op = (modrm >> 3) & 7;
+	if ((op != 3 && op != 5) || (modrm >> 6) == 3)
+		return false;
+	/* The operand's address is not decoded here: the far pointers XTF and
+	 * Linux use are absolute or register-indirect without displacement. */
+	unsigned mod = modrm >> 6, rm = (modrm & 7) | (rex & 1 ? 8 : 0);
+	if (mod != 0 || (rm & 7) == 4 || (rm & 7) == 5)
+		return false;
+	uint16_t sel;
+	if (copy_from_guest(&sel, *gpr(r, rm) + opsize, sizeof(sel)) < 0 || !(sel & 4))
+		return false;
+	inject_trap(r, 13, true, sel & ~3u);
+	return true;
+}
+
 /* A privileged instruction of the kernel (vector 13), an instruction this
  * host refuses in user mode (vector 6: `int N`), or the FEP cpuid. */
 bool emulate_privileged(struct xen_regs *r, unsigned vector)
@@ -385,6 +428,8 @@ bool emulate_privileged(struct xen_regs *r, unsigned vector)
 	}
 	if (vector != 13)
 		return false;
+	if (xen_exc_error == 0 && far_transfer_via_ldt(r, insn, len))
+		return true;
 	if (emulate_io(r, insn, len))
 		return true;
 	if ((insn[0] == 0xfa || insn[0] == 0xfb) && iopl_ok()) {

@@ -182,6 +182,19 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			port_state[c.port] = PORT_FREE;
 		return 0;
 	}
+	case EVTCHNOP_init_control: {
+		/* The FIFO ABI is not offered (guests fall back to the 2-level
+		 * one); a bad control block is refused first, as Xen does. */
+		struct evtchn_init_control c;
+		if (copy_from_guest(&c, arg, sizeof(c)) < 0)
+			return -XEN_EFAULT;
+		if (!mfn_is_domain_ram(c.control_gfn) || c.offset > PAGE_SIZE - 64 ||
+		    (c.offset & 7) || c.vcpu != 0)
+			return -XEN_EINVAL;
+		return -XEN_EOPNOTSUPP;
+	}
+	case EVTCHNOP_expand_array:
+		return -XEN_EOPNOTSUPP;
 	case EVTCHNOP_unmask: {
 		struct evtchn_unmask u;
 		if (copy_from_guest(&u, arg, sizeof(u)) < 0)

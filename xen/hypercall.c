@@ -266,6 +266,8 @@ static int64_t do_stack_switch(uint64_t ss, uint64_t sp)
 
 static int64_t do_set_segment_base(uint64_t which, uint64_t base)
 {
+	if (which != SEGBASE_GS_USER_SEL && !is_canonical(base))
+		return -XEN_EINVAL; /* XSA-193 */
 	switch (which) {
 	case SEGBASE_FS:
 		write_fs_base(base);

@@ -117,6 +117,10 @@ int copy_to_guest(uint64_t va, const void *src, size_t n);
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);
+static inline bool is_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
 
 /* pvkit's hypercalls (abi/pvkit_abi.h) through the doorbell. */
 int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
