@@ -254,10 +254,10 @@ struct layout {
 
 static int fail_no_room(struct boot_error *err, uint64_t need, uint64_t have)
 {
-	char a[BOOT_SIZE_STR_LEN], b[BOOT_SIZE_STR_LEN];
-	return boot_fail(err, "the Xen PV domain needs %s for its bootstrap region, more than its %s",
-			 boot_format_size(a, sizeof(a), need * PAGE),
-			 boot_format_size(b, sizeof(b), have * PAGE));
+	return boot_fail(err,
+			 "the Xen PV domain needs %llu pages for its bootstrap region, more than "
+			 "its %llu",
+			 (unsigned long long)need, (unsigned long long)have);
 }
 
 static void sort_ranges(struct layout *l)
