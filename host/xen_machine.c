@@ -155,9 +155,9 @@ static int start_in_user_mode(struct vcpu *vcpu, const struct pvxen_header *h, u
 		return -1;
 	}
 	cpu_setup_sregs(&s, BOOT_CPU_LONG64, true);
-	s.cs.selector = PVXEN_SEL_USER_CS;
+	s.cs.selector = PVXEN_SEL_HW_CS;
 	s.ss.selector = s.ds.selector = s.es.selector = s.fs.selector = s.gs.selector =
-	    PVXEN_SEL_USER_DS;
+	    PVXEN_SEL_HW_DS;
 	s.gdt.base = h->gdt;
 	s.gdt.limit = (uint16_t)h->gdt_limit;
 	s.idt.base = h->idt;

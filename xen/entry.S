@@ -65,10 +65,10 @@ xen_trampoline:
 xen_syscall_entry:
 	mov	%rsp, xen_scratch(%rip)
 	lea	xen_stack_top(%rip), %rsp
-	pushq	$PVXEN_SEL_USER_DS & 0xffff
+	pushq	$PVXEN_SEL_HW_DS
 	pushq	xen_scratch(%rip)
 	pushq	%r11			/* RFLAGS */
-	pushq	$PVXEN_SEL_USER_CS & 0xffff
+	pushq	$PVXEN_SEL_HW_CS
 	pushq	%rcx			/* RIP */
 	SAVE_GPRS
 	movb	$1, xen_busy(%rip)
@@ -154,10 +154,10 @@ xen_bounce_common:
 	jne	xen_fault_in_xen
 	mov	%rsp, xen_scratch(%rip)
 	lea	xen_stack_top(%rip), %rsp
-	pushq	$PVXEN_SEL_USER_DS & 0xffff
+	pushq	$PVXEN_SEL_HW_DS
 	pushq	xen_scratch(%rip)
 	pushq	xen_exc_rflags(%rip)
-	pushq	$PVXEN_SEL_USER_CS & 0xffff
+	pushq	$PVXEN_SEL_HW_CS
 	pushq	xen_exc_rip(%rip)
 	SAVE_GPRS
 	movb	$1, xen_busy(%rip)

@@ -34,8 +34,16 @@ static void set_gate(unsigned vector, uint64_t handler, unsigned dpl)
 	memcpy(g + 8, &hi, 8);
 }
 
+/* The hardware's user selectors, kept whatever the guest's GDT says. */
+void install_hw_selectors(void)
+{
+	xen_gdt[PVXEN_SEL_HW_CS / 8] = flat_descriptor(0xfa, 0xa0);
+	xen_gdt[PVXEN_SEL_HW_DS / 8] = flat_descriptor(0xf2, 0xc0);
+}
+
 static void init_cpu_tables(void)
 {
+	install_hw_selectors();
 	/* Xen's reserved descriptors for a 64-bit PV guest. */
 	xen_gdt[PVXEN_SEL_HV_CS / 8] = flat_descriptor(0x9a, 0xa0);
 	xen_gdt[PVXEN_SEL_HV_DS / 8] = flat_descriptor(0x92, 0xc0);

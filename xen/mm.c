@@ -375,6 +375,7 @@ int64_t do_set_gdt(uint64_t frames, uint64_t entries)
 	}
 	for (uint64_t i = 0; i < XEN_FIRST_RESERVED_GDT_ENTRY; i++)
 		xen_gdt[i] = i < entries ? fresh[i] : 0;
+	install_hw_selectors();
 	for (unsigned i = 0; i < nr_frames; i++)
 		xen_vcpu.gdt_frames[i] = list[i];
 	xen_vcpu.gdt_entries = (unsigned)entries;
@@ -393,5 +394,6 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
 	for (unsigned f = 0; f * 512 < xen_vcpu.gdt_entries; f++)
 		if (xen_vcpu.gdt_frames[f] == mfn && f * 512 + index < xen_vcpu.gdt_entries)
 			xen_gdt[f * 512 + index] = desc;
+	install_hw_selectors();
 	return 0;
 }

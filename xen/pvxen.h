@@ -148,6 +148,9 @@ void toggle_guest_mode(struct xen_regs *r);
 void do_hypercall(struct xen_regs *r);
 int64_t do_iret(struct xen_regs *r);
 
+/* main.c */
+void install_hw_selectors(void);
+
 /* mm.c */
 int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid);
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);

@@ -127,7 +127,7 @@ void xen_exception(struct xen_regs *r)
  * guest's IOPL is virtual). */
 void xen_exit_to_guest(struct xen_regs *r)
 {
-	r->cs = PVXEN_SEL_USER_CS;
-	r->ss = PVXEN_SEL_USER_DS;
+	r->cs = PVXEN_SEL_HW_CS;
+	r->ss = PVXEN_SEL_HW_DS;
 	r->rflags = (r->rflags & ~(RFLAGS_IOPL | RFLAGS_VM | RFLAGS_NT)) | RFLAGS_IF | 2;
 }
