@@ -89,7 +89,6 @@ struct pvxen_boot {
 	uint64_t shared_info; /* guest-physical */
 	uint64_t console_pfn, store_pfn;
 	uint64_t tsc_khz; /* 0: unknown */
-	uint64_t cr4;	  /* CR4 as pvkit loaded it (FSGSBASE is the guest's to set) */
 	uint64_t flags;	  /* PVXEN_BOOT_* */
 };
 

@@ -225,7 +225,6 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	    .console_pfn = plan->console_pfn,
 	    .store_pfn = plan->store_pfn,
 	    .tsc_khz = m->tsc_khz,
-	    .cr4 = XEN_HW_CR4,
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||

@@ -211,18 +211,7 @@ xen_gate_ret:
 
 	.text
 	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
-	.globl xen_thunk_set_dr, xen_thunk_get_dr, xen_thunk_wrmsr, xen_thunk_write_cr4
-/* rdi = MSR, rsi = value */
-xen_thunk_wrmsr:
-	mov	%edi, %ecx
-	mov	%esi, %eax
-	mov	%rsi, %rdx
-	shr	$32, %rdx
-	wrmsr
-	iretq
-xen_thunk_write_cr4:
-	mov	%rdi, %cr4
-	iretq
+	.globl xen_thunk_set_dr, xen_thunk_get_dr
 xen_thunk_write_cr3:
 	mov	%rdi, %cr3
 	iretq

@@ -148,16 +148,9 @@ uint64_t xen_get_dr(unsigned reg)
 	return gate(xen_thunk_get_dr, reg, 0);
 }
 
-void xen_wrmsr(uint32_t msr, uint64_t value)
-{
-	gate(xen_thunk_wrmsr, msr, value);
-}
-
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
 #define CR4_DE	     (1ull << 3)
 #define CR4_FSGSBASE (1ull << 16)
-#define MSR_FS_BASE  0xc0000100u
-#define MSR_GS_BASE  0xc0000101u
 
 uint64_t guest_cr4(void)
 {
@@ -172,56 +165,41 @@ static bool cpu_has_fsgsbase(void)
 	return b & 1;
 }
 
-/* Xen discards what it does not like in a CR4 write rather than fault. */
+/*
+ * Xen discards what it does not like in a CR4 write rather than fault.
+ * FSGSBASE is only the guest's view: this host runs the guest's user mode
+ * with its own CR4, where {rd,wr}{fs,gs}base always work (PLATFORM.md), so
+ * pvxen uses them too, whatever the guest's CR4 says.
+ */
 bool set_guest_cr4(uint64_t value)
 {
 	xen_vcpu.cr4_de = value & CR4_DE;
-	bool fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
-	if (fsgsbase != xen_vcpu.cr4_fsgsbase) {
-		uint64_t gs = read_gs_base();
-		xen_vcpu.cr4_fsgsbase = fsgsbase;
-		gate(xen_thunk_write_cr4, xen_boot_info.cr4 | (fsgsbase ? CR4_FSGSBASE : 0), 0);
-		if (!fsgsbase) {
-			xen_vcpu.gs_base = gs;
-		}
-	}
+	xen_vcpu.cr4_fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
 	return true;
 }
 
 uint64_t read_gs_base(void)
 {
-	uint64_t v = xen_vcpu.gs_base;
-	if (xen_vcpu.cr4_fsgsbase)
-		asm volatile("rdgsbase %0" : "=r"(v));
+	uint64_t v;
+	asm volatile("rdgsbase %0" : "=r"(v));
 	return v;
 }
 
 void write_gs_base(uint64_t value)
 {
-	if (xen_vcpu.cr4_fsgsbase) {
-		asm volatile("wrgsbase %0" ::"r"(value));
-		return;
-	}
-	if (value != xen_vcpu.gs_base)
-		xen_wrmsr(MSR_GS_BASE, value);
-	xen_vcpu.gs_base = value;
+	asm volatile("wrgsbase %0" ::"r"(value));
 }
 
 uint64_t read_fs_base(void)
 {
-	uint64_t v = xen_vcpu.fs_base;
-	if (xen_vcpu.cr4_fsgsbase)
-		asm volatile("rdfsbase %0" : "=r"(v));
+	uint64_t v;
+	asm volatile("rdfsbase %0" : "=r"(v));
 	return v;
 }
 
 void write_fs_base(uint64_t value)
 {
-	if (xen_vcpu.cr4_fsgsbase)
-		asm volatile("wrfsbase %0" ::"r"(value));
-	else
-		xen_wrmsr(MSR_FS_BASE, value);
-	xen_vcpu.fs_base = value;
+	asm volatile("wrfsbase %0" ::"r"(value));
 }
 
 /* ---- memory ------------------------------------------------------------ */

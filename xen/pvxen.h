@@ -61,13 +61,12 @@ struct xen_vcpu {
 	uint64_t event_cb, failsafe_cb, syscall_cb, syscall32_cb, sysenter_cb, nmi_cb;
 	bool syscall_mask, syscall32_mask, sysenter_mask;
 	uint64_t kernel_cr3, user_cr3; /* guest-physical L4s; user 0: none */
-	uint64_t gs_base_user, gs_base_kernel, fs_base;
+	uint64_t gs_base_user, gs_base_kernel; /* the one not loaded now */
 	unsigned iopl;	    /* virtual IOPL, 0-3 */
 	uint64_t vm_assist; /* VMASST_TYPE_* bits */
 	uint64_t dr[8];	    /* virtual debug registers */
 	bool fpu_ts;	    /* fpu_taskswitch(1) */
-	bool cr4_de, cr4_fsgsbase;
-	uint64_t gs_base, fs_base_hw; /* the hardware's, while FSGSBASE is off */
+	bool cr4_de, cr4_fsgsbase; /* the guest's view of CR4 */
 	struct vcpu_info *vcpu_info;
 	uint64_t gdt_frames[16];
 	unsigned gdt_entries;
@@ -88,8 +87,6 @@ void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
 void xen_thunk_set_dr(void);
 void xen_thunk_get_dr(void);
-void xen_thunk_wrmsr(void);
-void xen_thunk_write_cr4(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
@@ -97,9 +94,7 @@ uint64_t xen_read_cr3(void);
 void xen_invlpg(uint64_t va);
 void xen_set_dr(unsigned reg, uint64_t value);
 uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
-void xen_wrmsr(uint32_t msr, uint64_t value);
-/* The guest's view of CR4 (only DE and FSGSBASE may change); FSGSBASE is
- * also the hardware's, so the guest's {rd,wr}{fs,gs}base fault as on Xen. */
+/* The guest's view of CR4 (only DE and FSGSBASE may change). */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
 uint64_t read_gs_base(void);
