@@ -91,6 +91,8 @@ struct pvxen_boot {
 	uint64_t tsc_khz; /* 0: unknown */
 	uint64_t flags;	  /* PVXEN_BOOT_* */
 };
+/* Name every hypercall and exception on stderr (pvkit --debug). */
+#define PVXEN_BOOT_TRACE 1u
 
 /*
  * pvkit hypercalls pvxen adds (numbers far above pvkit's own):

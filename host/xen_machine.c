@@ -17,6 +17,7 @@
  *    only way into code this host runs natively.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -225,6 +226,7 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	    .console_pfn = plan->console_pfn,
 	    .store_pfn = plan->store_pfn,
 	    .tsc_khz = m->tsc_khz,
+	    .flags = log_debug_enabled && getenv("PVKIT_XEN_TRACE") ? PVXEN_BOOT_TRACE : 0,
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||

@@ -407,7 +407,14 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 			return -XEN_EINVAL;
 		memcpy(vi, xen_vcpu.vcpu_info, sizeof(*vi));
 		xen_vcpu.vcpu_info = vi;
+		publish_vcpu_time();
 		return 0;
+	}
+	case VCPUOP_register_runstate_memory_area: {
+		struct vcpu_register_runstate_memory_area area;
+		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+			return -XEN_EFAULT;
+		return register_runstate((uint64_t)area.addr.v);
 	}
 	case VCPUOP_stop_periodic_timer:
 	case VCPUOP_stop_singleshot_timer:
@@ -532,6 +539,11 @@ static int64_t dispatch(struct xen_regs *r, uint64_t nr, uint64_t a0, uint64_t a
 
 void do_hypercall(struct xen_regs *r)
 {
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: hypercall %llu (%llx, %llx, %llx) from 0x%llx",
+			(unsigned long long)r->rax, (unsigned long long)r->rdi,
+			(unsigned long long)r->rsi, (unsigned long long)r->rdx,
+			(unsigned long long)r->rip);
 	if (r->rax == __HYPERVISOR_iret) {
 		r->rax = (uint64_t)do_iret(r);
 		return;

@@ -143,6 +143,12 @@ void toggle_guest_mode(struct xen_regs *r);
 void do_hypercall(struct xen_regs *r);
 int64_t do_iret(struct xen_regs *r);
 
+/* time.c */
+void time_init(void);
+void publish_vcpu_time(void);
+uint64_t system_time_ns(void);
+int64_t register_runstate(uint64_t area);
+
 /* main.c */
 void install_hw_selectors(void);
 

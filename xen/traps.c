@@ -100,6 +100,10 @@ void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
+			(unsigned long long)error, (unsigned long long)r->rip,
+			(unsigned long long)xen_exc_cr2);
 	if (vector == 14 && emulate_m2p_read(r, xen_exc_cr2, error)) {
 		xen_exit_to_guest(r);
 		return;
