@@ -11,12 +11,14 @@ PVXEN_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -fpie -fvisibility=hidd
 	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer -fno-jump-tables \
 	-nostdlib -nostdinc -isystem $(shell $(GUEST_CC) -print-file-name=include) \
-	-isystem $(BUILD)/xen-public -D__XEN_INTERFACE_VERSION__=0x00040e00 -I. -Ixen -MMD -MP
+	-isystem $(BUILD)/xen-public -D__XEN_INTERFACE_VERSION__=0x00040e00 -I. -Ixen -Iguest/include -MMD -MP
 PVXEN_ASFLAGS := -D__ASSEMBLY__ -I. -Ixen -Iguest/arch/x86 -MMD -MP
 PVXEN_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
 	-Wl,-z,noexecstack
 
-PVXEN_OBJS := $(patsubst %.c,$(BUILD)/xen/%.o,$(wildcard xen/*.c)) \
+# pvkernel's freestanding memory functions and formatter serve pvxen too.
+PVXEN_SHARED_SRCS := guest/kernel/string.c guest/kernel/format.c
+PVXEN_OBJS := $(patsubst %.c,$(BUILD)/xen/%.o,$(wildcard xen/*.c) $(PVXEN_SHARED_SRCS)) \
 	$(patsubst %.S,$(BUILD)/xen/%.o,$(wildcard xen/*.S))
 
 $(BUILD)/xen-public/xen:

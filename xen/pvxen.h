@@ -18,6 +18,7 @@
 #include <xen/xen.h>
 
 #include "abi/pvxen_abi.h"
+#include "kernel.h" /* pvkernel's memory functions and vsnprintf (guest/kernel) */
 
 #define PAGE_SIZE 4096ull
 #define XEN_PV_HOLE_START_VA 0xffff800000000000ull
@@ -124,12 +125,6 @@ void xen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void xen_shutdown(unsigned reason);
 __attribute__((noreturn)) void xen_crash(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* lib.c */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int xen_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* traps.c */
 void xen_exception(struct xen_regs *r);
