@@ -138,6 +138,15 @@ static int collect_notes(const struct elf_image *elf, struct xen_pv_notes *x, bo
 	return 0;
 }
 
+/* "Xen NOTE 0x... RELATION the segments (start-end)" */
+static int fail_vs_segments(struct boot_error *err, const char *note, uint64_t value,
+			    const char *relation, const struct xen_pv_notes *x)
+{
+	return boot_fail(err, "Xen %s 0x%llx %s the segments (0x%llx-0x%llx)", note,
+			 (unsigned long long)value, relation, (unsigned long long)x->kernel_start,
+			 (unsigned long long)x->kernel_end);
+}
+
 int xen_pv_read_notes(const struct elf_image *elf, struct xen_pv_notes *x,
 		      struct boot_error *err)
 {
@@ -173,18 +182,12 @@ int xen_pv_read_notes(const struct elf_image *elf, struct xen_pv_notes *x,
 				 "the canonical address space",
 				 (unsigned long long)x->virt_base, (unsigned long long)span);
 	if (x->entry < x->kernel_start || x->entry >= x->kernel_end)
-		return boot_fail(err, "Xen entry 0x%llx is outside the segments (0x%llx-0x%llx)",
-				 (unsigned long long)x->entry, (unsigned long long)x->kernel_start,
-				 (unsigned long long)x->kernel_end);
+		return fail_vs_segments(err, "entry", x->entry, "is outside", x);
 	if (x->has_hypercall_page &&
 	    (x->hypercall_page & ~PAGE_MASK || x->hypercall_page < x->kernel_start ||
 	     x->hypercall_page >= x->kernel_end))
-		return boot_fail(err,
-				 "Xen HYPERCALL_PAGE 0x%llx is not a page inside the segments "
-				 "(0x%llx-0x%llx)",
-				 (unsigned long long)x->hypercall_page,
-				 (unsigned long long)x->kernel_start,
-				 (unsigned long long)x->kernel_end);
+		return fail_vs_segments(err, "HYPERCALL_PAGE", x->hypercall_page,
+					"is not a page inside", x);
 	if (x->has_hv_start_low) {
 		if (x->hv_start_low > XEN_PV_HV_START)
 			return boot_fail(err,
@@ -208,11 +211,7 @@ int xen_pv_read_notes(const struct elf_image *elf, struct xen_pv_notes *x,
 			return boot_fail(err, "Xen INIT_P2M 0x%llx is inside the hypervisor's hole",
 					 (unsigned long long)x->init_p2m);
 		if (x->init_p2m < x->kernel_end && x->init_p2m >= x->kernel_start)
-			return boot_fail(err,
-					 "Xen INIT_P2M 0x%llx overlaps the segments (0x%llx-0x%llx)",
-					 (unsigned long long)x->init_p2m,
-					 (unsigned long long)x->kernel_start,
-					 (unsigned long long)x->kernel_end);
+			return fail_vs_segments(err, "INIT_P2M", x->init_p2m, "overlaps", x);
 	}
 	return 0;
 }

@@ -211,7 +211,6 @@ xen_gate_ret:
 
 	.text
 	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
-	.globl xen_thunk_set_dr, xen_thunk_get_dr
 xen_thunk_write_cr3:
 	mov	%rdi, %cr3
 	iretq
@@ -221,36 +220,18 @@ xen_thunk_read_cr3:
 xen_thunk_invlpg:
 	invlpg	(%rdi)
 	iretq
-/* rdi = register number (0-3, 6, 7), rsi = value */
-xen_thunk_set_dr:
-	cmp	$0, %edi
-	jne	1f
-	mov	%rsi, %dr0
+/* rdi = value */
+.irp n, 0, 1, 2, 3, 6, 7
+xen_thunk_set_dr\n:
+	mov	%rdi, %dr\n
 	iretq
-1:	cmp	$1, %edi
-	jne	2f
-	mov	%rsi, %dr1
-	iretq
-2:	cmp	$2, %edi
-	jne	3f
-	mov	%rsi, %dr2
-	iretq
-3:	cmp	$3, %edi
-	jne	6f
-	mov	%rsi, %dr3
-	iretq
-6:	cmp	$6, %edi
-	jne	7f
-	mov	%rsi, %dr6
-	iretq
-7:	mov	%rsi, %dr7
-	iretq
-xen_thunk_get_dr:
-	cmp	$6, %edi
-	jne	1f
+.endr
+	.globl xen_thunk_get_dr6, xen_thunk_get_dr7
+xen_thunk_get_dr6:
 	mov	%dr6, %rax
 	iretq
-1:	mov	%dr7, %rax
+xen_thunk_get_dr7:
+	mov	%dr7, %rax
 	iretq
 
 /* ---- tables ------------------------------------------------------------ */
@@ -266,6 +247,10 @@ xen_stub_table:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	xen_stub_\v
 .endr
+	.globl xen_thunk_set_dr
+xen_thunk_set_dr:
+	.quad	xen_thunk_set_dr0, xen_thunk_set_dr1, xen_thunk_set_dr2, xen_thunk_set_dr3
+	.quad	0, 0, xen_thunk_set_dr6, xen_thunk_set_dr7
 	.globl xen_stub_ignore_addr
 xen_stub_ignore_addr:
 	.quad	xen_stub_ignore

@@ -141,12 +141,13 @@ void xen_invlpg(uint64_t va)
 
 void xen_set_dr(unsigned reg, uint64_t value)
 {
-	gate(xen_thunk_set_dr, reg, value);
+	if (reg < 8 && xen_thunk_set_dr[reg])
+		gate(xen_thunk_set_dr[reg], value, 0);
 }
 
 uint64_t xen_get_dr(unsigned reg)
 {
-	return gate(xen_thunk_get_dr, reg, 0);
+	return gate(reg == 6 ? xen_thunk_get_dr6 : xen_thunk_get_dr7, 0, 0);
 }
 
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
@@ -177,30 +178,6 @@ bool set_guest_cr4(uint64_t value)
 	xen_vcpu.cr4_de = value & CR4_DE;
 	xen_vcpu.cr4_fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
 	return true;
-}
-
-uint64_t read_gs_base(void)
-{
-	uint64_t v;
-	asm volatile("rdgsbase %0" : "=r"(v));
-	return v;
-}
-
-void write_gs_base(uint64_t value)
-{
-	asm volatile("wrgsbase %0" ::"r"(value));
-}
-
-uint64_t read_fs_base(void)
-{
-	uint64_t v;
-	asm volatile("rdfsbase %0" : "=r"(v));
-	return v;
-}
-
-void write_fs_base(uint64_t value)
-{
-	asm volatile("wrfsbase %0" ::"r"(value));
 }
 
 /* ---- memory ------------------------------------------------------------ */
@@ -274,17 +251,22 @@ void pvkit_write(const char *s, size_t n)
 	}
 }
 
+/* One line for pvkit: LOG adds a newline, SHUTDOWN takes the text as is. */
+static uint64_t vmessage(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+	return n < (int)size ? (uint64_t)n : size - 1;
+}
+
 void xen_log(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	uint64_t n = vmessage(buf, sizeof(buf) - 1, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	pvkit_call(PVKIT_HC_LOG, hv_gpa(buf), (uint64_t)n, 0);
+	pvkit_call(PVKIT_HC_LOG, hv_gpa(buf), n, 0);
 }
 
 void xen_shutdown(unsigned reason)
@@ -298,10 +280,8 @@ void xen_crash(const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	uint64_t n = vmessage(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
 	for (;;)
-		pvkit_call(PVKIT_HC_SHUTDOWN, PVKIT_SHUTDOWN_CRASH, hv_gpa(buf), (uint64_t)n);
+		pvkit_call(PVKIT_HC_SHUTDOWN, PVKIT_SHUTDOWN_CRASH, hv_gpa(buf), n);
 }

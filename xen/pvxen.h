@@ -86,8 +86,9 @@ void xen_gate(void);
 void xen_thunk_write_cr3(void);
 void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
-void xen_thunk_set_dr(void);
-void xen_thunk_get_dr(void);
+extern void (*const xen_thunk_set_dr[8])(void); /* DR0-3, DR6, DR7; NULL for 4, 5 */
+void xen_thunk_get_dr6(void);
+void xen_thunk_get_dr7(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
@@ -98,10 +99,20 @@ uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
 /* The guest's view of CR4 (only DE and FSGSBASE may change). */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
-uint64_t read_gs_base(void);
-void write_gs_base(uint64_t value);
-void write_fs_base(uint64_t value);
-uint64_t read_fs_base(void);
+/* Segment bases: {rd,wr}{fs,gs}base always work here (see set_guest_cr4). */
+#define SEGMENT_BASE_ACCESSORS(seg)                                                 \
+	static inline uint64_t read_##seg##_base(void)                              \
+	{                                                                           \
+		uint64_t v;                                                         \
+		asm volatile("rd" #seg "base %0" : "=r"(v));                        \
+		return v;                                                           \
+	}                                                                           \
+	static inline void write_##seg##_base(uint64_t v)                           \
+	{                                                                           \
+		asm volatile("wr" #seg "base %0" ::"r"(v));                         \
+	}
+SEGMENT_BASE_ACCESSORS(fs)
+SEGMENT_BASE_ACCESSORS(gs)
 /* Debug registers: the guest's view, and what goes into the hardware. */
 int64_t set_debugreg(unsigned reg, uint64_t value);
 void debug_exception(void);

@@ -35,8 +35,7 @@ why=$(kvm_missing)
 [ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
 [ -z "$why" ] && [ ! -x "$PVKIT_FAST" ] && why="$PVKIT_FAST not built (make)"
 [ -z "$why" ] && [ ! -s build/pvkernel ] && why="build/pvkernel not built (make)"
-[ -z "$why" ] && { [ -e /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; } ||
-	why=${why:-"not a PVM host (kvm_pvm not loaded or vmx/svm present): pvm mode is never used here"}
+[ -z "$why" ] && why=$(pvm_host_missing)
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "pvkernel pvm: $n" "$why"; done
 	exit 0

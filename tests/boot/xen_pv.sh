@@ -20,8 +20,7 @@ names=("costs guest" "costs guest: output" "not a Xen kernel" "lying ENTRY" "lyi
 why=$(kvm_missing)
 [ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
 [ -z "$why" ] && [ ! -s "$GUEST" ] && why="$GUEST not built (make tests)"
-[ -z "$why" ] && { [ -e /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; } ||
-	why=${why:-"not a PVM host: pvxen's native entry paths are made for one (docs/pvm.md)"}
+[ -z "$why" ] && why=$(pvm_host_missing)
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "xen pv: $n" "$why"; done
 	exit 0

@@ -48,8 +48,7 @@ why_not=$(kvm_missing)
 [ -z "$why_not" ] && [ ! -x "$PVKIT" ] && why_not="$PVKIT not built (make)"
 [ -z "$why_not" ] && [ ! -x "$XTF/run-xtf.sh" ] && [ ! -f "$XTF/run-xtf.sh" ] &&
 	why_not="no XTF test kernels in $XTF"
-[ -z "$why_not" ] && { [ -e /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; } ||
-	why_not=${why_not:-"not a PVM host: pvxen's native entry paths are made for one (docs/pvm.md)"}
+[ -z "$why_not" ] && why_not=$(pvm_host_missing)
 if [ -n "$why_not" ]; then
 	[ ${#names[@]} -eq 0 ] && names=(xtf)
 	for n in "${names[@]}"; do skip "xtf $n" "$why_not"; done

@@ -18,6 +18,24 @@
 #define HC_sched_op	  29
 #define ROUNDS		  2000
 
+/* %rdx = the TSC */
+.macro RDTSC64
+	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+.endm
+
+/* %rdi = where 16 hex digits of (TSC now - %r13) / ROUNDS go */
+.macro PER_ROUND_SINCE_R13
+	RDTSC64
+	sub	%r13, %rdx
+	mov	%rdx, %rax
+	xor	%edx, %edx
+	mov	$ROUNDS, %ecx
+	div	%rcx
+	call	hex16
+.endm
+
 	.section .note.Xen, "a", @note
 	.balign 4
 	.long 4, 8, 5		/* namesz, descsz, XEN_ELFNOTE_XEN_VERSION */
@@ -41,9 +59,7 @@ _start:
 
 	/* Hypercalls. */
 	mov	$ROUNDS, %r12d
-	rdtsc
-	shl	$32, %rdx
-	or	%rax, %rdx
+	RDTSC64
 	mov	%rdx, %r13
 1:	mov	$HC_xen_version, %eax
 	xor	%edi, %edi
@@ -52,22 +68,12 @@ _start:
 	jb	crash
 	dec	%r12d
 	jnz	1b
-	rdtsc
-	shl	$32, %rdx
-	or	%rax, %rdx
-	sub	%r13, %rdx
-	mov	%rdx, %rax
-	xor	%edx, %edx
-	mov	$ROUNDS, %ecx
-	div	%rcx
 	lea	hc_digits(%rip), %rdi
-	call	hex16
+	PER_ROUND_SINCE_R13
 
 	/* Exceptions. */
 	mov	$ROUNDS, %r12d
-	rdtsc
-	shl	$32, %rdx
-	or	%rax, %rdx
+	RDTSC64
 	mov	%rdx, %r13
 	xor	%r14d, %r14d
 2:	int3
@@ -75,16 +81,8 @@ _start:
 	jnz	2b
 	cmp	$ROUNDS, %r14d		/* the handler counted every one */
 	jne	crash
-	rdtsc
-	shl	$32, %rdx
-	or	%rax, %rdx
-	sub	%r13, %rdx
-	mov	%rdx, %rax
-	xor	%edx, %edx
-	mov	$ROUNDS, %ecx
-	div	%rcx
 	lea	exc_digits(%rip), %rdi
-	call	hex16
+	PER_ROUND_SINCE_R13
 
 	mov	$HC_console_io, %eax
 	xor	%edi, %edi		/* CONSOLEIO_write */

@@ -34,6 +34,13 @@ kvm_missing() {
 	fi
 }
 
+# Why this host is not PVM-like (kvm_pvm loaded, no vmx/svm), or nothing.
+pvm_host_missing() {
+	if [ ! -e /sys/module/kvm_pvm ] || grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		echo "not a PVM host (kvm_pvm not loaded or vmx/svm present)"
+	fi
+}
+
 qemu_missing() {
 	command -v qemu-system-x86_64 >/dev/null || echo "qemu-system-x86_64 not installed"
 }
