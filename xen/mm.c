@@ -172,40 +172,50 @@ static int64_t write_entry(uint64_t maddr, uint64_t val, bool preserve_ad)
 	return 0;
 }
 
-int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid)
+static int64_t mmu_update_one(const void *req)
+{
+	const struct mmu_update *u = req;
+	switch (u->ptr & 7) {
+	case MMU_NORMAL_PT_UPDATE:
+	case MMU_PT_UPDATE_NO_TRANSLATE:
+		return write_entry(u->ptr & ~7ull, u->val, false);
+	case MMU_PT_UPDATE_PRESERVE_AD:
+		return write_entry(u->ptr & ~7ull, u->val, true);
+	case MMU_MACHPHYS_UPDATE:
+		/* The M2P is the identity and stays so. */
+		return (u->ptr >> 12) == u->val && mfn_is_domain_ram(u->val) ? 0 : -XEN_EINVAL;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* mmu_update and mmuext_op: a list of requests, stopped at the first error;
+ * how many were done goes to done_ptr (if any), as with Xen. */
+static int64_t run_batch(uint64_t list, uint64_t count, uint64_t done_ptr, uint64_t domid,
+			 size_t size, int64_t (*one)(const void *req))
 {
 	if (domid != DOMID_SELF)
 		return -XEN_ESRCH;
+	uint8_t req[64];
 	uint64_t i;
 	int64_t rc = 0;
 	for (i = 0; i < (count & ~MMU_UPDATE_PREEMPTED); i++) {
-		struct mmu_update u;
-		if (copy_from_guest(&u, reqs + i * sizeof(u), sizeof(u)) < 0) {
+		if (copy_from_guest(req, list + i * size, size) < 0) {
 			rc = -XEN_EFAULT;
 			break;
 		}
-		switch (u.ptr & 7) {
-		case MMU_NORMAL_PT_UPDATE:
-		case MMU_PT_UPDATE_NO_TRANSLATE:
-			rc = write_entry(u.ptr & ~7ull, u.val, false);
-			break;
-		case MMU_PT_UPDATE_PRESERVE_AD:
-			rc = write_entry(u.ptr & ~7ull, u.val, true);
-			break;
-		case MMU_MACHPHYS_UPDATE:
-			/* The M2P is the identity and stays so. */
-			rc = (u.ptr >> 12) == u.val && mfn_is_domain_ram(u.val) ? 0 : -XEN_EINVAL;
-			break;
-		default:
-			rc = -XEN_ENOSYS;
-			break;
-		}
+		rc = one(req);
 		if (rc)
 			break;
 	}
 	if (done_ptr && copy_to_guest(done_ptr, &(unsigned){(unsigned)i}, sizeof(unsigned)) < 0)
 		return -XEN_EFAULT;
 	return rc;
+}
+
+int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid)
+{
+	return run_batch(reqs, count, done_ptr, domid, sizeof(struct mmu_update), mmu_update_one);
 }
 
 /* The L1 entry for va in the live tables, or NULL. */
@@ -254,8 +264,9 @@ int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 	return 0;
 }
 
-static int64_t mmuext_one(const struct mmuext_op *op)
+static int64_t mmuext_one(const void *req)
 {
+	const struct mmuext_op *op = req;
 	uint64_t mfn = op->arg1.mfn;
 	switch (op->cmd) {
 	case MMUEXT_PIN_L1_TABLE:
@@ -322,23 +333,7 @@ static int64_t mmuext_one(const struct mmuext_op *op)
 
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid)
 {
-	if (domid != DOMID_SELF)
-		return -XEN_ESRCH;
-	uint64_t i;
-	int64_t rc = 0;
-	for (i = 0; i < (count & ~MMU_UPDATE_PREEMPTED); i++) {
-		struct mmuext_op op;
-		if (copy_from_guest(&op, ops + i * sizeof(op), sizeof(op)) < 0) {
-			rc = -XEN_EFAULT;
-			break;
-		}
-		rc = mmuext_one(&op);
-		if (rc)
-			break;
-	}
-	if (done_ptr && copy_to_guest(done_ptr, &(unsigned){(unsigned)i}, sizeof(unsigned)) < 0)
-		return -XEN_EFAULT;
-	return rc;
+	return run_batch(ops, count, done_ptr, domid, sizeof(struct mmuext_op), mmuext_one);
 }
 
 /* ---- descriptor tables ------------------------------------------------- */
