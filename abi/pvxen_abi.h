@@ -35,7 +35,7 @@
  */
 #define PVXEN_SEL_HW_CS 0x33
 #define PVXEN_SEL_HW_DS 0x2b
-#define PVXEN_MAGIC	  0x6e6578765076 /* "vPvxen" */
+#define PVXEN_MAGIC	0x6e6578765076 /* "vPvxen" */
 /* The event channels start_info names: pvkit's ends of xenstore and the console. */
 #define PVXEN_STORE_EVTCHN   1
 #define PVXEN_CONSOLE_EVTCHN 2
@@ -43,27 +43,26 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
-#define PVXEN_VIRT_BASE	   0xffff808000000000ull /* slot 257: the hypervisor area */
-#define PVXEN_DIRECT_MAP   0xffff810000000000ull /* slot 258: guest RAM by physical address */
+#define PVXEN_VIRT_BASE	 0xffff808000000000ull /* slot 257: the hypervisor area */
+#define PVXEN_DIRECT_MAP 0xffff810000000000ull /* slot 258: guest RAM by physical address */
 /*
  * Slot 259: Xen's read-only machine-to-phys table, kept in the second 2 MiB
  * of the hypervisor area.  Xen's own place for it, slot 256, is this host's
  * (PLATFORM.md): XENMEM_machphys_mapping points guests here, and pvxen
  * emulates reads at the old address for guests that never ask (XTF).
  */
-#define PVXEN_M2P	   0xffff818000000000ull
-#define PVXEN_M2P_LEGACY   0xffff800000000000ull
-#define PVXEN_M2P_OFFSET   (2ull << 20)
+#define PVXEN_M2P	    0xffff818000000000ull
+#define PVXEN_M2P_LEGACY    0xffff800000000000ull
+#define PVXEN_M2P_OFFSET    (2ull << 20)
 #define PVXEN_M2P_MAX_PAGES ((2ull << 20) / 8)
-#define PVXEN_IMAGE_OFFSET 0x1000ull		 /* after the shared_info page */
-#define PVXEN_LINK_ADDRESS (PVXEN_VIRT_BASE + PVXEN_IMAGE_OFFSET)
+#define PVXEN_IMAGE_OFFSET  0x1000ull /* after the shared_info page */
+#define PVXEN_LINK_ADDRESS  (PVXEN_VIRT_BASE + PVXEN_IMAGE_OFFSET)
 /* A 2 MiB window onto the LAPIC page's neighbourhood, where the pvm-mode
  * hypercall doorbell (an unbacked address, host/pvm_mode.h) lies. */
 #define PVXEN_MMIO_WINDOW     0xffff808040000000ull
 #define PVXEN_MMIO_WINDOW_GPA 0xfee00000ull
 #define PVXEN_DOORBELL_GPA    0xfefff000ull
 #define PVXEN_DOORBELL_VA     (PVXEN_MMIO_WINDOW + (PVXEN_DOORBELL_GPA - PVXEN_MMIO_WINDOW_GPA))
-
 
 /* At offset 0 of the image. */
 struct pvxen_header {
@@ -79,14 +78,14 @@ struct pvxen_header {
 
 /* What pvkit tells pvxen about the domain, before the first instruction. */
 struct pvxen_boot {
-	uint64_t hv_base;     /* guest-physical address of PVXEN_VIRT_BASE */
-	uint64_t hv_size;     /* bytes of the hypervisor area */
-	uint64_t ram_end;     /* guest-physical end of RAM below 4 GiB */
-	uint64_t nr_pages;    /* the domain's frames */
+	uint64_t hv_base;		   /* guest-physical address of PVXEN_VIRT_BASE */
+	uint64_t hv_size;		   /* bytes of the hypervisor area */
+	uint64_t ram_end;		   /* guest-physical end of RAM below 4 GiB */
+	uint64_t nr_pages;		   /* the domain's frames */
 	uint64_t entry, stack, start_info; /* the domain's RIP, RSP, RSI */
-	uint64_t cr3;	      /* the domain's first L4 (guest-physical) */
-	uint64_t hv_l4e[3];   /* the L4 entries for slots 257, 258 and 259 (the M2P) */
-	uint64_t shared_info; /* guest-physical */
+	uint64_t cr3;			   /* the domain's first L4 (guest-physical) */
+	uint64_t hv_l4e[3];		   /* the L4 entries for slots 257, 258 and 259 (the M2P) */
+	uint64_t shared_info;		   /* guest-physical */
 	uint64_t console_pfn, store_pfn;
 	uint64_t tsc_khz; /* 0: unknown */
 	uint64_t flags;	  /* PVXEN_BOOT_* */

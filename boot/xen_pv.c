@@ -17,18 +17,18 @@
 #include "pvh.h"
 #include "xen_pv.h"
 
-#define PAGE	    4096ull
-#define PAGE_MASK   (~(PAGE - 1))
-#define PTRS	    512u
-#define REGION_PAD  (512ull << 10) /* xen.h: at least 512 KiB after the last element */
-#define REGION_ALIGN (4ull << 20)  /* ... and the region ends 4 MiB-aligned */
+#define PAGE	     4096ull
+#define PAGE_MASK    (~(PAGE - 1))
+#define PTRS	     512u
+#define REGION_PAD   (512ull << 10) /* xen.h: at least 512 KiB after the last element */
+#define REGION_ALIGN (4ull << 20)   /* ... and the region ends 4 MiB-aligned */
 
 /* Page-table entry bits. */
-#define PTE_P  (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_U  (1ull << 2)
-#define PTE_A  (1ull << 5)
-#define PTE_D  (1ull << 6)
+#define PTE_P	 (1ull << 0)
+#define PTE_RW	 (1ull << 1)
+#define PTE_U	 (1ull << 2)
+#define PTE_A	 (1ull << 5)
+#define PTE_D	 (1ull << 6)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* What 64-bit PV start_info's magic says. */
@@ -147,8 +147,7 @@ static int fail_vs_segments(struct boot_error *err, const char *note, uint64_t v
 			 (unsigned long long)x->kernel_end);
 }
 
-int xen_pv_read_notes(const struct elf_image *elf, struct xen_pv_notes *x,
-		      struct boot_error *err)
+int xen_pv_read_notes(const struct elf_image *elf, struct xen_pv_notes *x, struct boot_error *err)
 {
 	bool has_entry = false, has_virt_base = false, has_paddr_offset = false;
 	memset(x, 0, sizeof(*x));
@@ -247,7 +246,7 @@ static uint64_t count_tables(const struct map_range *r, int n)
 struct layout {
 	struct map_range range[2]; /* the bootstrap region, the INIT_P2M list */
 	int nranges;
-	uint64_t kernel_pfn; /* first frame of the kernel */
+	uint64_t kernel_pfn;  /* first frame of the kernel */
 	uint64_t frames_used; /* frames 0.. in use by the domain's boot */
 };
 
@@ -313,9 +312,8 @@ static int plan_layout(const struct xen_pv_request *req, const struct xen_pv_not
 		l->nranges = 0;
 		l->range[l->nranges++] = (struct map_range){x->virt_base, end, 0};
 		if (x->has_init_p2m)
-			l->range[l->nranges++] =
-			    (struct map_range){x->init_p2m, x->init_p2m + p2m_bytes,
-					       (end - x->virt_base) / PAGE};
+			l->range[l->nranges++] = (struct map_range){
+			    x->init_p2m, x->init_p2m + p2m_bytes, (end - x->virt_base) / PAGE};
 		sort_ranges(l);
 		uint64_t need = count_tables(l->range, l->nranges);
 		if (need <= tables)
@@ -325,14 +323,15 @@ static int plan_layout(const struct xen_pv_request *req, const struct xen_pv_not
 	if (end < v || !is_canonical(end - 1) ||
 	    (x->virt_base < XEN_PV_HOLE_START) != (end - 1 < XEN_PV_HOLE_START) ||
 	    (end > XEN_PV_HOLE_START && x->virt_base < XEN_PV_HOLE_END))
-		return boot_fail(err, "the bootstrap region (0x%llx-0x%llx) leaves the usable "
-				      "address space",
+		return boot_fail(err,
+				 "the bootstrap region (0x%llx-0x%llx) leaves the usable "
+				 "address space",
 				 (unsigned long long)x->virt_base, (unsigned long long)end);
 	if (x->has_init_p2m && x->init_p2m < end && x->init_p2m + p2m_bytes > x->virt_base)
-		return boot_fail(err,
-				 "Xen INIT_P2M 0x%llx overlaps the bootstrap region (0x%llx-0x%llx)",
-				 (unsigned long long)x->init_p2m, (unsigned long long)x->virt_base,
-				 (unsigned long long)end);
+		return boot_fail(
+		    err, "Xen INIT_P2M 0x%llx overlaps the bootstrap region (0x%llx-0x%llx)",
+		    (unsigned long long)x->init_p2m, (unsigned long long)x->virt_base,
+		    (unsigned long long)end);
 	p->pt_frames = tables;
 	p->pt_pfn = (v - x->virt_base) / PAGE;
 	p->stack_top = v + tables * PAGE + PAGE;
@@ -385,8 +384,8 @@ static void map_page(struct pt_writer *w, uint64_t root_pfn, uint64_t va, uint64
 static void write_page_tables(struct guest_memory *mem, const struct xen_pv_plan *p,
 			      const struct layout *l)
 {
-	struct pt_writer w = {.mem = mem, .next_pfn = p->pt_pfn + 1,
-			      .end_pfn = p->pt_pfn + p->pt_frames};
+	struct pt_writer w = {
+	    .mem = mem, .next_pfn = p->pt_pfn + 1, .end_pfn = p->pt_pfn + p->pt_frames};
 	memset(table_at(&w, p->pt_pfn), 0, PAGE);
 	for (int i = 0; i < l->nranges; i++) {
 		const struct map_range *r = &l->range[i];
@@ -408,7 +407,8 @@ static void fill_hypercall_page(uint8_t *page)
 		uint8_t *s = page + i * 32;
 		if (i == __HYPERVISOR_iret) {
 			/* push %rcx; push %r11; push %rax; mov $iret, %eax; syscall */
-			const uint8_t iret[] = {0x51, 0x41, 0x53, 0x50, 0xb8, 0, 0, 0, 0, 0x0f, 0x05};
+			const uint8_t iret[] = {0x51, 0x41, 0x53, 0x50, 0xb8, 0,
+						0,    0,    0,	  0x0f, 0x05};
 			memcpy(s, iret, sizeof(iret));
 			memcpy(s + 5, &i, 4);
 			continue;
@@ -429,8 +429,7 @@ static void *frame_ptr(struct guest_memory *mem, uint64_t pfn, uint64_t len)
 static void write_start_info(struct guest_memory *mem, const struct xen_pv_request *req,
 			     const struct xen_pv_notes *x, const struct xen_pv_plan *p)
 {
-	start_info_t *si =
-	    frame_ptr(mem, (p->start_info - x->virt_base) / PAGE, sizeof(*si));
+	start_info_t *si = frame_ptr(mem, (p->start_info - x->virt_base) / PAGE, sizeof(*si));
 	memset(si, 0, PAGE);
 	memcpy(si->magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC));
 	si->nr_pages = p->nr_pages;
@@ -465,8 +464,8 @@ static void write_domain(struct guest_memory *mem, const struct xen_pv_request *
 		memcpy(dst, s->data, s->filesz);
 	}
 	if (p->initrd_len)
-		memcpy(frame_ptr(mem, (p->initrd - x->virt_base) / PAGE, p->initrd_len), req->initrd,
-		       p->initrd_len);
+		memcpy(frame_ptr(mem, (p->initrd - x->virt_base) / PAGE, p->initrd_len),
+		       req->initrd, p->initrd_len);
 	uint64_t *p2m = frame_ptr(mem, p->p2m_pfn, p->p2m_frames * PAGE);
 	for (uint64_t pfn = 0; pfn < p->nr_pages; pfn++)
 		p2m[pfn] = pfn; /* machine frames are guest-physical frames */

@@ -57,9 +57,9 @@ struct elf_image;
 
 /* What the Xen notes say, with Xen's defaults filled in. */
 struct xen_pv_notes {
-	bool present;	     /* at least one Xen note that only PV kernels carry */
-	uint64_t entry;	     /* ENTRY, else e_entry (virtual) */
-	uint64_t virt_base;  /* VIRT_BASE, else 0 */
+	bool present;	       /* at least one Xen note that only PV kernels carry */
+	uint64_t entry;	       /* ENTRY, else e_entry (virtual) */
+	uint64_t virt_base;    /* VIRT_BASE, else 0 */
 	uint64_t paddr_offset; /* PADDR_OFFSET, else 0 */
 	bool has_hypercall_page;
 	uint64_t hypercall_page; /* HYPERCALL_PAGE (virtual) */
@@ -76,8 +76,8 @@ struct xen_pv_request {
 	const struct elf_image *elf;
 	const uint8_t *initrd; /* may be NULL */
 	size_t initrd_size;
-	const char *cmdline; /* NUL-terminated, at most 1023 bytes */
-	uint64_t nr_pages;   /* frames 0..nr_pages-1 are the domain's */
+	const char *cmdline;  /* NUL-terminated, at most 1023 bytes */
+	uint64_t nr_pages;    /* frames 0..nr_pages-1 are the domain's */
 	uint64_t shared_info; /* machine address of the shared_info page */
 };
 

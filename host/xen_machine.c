@@ -230,7 +230,8 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||
-	    map_hv_slot(&a, &boot.hv_l4e[0]) < 0 || map_direct_slot(&a, ram_end, &boot.hv_l4e[1]) < 0 ||
+	    map_hv_slot(&a, &boot.hv_l4e[0]) < 0 ||
+	    map_direct_slot(&a, ram_end, &boot.hv_l4e[1]) < 0 ||
 	    map_m2p_slot(&a, plan->nr_pages, &boot.hv_l4e[2]) < 0) {
 		log_msg("no room for pvxen in the top %llu MiB of low RAM",
 			(unsigned long long)(XEN_PV_HV_SIZE >> 20));
@@ -239,8 +240,8 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	l4[(PVXEN_VIRT_BASE >> 39) & 511] = boot.hv_l4e[0];
 	l4[(PVXEN_DIRECT_MAP >> 39) & 511] = boot.hv_l4e[1];
 	l4[(PVXEN_M2P >> 39) & 511] = boot.hv_l4e[2];
-	void *boot_block = guest_memory_ptr(&m->vm.mem, a.base + (h.boot - PVXEN_VIRT_BASE),
-					    sizeof(boot));
+	void *boot_block =
+	    guest_memory_ptr(&m->vm.mem, a.base + (h.boot - PVXEN_VIRT_BASE), sizeof(boot));
 	if (!boot_block || h.boot < PVXEN_LINK_ADDRESS || h.boot + sizeof(boot) > h.image_end)
 		return -1;
 	memcpy(boot_block, &boot, sizeof(boot));

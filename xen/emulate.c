@@ -89,7 +89,7 @@ static void pv_cpuid(struct xen_regs *r)
 			a = (4u << 16) | 19;
 			break;
 		case 0x40000002u:
-			a = 1;		   /* hypercall pages */
+			a = 1;		 /* hypercall pages */
 			b = 0x40000000u; /* the MSR to ask for one (HVM only) */
 			break;
 		default:

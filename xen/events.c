@@ -19,7 +19,6 @@
 #include <xen/grant_table.h>
 #include <xen/io/console.h>
 
-
 #define NR_PORTS 64
 
 uint8_t xen_grant_frames[4 * 4096] __attribute__((aligned(4096)));

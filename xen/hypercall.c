@@ -15,7 +15,6 @@
 #include <xen/vcpu.h>
 #include <xen/version.h>
 
-
 #define NR_HYPERCALLS 64
 
 static int64_t refuse(uint64_t nr, const char *what, uint64_t sub)
@@ -225,13 +224,11 @@ static int64_t do_sched_op_compat(uint64_t cmd, uint64_t arg)
 
 static int64_t do_vm_assist(uint64_t cmd, uint64_t type)
 {
-	const uint64_t valid = 1ull << VMASST_TYPE_4gb_segments |
-			       1ull << VMASST_TYPE_4gb_segments_notify |
-			       1ull << VMASST_TYPE_writable_pagetables |
-			       1ull << VMASST_TYPE_pae_extended_cr3 |
-			       1ull << VMASST_TYPE_architectural_iopl |
-			       1ull << VMASST_TYPE_runstate_update_flag |
-			       1ull << VMASST_TYPE_m2p_strict;
+	const uint64_t valid =
+	    1ull << VMASST_TYPE_4gb_segments | 1ull << VMASST_TYPE_4gb_segments_notify |
+	    1ull << VMASST_TYPE_writable_pagetables | 1ull << VMASST_TYPE_pae_extended_cr3 |
+	    1ull << VMASST_TYPE_architectural_iopl | 1ull << VMASST_TYPE_runstate_update_flag |
+	    1ull << VMASST_TYPE_m2p_strict;
 	if (type >= 64 || !(valid & (1ull << type)))
 		return -XEN_EINVAL;
 	if (cmd == VMASST_CMD_enable)
@@ -401,8 +398,8 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 		if (info.offset + sizeof(struct vcpu_info) > PAGE_SIZE ||
 		    !mfn_is_domain_ram(info.mfn))
 			return -XEN_EINVAL;
-		struct vcpu_info *vi = maddr_ptr(info.mfn * PAGE_SIZE + info.offset,
-						 sizeof(struct vcpu_info));
+		struct vcpu_info *vi =
+		    maddr_ptr(info.mfn * PAGE_SIZE + info.offset, sizeof(struct vcpu_info));
 		if (!vi)
 			return -XEN_EINVAL;
 		memcpy(vi, xen_vcpu.vcpu_info, sizeof(*vi));
@@ -429,8 +426,9 @@ int64_t do_iret(struct xen_regs *r)
 {
 	struct iret_context f;
 	if (copy_from_guest(&f, r->rsp, sizeof(f)) < 0)
-		xen_crash("pvxen: HYPERVISOR_iret with an unreadable frame at 0x%llx: domain crashed",
-			  (unsigned long long)r->rsp);
+		xen_crash(
+		    "pvxen: HYPERVISOR_iret with an unreadable frame at 0x%llx: domain crashed",
+		    (unsigned long long)r->rsp);
 	if ((f.cs & 3) == 3) {
 		if (!xen_vcpu.user_cr3)
 			xen_crash("pvxen: the guest switched to user mode with no user page "

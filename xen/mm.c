@@ -96,7 +96,7 @@ static void install_hv_slots(uint64_t l4_mfn)
 	/* Written in place, never cleared first: this may be the live L4. */
 	uint64_t *t = table(l4_mfn);
 	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
-		t[i] = i == 257 ? xen_boot_info.hv_l4e[0]
+		t[i] = i == 257	  ? xen_boot_info.hv_l4e[0]
 		       : i == 258 ? xen_boot_info.hv_l4e[1]
 		       : i == 259 ? xen_boot_info.hv_l4e[2]
 				  : 0;

@@ -20,10 +20,10 @@
 #include "abi/pvxen_abi.h"
 #include "kernel.h" /* pvkernel's memory functions and vsnprintf (guest/kernel) */
 
-#define PAGE_SIZE 4096ull
-#define XEN_PV_HOLE_START_VA 0xffff800000000000ull
-#define XEN_PV_HOLE_END_VA 0xffff880000000000ull /* end of Xen's PML4 slots 256-271 */
-#define XEN_GDT_ENTRIES 8192
+#define PAGE_SIZE		     4096ull
+#define XEN_PV_HOLE_START_VA	     0xffff800000000000ull
+#define XEN_PV_HOLE_END_VA	     0xffff880000000000ull /* end of Xen's PML4 slots 256-271 */
+#define XEN_GDT_ENTRIES		     8192
 #define XEN_FIRST_RESERVED_GDT_ENTRY (14 * 512)
 
 #define RFLAGS_TF   0x100ull
@@ -61,13 +61,13 @@ struct xen_vcpu {
 	uint64_t kernel_sp;
 	uint64_t event_cb, failsafe_cb, syscall_cb, syscall32_cb, sysenter_cb, nmi_cb;
 	bool syscall_mask, syscall32_mask, sysenter_mask;
-	uint64_t kernel_cr3, user_cr3; /* guest-physical L4s; user 0: none */
+	uint64_t kernel_cr3, user_cr3;	       /* guest-physical L4s; user 0: none */
 	uint64_t gs_base_user, gs_base_kernel; /* the one not loaded now */
-	unsigned iopl;	    /* virtual IOPL, 0-3 */
-	uint64_t vm_assist; /* VMASST_TYPE_* bits */
-	uint64_t dr[8];	    /* virtual debug registers */
-	bool fpu_ts;	    /* fpu_taskswitch(1) */
-	bool cr4_de, cr4_fsgsbase; /* the guest's view of CR4 */
+	unsigned iopl;			       /* virtual IOPL, 0-3 */
+	uint64_t vm_assist;		       /* VMASST_TYPE_* bits */
+	uint64_t dr[8];			       /* virtual debug registers */
+	bool fpu_ts;			       /* fpu_taskswitch(1) */
+	bool cr4_de, cr4_fsgsbase;	       /* the guest's view of CR4 */
 	struct vcpu_info *vcpu_info;
 	uint64_t gdt_frames[16];
 	unsigned gdt_entries;
@@ -100,16 +100,16 @@ uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
 /* Segment bases: {rd,wr}{fs,gs}base always work here (see set_guest_cr4). */
-#define SEGMENT_BASE_ACCESSORS(seg)                                                 \
-	static inline uint64_t read_##seg##_base(void)                              \
-	{                                                                           \
-		uint64_t v;                                                         \
-		asm volatile("rd" #seg "base %0" : "=r"(v));                        \
-		return v;                                                           \
-	}                                                                           \
-	static inline void write_##seg##_base(uint64_t v)                           \
-	{                                                                           \
-		asm volatile("wr" #seg "base %0" ::"r"(v));                         \
+#define SEGMENT_BASE_ACCESSORS(seg)                                                                \
+	static inline uint64_t read_##seg##_base(void)                                             \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+		asm volatile("rd" #seg "base %0" : "=r"(v));                                       \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_##seg##_base(uint64_t v)                                          \
+	{                                                                                          \
+		asm volatile("wr" #seg "base %0" ::"r"(v));                                        \
 	}
 SEGMENT_BASE_ACCESSORS(fs)
 SEGMENT_BASE_ACCESSORS(gs)
@@ -134,8 +134,8 @@ int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 void pvkit_write(const char *s, size_t n);
 void xen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void xen_shutdown(unsigned reason);
-__attribute__((noreturn)) void xen_crash(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
+__attribute__((noreturn)) void xen_crash(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* traps.c */
 void xen_exception(struct xen_regs *r);

@@ -52,9 +52,11 @@ static struct img seed_xen_pv(int variant)
 	struct elf_spec s = elf_spec_default();
 	if (variant == 0) {
 		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_ENTRY, &entry, 8};
-		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_VIRT_BASE, &virt_base, 8};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_VIRT_BASE, &virt_base, 8};
 		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PADDR_OFFSET, &zero, 8};
-		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_HV_START_LOW, &hv_start, 8};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_HV_START_LOW, &hv_start, 8};
 		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_INIT_P2M, &p2m, 8};
 	} else {
 		s.entry = 0x200010;

@@ -55,8 +55,7 @@ static struct elf_spec linux_spec(void)
 	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_ENTRY, &linux_entry, 8};
 	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_VIRT_BASE, &linux_virt_base, 8};
 	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PADDR_OFFSET, &zero, 8};
-	s.note[s.nnotes++] =
-	    (struct spec_note){"Xen", XEN_ELFNOTE_HV_START_LOW, &hv_start_low, 8};
+	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_HV_START_LOW, &hv_start_low, 8};
 	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_INIT_P2M, &init_p2m, 8};
 	s.note[s.nnotes++] =
 	    (struct spec_note){"Xen", XEN_ELFNOTE_FEATURES, features, sizeof(features)};
@@ -203,8 +202,8 @@ static void test_xtf_layout_and_hypercall_page(void **state)
 	assert_int_equal(walk(&g, p.cr3, 0x1000, &f), 0x1000); /* 1:1 from frame 0 */
 	/* hypercall 17 (xen_version): push rcx; push r11; mov $17, %eax; syscall; ... */
 	const uint8_t *hc = g.ram + 0x200000 + 17 * 32;
-	static const uint8_t want[] = {0x51, 0x41, 0x53, 0xb8, 17, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b,
-				       0x59, 0xc3};
+	static const uint8_t want[] = {0x51, 0x41, 0x53, 0xb8, 17,   0,	   0,
+				       0,    0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3};
 	assert_memory_equal(hc, want, sizeof(want));
 	/* iret keeps RAX on the stack and never returns. */
 	const uint8_t *iret = g.ram + 0x200000 + __HYPERVISOR_iret * 32;
