@@ -133,7 +133,12 @@ xen_stub_3:
 	jmp	*%r11
 1:	STUB_BODY 3
 
-/* Interrupts (vectors 32-255) are not used yet: ignore them. */
+/* pvxen's LAPIC timer: bounced like an exception (IF stays off in the
+ * native handler, so a second tick cannot overwrite the saved RIP). */
+xen_stub_timer:
+	STUB_BODY 32
+
+/* Other vectors (32-255): nothing sends them; the LAPIC's spurious vector. */
 xen_stub_ignore:
 	iretq
 
@@ -145,7 +150,7 @@ xen_bounce_\vec:
 	jmp	xen_bounce_common
 .endm
 
-.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
 	BOUNCE \v
 .endr
 
@@ -239,7 +244,7 @@ xen_thunk_get_dr7:
 	.section .rodata
 	.balign	8
 xen_bounce_table:
-.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
 	.quad	xen_bounce_\v
 .endr
 	.globl xen_stub_table
@@ -251,9 +256,11 @@ xen_stub_table:
 xen_thunk_set_dr:
 	.quad	xen_thunk_set_dr0, xen_thunk_set_dr1, xen_thunk_set_dr2, xen_thunk_set_dr3
 	.quad	0, 0, xen_thunk_set_dr6, xen_thunk_set_dr7
-	.globl xen_stub_ignore_addr
+	.globl xen_stub_ignore_addr, xen_stub_timer_addr
 xen_stub_ignore_addr:
 	.quad	xen_stub_ignore
+xen_stub_timer_addr:
+	.quad	xen_stub_timer
 
 	.data
 	.balign	8

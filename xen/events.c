@@ -24,7 +24,7 @@
 uint8_t xen_grant_frames[4 * 4096] __attribute__((aligned(4096)));
 const unsigned xen_grant_nr_frames = 4;
 
-enum { PORT_FREE, PORT_STORE, PORT_CONSOLE, PORT_UNBOUND, PORT_VIRQ };
+enum { PORT_FREE, PORT_STORE, PORT_CONSOLE, PORT_UNBOUND, PORT_VIRQ, PORT_IPI };
 
 static uint8_t port_state[NR_PORTS] = {
     [PVXEN_STORE_EVTCHN] = PORT_STORE,
@@ -33,6 +33,42 @@ static uint8_t port_state[NR_PORTS] = {
 static uint32_t port_virq[NR_PORTS];
 static bool ring_used;
 static unsigned grant_version = 1;
+
+/* The 2-level ABI: the port's pending bit, then its selector bit and the
+ * vCPU's upcall_pending unless the port is masked. */
+static void set_pending(uint32_t port)
+{
+	shared_info_t *s = xen_shared_info;
+	struct vcpu_info *vi = xen_vcpu.vcpu_info;
+	unsigned word = port / 64;
+	uint64_t bit = 1ull << (port % 64);
+	if (__atomic_fetch_or(&s->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) & bit)
+		return;
+	if (s->evtchn_mask[word] & bit)
+		return;
+	if (!(__atomic_fetch_or(&vi->evtchn_pending_sel, 1ull << word, __ATOMIC_SEQ_CST) &
+	      (1ull << word)))
+		vi->evtchn_upcall_pending = 1;
+	vi->evtchn_upcall_pending = 1;
+}
+
+void raise_virq(unsigned virq)
+{
+	for (uint32_t p = 1; p < NR_PORTS; p++)
+		if (port_state[p] == PORT_VIRQ && port_virq[p] == virq)
+			set_pending(p);
+}
+
+bool events_pending(void)
+{
+	return xen_vcpu.vcpu_info->evtchn_upcall_pending;
+}
+
+bool port_pending(uint32_t port)
+{
+	return port < NR_PORTS &&
+	       (xen_shared_info->evtchn_pending[port / 64] & (1ull << (port % 64)));
+}
 
 static void drain_console_ring(void)
 {
@@ -82,6 +118,8 @@ static int64_t evtchn_send(uint32_t port)
 		return -XEN_EINVAL;
 	if (port_state[port] == PORT_CONSOLE)
 		drain_console_ring();
+	else if (port_state[port] == PORT_IPI)
+		set_pending(port);
 	return 0;
 }
 
@@ -109,6 +147,9 @@ static int64_t evtchn_status(struct evtchn_status *s)
 	case PORT_UNBOUND:
 		s->status = EVTCHNSTAT_unbound;
 		s->u.unbound.dom = 0;
+		break;
+	case PORT_IPI:
+		s->status = EVTCHNSTAT_ipi;
 		break;
 	default:
 		s->status = EVTCHNSTAT_virq;
@@ -171,13 +212,25 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 		b.port = (evtchn_port_t)port;
 		return copy_to_guest(arg, &b, sizeof(b)) < 0 ? -XEN_EFAULT : 0;
 	}
+	case EVTCHNOP_bind_ipi: {
+		struct evtchn_bind_ipi b;
+		if (copy_from_guest(&b, arg, sizeof(b)) < 0)
+			return -XEN_EFAULT;
+		if (b.vcpu != 0)
+			return -XEN_ENOENT;
+		int64_t port = alloc_port(PORT_IPI);
+		if (port < 0)
+			return port;
+		b.port = (evtchn_port_t)port;
+		return copy_to_guest(arg, &b, sizeof(b)) < 0 ? -XEN_EFAULT : 0;
+	}
 	case EVTCHNOP_close: {
 		struct evtchn_close c;
 		if (copy_from_guest(&c, arg, sizeof(c)) < 0)
 			return -XEN_EFAULT;
 		if (c.port >= NR_PORTS || port_state[c.port] == PORT_FREE)
 			return -XEN_EINVAL;
-		if (port_state[c.port] == PORT_UNBOUND || port_state[c.port] == PORT_VIRQ)
+		if (port_state[c.port] >= PORT_UNBOUND)
 			port_state[c.port] = PORT_FREE;
 		return 0;
 	}
@@ -198,7 +251,19 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 		struct evtchn_unmask u;
 		if (copy_from_guest(&u, arg, sizeof(u)) < 0)
 			return -XEN_EFAULT;
-		return u.port < NR_PORTS ? 0 : -XEN_EINVAL;
+		if (u.port >= NR_PORTS)
+			return -XEN_EINVAL;
+		/* Clear the mask; a pending event then reaches the vCPU. */
+		uint64_t bit = 1ull << (u.port % 64);
+		__atomic_fetch_and(&xen_shared_info->evtchn_mask[u.port / 64], ~bit,
+				   __ATOMIC_SEQ_CST);
+		if (port_pending(u.port)) {
+			struct vcpu_info *vi = xen_vcpu.vcpu_info;
+			__atomic_fetch_or(&vi->evtchn_pending_sel, 1ull << (u.port / 64),
+					  __ATOMIC_SEQ_CST);
+			vi->evtchn_upcall_pending = 1;
+		}
+		return 0;
 	}
 	default:
 		return -XEN_ENOSYS;

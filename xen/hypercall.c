@@ -193,11 +193,32 @@ static int64_t do_sched_op(uint64_t cmd, uint64_t arg)
 {
 	switch (cmd) {
 	case SCHEDOP_yield:
+		return 0; /* one vCPU, nothing else to run */
 	case SCHEDOP_block:
-	case SCHEDOP_poll:
-		/* One vCPU and nothing else to run: a wakeup at once is allowed
-		 * (the guest re-checks its condition). */
+		/* Events on, then sleep until one is pending (its upcall goes
+		 * out on the way back). */
+		xen_vcpu.vcpu_info->evtchn_upcall_mask = 0;
+		if (!events_pending())
+			wait_for_event(UINT64_MAX);
 		return 0;
+	case SCHEDOP_poll: {
+		struct sched_poll poll;
+		if (copy_from_guest(&poll, arg, sizeof(poll)) < 0)
+			return -XEN_EFAULT;
+		if (poll.nr_ports > 128)
+			return -XEN_EINVAL;
+		for (unsigned i = 0; i < poll.nr_ports; i++) {
+			evtchn_port_t port;
+			if (copy_from_guest(&port, (uint64_t)poll.ports.p + i * sizeof(port),
+					    sizeof(port)) < 0)
+				return -XEN_EFAULT;
+			if (port_pending(port))
+				return 0;
+		}
+		/* A wakeup before the event is allowed: the guest polls again. */
+		wait_for_event(poll.timeout ? poll.timeout : UINT64_MAX);
+		return 0;
+	}
 	case SCHEDOP_shutdown: {
 		struct sched_shutdown s;
 		if (copy_from_guest(&s, arg, sizeof(s)) < 0)
@@ -414,8 +435,16 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 		return register_runstate((uint64_t)area.addr.v);
 	}
 	case VCPUOP_stop_periodic_timer:
-	case VCPUOP_stop_singleshot_timer:
 		return 0;
+	case VCPUOP_stop_singleshot_timer:
+		stop_singleshot_timer();
+		return 0;
+	case VCPUOP_set_singleshot_timer: {
+		struct vcpu_set_singleshot_timer t;
+		if (copy_from_guest(&t, arg, sizeof(t)) < 0)
+			return -XEN_EFAULT;
+		return set_singleshot_timer(t.timeout_abs_ns, t.flags & VCPU_SSHOTTMR_future);
+	}
 	default:
 		return refuse(__HYPERVISOR_vcpu_op, "vcpu_op", cmd);
 	}
@@ -504,6 +533,12 @@ static int64_t dispatch(struct xen_regs *r, uint64_t nr, uint64_t a0, uint64_t a
 		return do_multicall(r, a0, a1);
 	case __HYPERVISOR_update_va_mapping:
 		return do_update_va_mapping(a0, a1, a2);
+	case __HYPERVISOR_set_timer_op:
+		if (a0 == 0) {
+			stop_singleshot_timer();
+			return 0;
+		}
+		return set_singleshot_timer(a0, false);
 	case __HYPERVISOR_xen_version:
 		return do_xen_version(a0, a1);
 	case __HYPERVISOR_console_io:

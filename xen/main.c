@@ -13,7 +13,7 @@ uint8_t xen_idt[256 * 16] __attribute__((aligned(4096)));
 uint8_t xen_tss[104] __attribute__((aligned(128)));
 
 extern const uint64_t xen_stub_table[32];
-extern const uint64_t xen_stub_ignore_addr;
+extern const uint64_t xen_stub_ignore_addr, xen_stub_timer_addr;
 
 static bool booted;
 
@@ -63,6 +63,7 @@ static void init_cpu_tables(void)
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr,
 			 v == 3 || v == 4 ? 3 : 0);
+	set_gate(XEN_TIMER_VECTOR, xen_stub_timer_addr, 0);
 }
 
 /* The first entry: the guest starts in kernel mode at its entry point. */
@@ -99,6 +100,7 @@ void xen_syscall(struct xen_regs *r)
 		inject_trap(r, 256, false, 0);
 	else
 		inject_trap(r, 6, false, 0);
+	deliver_events(r);
 	xen_exit_to_guest(r);
 }
 

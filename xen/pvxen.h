@@ -149,8 +149,20 @@ void toggle_guest_mode(struct xen_regs *r);
 void do_hypercall(struct xen_regs *r);
 int64_t do_iret(struct xen_regs *r);
 
+/* The LAPIC timer interrupt pvxen uses for the guest's timers (the bounce
+ * reports it as vector 32, see entry.S). */
+#define XEN_TIMER_VECTOR 0xf0
+#define XEN_TIMER_BOUNCE 32
+
 /* time.c */
 void time_init(void);
+int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only);
+void stop_singleshot_timer(void);
+/* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
+void timer_check(void);
+void timer_interrupt(void);
+/* Wait (in pvkit) until the guest's timer is due or input arrives. */
+void wait_for_event(uint64_t until_ns);
 void publish_vcpu_time(void);
 uint64_t system_time_ns(void);
 int64_t register_runstate(uint64_t area);
@@ -169,6 +181,11 @@ void load_kernel_cr3(void);
 void load_user_cr3(void);
 
 /* events.c */
+void raise_virq(unsigned virq);
+bool events_pending(void);
+bool port_pending(uint32_t port);
+/* Deliver the event upcall now if one is pending and not masked. */
+void deliver_events(struct xen_regs *r);
 int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);

@@ -14,6 +14,21 @@ static uint64_t boot_tsc;
 static uint32_t tsc_mul;
 static int8_t tsc_shift;
 static uint64_t runstate_area;
+static int64_t mono_offset; /* pvkit's monotonic clock - system time */
+static bool timer_armed;
+static uint64_t timer_deadline; /* system time */
+
+/* The LAPIC (in KVM) through the MMIO window: its timer wakes pvxen. */
+#define LAPIC_EOI   0x0b0
+#define LAPIC_SVR   0x0f0
+#define LAPIC_LVT_T 0x320
+#define LAPIC_TMICT 0x380
+#define LAPIC_TDCR  0x3e0
+
+static void lapic_write(unsigned reg, uint32_t value)
+{
+	*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + reg) = value;
+}
 
 static uint64_t rdtsc(void)
 {
@@ -72,6 +87,69 @@ void time_init(void)
 	s->wc_nsec = (uint32_t)(now % 1000000000ull);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	s->wc_version++;
+	mono_offset = pvkit_call(3 /* PVKIT_HC_CLOCK */, 0 /* MONOTONIC */, 0, 0) -
+		      (int64_t)system_time_ns();
+	lapic_write(LAPIC_SVR, 0x100 | 0xff); /* enabled, spurious vector 0xff */
+	lapic_write(LAPIC_TDCR, 0xb);	      /* divide by 1 */
+	lapic_write(LAPIC_LVT_T, XEN_TIMER_VECTOR); /* one-shot */
+}
+
+/* One-shot LAPIC countdown; KVM's LAPIC counts at 1 GHz with divide 1. If
+ * it fires early, timer_check() arms it again for the rest. */
+static void program(uint64_t delta_ns)
+{
+	lapic_write(LAPIC_TMICT, delta_ns > 0xffffffffull ? 0xffffffffu : delta_ns ? (uint32_t)delta_ns : 1);
+}
+
+int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only)
+{
+	uint64_t now = system_time_ns();
+	if (future_only && timeout_abs_ns < now)
+		return -XEN_ETIME;
+	timer_deadline = timeout_abs_ns;
+	timer_armed = true;
+	if (timeout_abs_ns <= now)
+		timer_check();
+	else
+		program(timeout_abs_ns - now);
+	return 0;
+}
+
+void stop_singleshot_timer(void)
+{
+	timer_armed = false;
+	lapic_write(LAPIC_TMICT, 0);
+}
+
+void timer_check(void)
+{
+	if (!timer_armed)
+		return;
+	uint64_t now = system_time_ns();
+	if (now >= timer_deadline) {
+		timer_armed = false;
+		raise_virq(VIRQ_TIMER);
+	} else {
+		program(timer_deadline - now);
+	}
+}
+
+/* The timer interrupt (vector XEN_TIMER_VECTOR). */
+void timer_interrupt(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+	timer_check();
+}
+
+void wait_for_event(uint64_t until_ns)
+{
+	if (timer_armed && timer_deadline < until_ns)
+		until_ns = timer_deadline;
+	uint64_t host = until_ns == UINT64_MAX ? 0 : until_ns + (uint64_t)mono_offset;
+	if (host == 0 && !timer_armed)
+		host = 0; /* nothing will wake us but input: pvkit waits for it */
+	pvkit_call(4 /* PVKIT_HC_HALT */, host, 0, 0);
+	timer_check();
 }
 
 /* VCPUOP_register_runstate_memory_area: always running, so far. */

@@ -96,10 +96,24 @@ void inject_trap(struct xen_regs *r, unsigned vector, bool has_error, uint64_t e
 	bounce(r, t->address, has_error, error, t->flags & 4);
 }
 
+/* The event upcall, as Xen makes it before any return to the guest. */
+void deliver_events(struct xen_regs *r)
+{
+	struct vcpu_info *vi = xen_vcpu.vcpu_info;
+	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask)
+		bounce(r, xen_vcpu.event_cb, false, 0, true);
+}
+
 void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
+	if (vector == XEN_TIMER_BOUNCE) {
+		timer_interrupt();
+		deliver_events(r);
+		xen_exit_to_guest(r);
+		return;
+	}
 	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
 		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
 			(unsigned long long)error, (unsigned long long)r->rip,
@@ -120,6 +134,7 @@ void xen_exception(struct xen_regs *r)
 	if (vector == 1)
 		debug_exception();
 	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
+		deliver_events(r);
 		xen_exit_to_guest(r);
 		return;
 	}
