@@ -9,8 +9,8 @@
  * uses the ring (XTF and Linux write both once the ring is up, and a person
  * wants each line once).
  *
- * Event channels: the two ports start_info names (xenstore, console) are
- * bound to pvkit ("interdomain" to domain 0); EVTCHNOP_alloc_unbound and
+ * Event channels: the two ports start_info names are bound "interdomain" to
+ * domain 0: the console (drained to pvkit) and xenstore (xenstore.c); EVTCHNOP_alloc_unbound and
  * bind_virq hand out further ports that nothing signals yet.
  */
 #include "pvxen.h"
@@ -116,10 +116,14 @@ static int64_t evtchn_send(uint32_t port)
 {
 	if (port >= NR_PORTS || port_state[port] == PORT_FREE)
 		return -XEN_EINVAL;
-	if (port_state[port] == PORT_CONSOLE)
+	if (port_state[port] == PORT_CONSOLE) {
 		drain_console_ring();
-	else if (port_state[port] == PORT_IPI)
+	} else if (port_state[port] == PORT_STORE) {
+		xenstore_kick();
+		set_pending(port); /* replies are on the ring */
+	} else if (port_state[port] == PORT_IPI) {
 		set_pending(port);
+	}
 	return 0;
 }
 
@@ -135,14 +139,10 @@ static int64_t evtchn_status(struct evtchn_status *s)
 		s->status = EVTCHNSTAT_closed;
 		break;
 	case PORT_CONSOLE:
+	case PORT_STORE:
 		s->status = EVTCHNSTAT_interdomain;
 		s->u.interdomain.dom = 0;
 		s->u.interdomain.port = s->port;
-		break;
-	case PORT_STORE:
-		/* No xenstore yet: the port waits for one, as under dom0less. */
-		s->status = EVTCHNSTAT_unbound;
-		s->u.unbound.dom = 0;
 		break;
 	case PORT_UNBOUND:
 		s->status = EVTCHNSTAT_unbound;

@@ -81,6 +81,7 @@ static void boot(struct xen_regs *r)
 	xen_vcpu.dr[7] = 0x400;
 	mm_init();
 	time_init();
+	xenstore_init();
 	memset(r, 0, sizeof(*r));
 	r->rip = xen_boot_info.entry;
 	r->rsp = xen_boot_info.stack;

@@ -190,6 +190,10 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
 
+/* xenstore.c */
+void xenstore_init(void);
+void xenstore_kick(void);
+
 /* emulate.c: privileged instructions of the guest kernel; true if done. */
 bool emulate_privileged(struct xen_regs *r, unsigned vector);
 bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
