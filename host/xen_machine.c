@@ -52,8 +52,10 @@ extern const uint8_t pvxen_image_end[];
 #define CR4_OSXMMEXCPT	 (1ull << 10)
 #define CR4_PAE		 (1ull << 5)
 #define XEN_HW_CR4	 (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT)
-/* Cleared on every `syscall` into pvxen: IF, TF, DF, AC, NT, IOPL. */
-#define SYSCALL_MASK 0x47700ull
+/* Cleared on every `syscall` into pvxen: TF, DF, AC, NT, IOPL.  Not IF:
+ * nothing native could set it again here (xen/entry.S). */
+#define SYSCALL_MASK 0x47500ull
+#define RFLAGS_IF    0x200ull
 
 _Static_assert(PVXEN_DOORBELL_GPA == PVM_HYPERCALL_MMIO, "pvxen rings pvm mode's doorbell");
 
@@ -172,7 +174,7 @@ static int start_in_user_mode(struct vcpu *vcpu, const struct pvxen_header *h, u
 		log_msg("KVM_SET_SREGS (pvxen, user mode): %s", strerror(errno));
 		return -1;
 	}
-	struct kvm_regs regs = {.rip = h->trampoline, .rsp = h->boot_stack, .rflags = 2};
+	struct kvm_regs regs = {.rip = h->trampoline, .rsp = h->boot_stack, .rflags = RFLAGS_IF | 2};
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
 		log_msg("KVM_SET_REGS: %s", strerror(errno));
 		return -1;

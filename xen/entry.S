@@ -35,7 +35,8 @@
 /* xen_gate sits at a fixed address (xen/pvxen.ld): the #BP stub compares
  * the return address in two 32-bit halves. */
 #define GATE_RET_LO 0x00002001
-#define GATE_RET_HI 0xffff8080
+#define GATE_RET_HI 0xffff8080 /* also: the top half of every pvxen address */
+#define PVXEN_MMIO_WINDOW_EOI 0xffff8080400000b0 /* PVXEN_MMIO_WINDOW + LAPIC EOI */
 
 	.section .header, "a"
 	.globl pvxen_header
@@ -83,14 +84,17 @@ xen_resume:
 
 /* ---- CPL0 stubs (emulated: as few instructions as possible) ------------ */
 
+/*
+ * The native bounce runs with TF, DF and AC clear and IF set: on this host a
+ * native `iretq` or `popfq` cannot turn IF back on, so a context that loses
+ * it keeps it lost; only pvxen's timer interrupt can arrive, and its stub
+ * leaves pvxen's own code alone (xen_stub_timer).
+ */
+#define BOUNCE_RFLAGS 0x202
+
 .macro STUB vec
 xen_stub_\vec:
-	popq	xen_exc_rip(%rip)
-	pushq	xen_bounce_table + 8 * \vec(%rip)
-	pushq	16(%rsp)
-	popq	xen_exc_rflags(%rip)
-	movq	$2, 16(%rsp)		/* native bounce: TF, IF, DF, AC clear */
-	iretq
+	STUB_BODY \vec
 .endm
 
 .macro STUB_ERR vec
@@ -104,7 +108,7 @@ xen_stub_\vec:
 	pushq	xen_bounce_table + 8 * \vec(%rip)
 	pushq	16(%rsp)
 	popq	xen_exc_rflags(%rip)
-	movq	$2, 16(%rsp)
+	movq	$BOUNCE_RFLAGS, 16(%rsp)
 	iretq
 .endm
 
@@ -133,10 +137,20 @@ xen_stub_3:
 	jmp	*%r11
 1:	STUB_BODY 3
 
-/* pvxen's LAPIC timer: bounced like an exception (IF stays off in the
- * native handler, so a second tick cannot overwrite the saved RIP). */
+/* pvxen's LAPIC timer.  In pvxen's own code (a bounce before it has saved
+ * anything, or pvxen at work): acknowledge, note it, carry on; pvxen looks
+ * at the note before it returns to the guest.  In the guest: bounced like an
+ * exception (no exception is in flight then, so the same slots serve). */
 xen_stub_timer:
-	STUB_BODY 32
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	jne	1f
+	push	%rax
+	movabs	$PVXEN_MMIO_WINDOW_EOI, %rax
+	movl	$0, (%rax)
+	pop	%rax
+	movb	$1, xen_timer_fired(%rip)
+	iretq
+1:	STUB_BODY 32
 
 /* Other vectors (32-255): nothing sends them; the LAPIC's spurious vector. */
 xen_stub_ignore:
@@ -265,7 +279,10 @@ xen_stub_timer_addr:
 	.data
 	.balign	8
 	.globl xen_busy, xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector
+	.globl xen_timer_fired
 xen_busy:
+	.quad	0
+xen_timer_fired:
 	.quad	0
 xen_scratch:
 	.quad	0

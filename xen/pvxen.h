@@ -81,6 +81,7 @@ extern uint8_t xen_exc_stack_top[];
 
 /* entry.S */
 extern uint64_t xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector;
+extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
 long xen_copy(void *dst, const void *src, size_t n);
 void xen_gate(void);
 void xen_thunk_write_cr3(void);

@@ -92,6 +92,12 @@ void time_init(void)
 	lapic_write(LAPIC_SVR, 0x100 | 0xff); /* enabled, spurious vector 0xff */
 	lapic_write(LAPIC_TDCR, 0xb);	      /* divide by 1 */
 	lapic_write(LAPIC_LVT_T, XEN_TIMER_VECTOR); /* one-shot */
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: LAPIC id %x version %x SVR %x LVT timer %x",
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x20),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x30),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + LAPIC_SVR),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + LAPIC_LVT_T));
 }
 
 /* One-shot LAPIC countdown; KVM's LAPIC counts at 1 GHz with divide 1. If
@@ -112,6 +118,12 @@ int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only)
 		timer_check();
 	else
 		program(timeout_abs_ns - now);
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: timer in %lld ns, LAPIC count %x, ISR/IRR f0: %x %x",
+			(long long)(timeout_abs_ns - now),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x390),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x170),
+			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x270));
 	return 0;
 }
 
@@ -128,6 +140,8 @@ void timer_check(void)
 	uint64_t now = system_time_ns();
 	if (now >= timer_deadline) {
 		timer_armed = false;
+		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+			xen_log("xen: VIRQ_TIMER at %llu ns", (unsigned long long)now);
 		raise_virq(VIRQ_TIMER);
 	} else {
 		program(timer_deadline - now);
@@ -137,6 +151,8 @@ void timer_check(void)
 /* The timer interrupt (vector XEN_TIMER_VECTOR). */
 void timer_interrupt(void)
 {
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: timer interrupt");
 	lapic_write(LAPIC_EOI, 0);
 	timer_check();
 }

@@ -100,8 +100,15 @@ void inject_trap(struct xen_regs *r, unsigned vector, bool has_error, uint64_t e
 void deliver_events(struct xen_regs *r)
 {
 	struct vcpu_info *vi = xen_vcpu.vcpu_info;
-	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask)
+	if (xen_timer_fired) {
+		xen_timer_fired = 0;
+		timer_check();
+	}
+	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
+		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+			xen_log("xen: event upcall at 0x%llx", (unsigned long long)r->rip);
 		bounce(r, xen_vcpu.event_cb, false, 0, true);
+	}
 }
 
 void xen_exception(struct xen_regs *r)

@@ -185,6 +185,8 @@ static void handle(const struct xsd_sockmsg *h, const char *body)
 	size_t first = str_len(body, h->len);
 	bool has_path = absolute(body, first, path);
 	uint32_t id = h->req_id, tx = h->tx_id;
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: xenstore request %u %s", h->type, has_path ? path : "?");
 	switch (h->type) {
 	case XS_READ: {
 		const struct node *n = has_path ? find(path) : NULL;
