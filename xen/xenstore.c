@@ -258,31 +258,43 @@ static void handle(const struct xsd_sockmsg *h, const char *body)
 	}
 }
 
-/* EVTCHNOP_send on the store port: serve every complete request. */
+/*
+ * EVTCHNOP_send on the store port: take in everything the guest wrote (as
+ * xenstored does: Linux notifies only when it finds the ring drained, so a
+ * request written in pieces must be consumed piece by piece) and serve
+ * every complete request.
+ */
 void xenstore_kick(void)
 {
+	static char msg[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX + 1];
+	static size_t have;
 	struct xenstore_domain_interface *r = ring();
 	if (!r)
 		return;
 	for (;;) {
 		XENSTORE_RING_IDX cons = r->req_cons, prod = r->req_prod;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		while (cons != prod && have < sizeof(msg) - 1)
+			msg[have++] = r->req[MASK_XENSTORE_IDX(cons++)];
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		r->req_cons = cons;
 		struct xsd_sockmsg h;
-		if (prod - cons < sizeof(h))
-			break;
-		for (unsigned i = 0; i < sizeof(h); i++)
-			((char *)&h)[i] = r->req[MASK_XENSTORE_IDX(cons + i)];
-		if (h.len > XENSTORE_RING_SIZE - sizeof(h)) {
+		if (have < sizeof(h))
+			return;
+		memcpy(&h, msg, sizeof(h));
+		if (h.len > XENSTORE_PAYLOAD_MAX) {
 			r->error = XENSTORE_ERROR_PROTO;
-			break;
+			have = 0;
+			return;
 		}
-		if (prod - cons < sizeof(h) + h.len)
-			break;
-		static char body[XENSTORE_RING_SIZE + 1];
-		for (unsigned i = 0; i < h.len; i++)
-			body[i] = r->req[MASK_XENSTORE_IDX(cons + sizeof(h) + i)];
+		if (have < sizeof(h) + h.len)
+			return;
+		char *body = msg + sizeof(h);
+		char saved = body[h.len];
 		body[h.len] = '\0';
 		handle(&h, body);
-		r->req_cons = cons + sizeof(h) + h.len;
+		body[h.len] = saved;
+		have -= sizeof(h) + h.len;
+		memmove(msg, msg + sizeof(h) + h.len, have);
 	}
 }
