@@ -303,6 +303,79 @@ bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error)
 	return true;
 }
 
+/* Bytes of ModRM, SIB and displacement after the opcode. */
+static unsigned modrm_length(const uint8_t *p)
+{
+	unsigned mod = p[0] >> 6, rm = p[0] & 7, n = 1;
+	if (mod == 3)
+		return n;
+	if (rm == 4) {
+		n++;
+		if (mod == 0 && (p[1] & 7) == 5)
+			n += 4;
+	} else if (mod == 0 && rm == 5) {
+		n += 4;
+	}
+	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/*
+ * A kernel write that faulted on a read-only page table (Xen's ptwr): the
+ * 8-byte `mov`, `xchg` and `cmpxchg` forms an OS uses for PTEs, redone as a
+ * checked page-table update.
+ */
+bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error)
+{
+	if (!xen_vcpu.kernel_mode || (error & 3) != 3 || (cr2 & 7))
+		return false;
+	uint64_t maddr = page_table_write_target(cr2);
+	uint8_t insn[16];
+	if (!maddr || copy_from_guest(insn, r->rip, sizeof(insn)) < 0)
+		return false;
+	unsigned i = 0, rex = 0;
+	if (insn[i] == 0xf0)
+		i++;
+	if ((insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (!(rex & 8))
+		return false; /* only whole entries */
+	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot, val;
+	uint64_t *reg;
+	unsigned len;
+	if (insn[i] == 0x89 || insn[i] == 0x87) { /* mov r, m / xchg r, m */
+		reg = gpr(r, ((insn[i + 1] >> 3) & 7) | (rex & 4 ? 8 : 0));
+		val = *reg;
+		len = i + 1 + modrm_length(insn + i + 1);
+	} else if (insn[i] == 0xc7 && ((insn[i + 1] >> 3) & 7) == 0) { /* mov $imm32, m */
+		unsigned ml = modrm_length(insn + i + 1);
+		int32_t imm;
+		memcpy(&imm, insn + i + 1 + ml, 4);
+		reg = NULL;
+		val = (uint64_t)(int64_t)imm;
+		len = i + 1 + ml + 4;
+	} else if (insn[i] == 0x0f && insn[i + 1] == 0xb1) { /* cmpxchg r, m */
+		reg = gpr(r, ((insn[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0));
+		len = i + 2 + modrm_length(insn + i + 2);
+		if (old != r->rax) {
+			r->rax = old;
+			r->rflags &= ~0x40ull; /* ZF */
+			r->rip += len;
+			return true;
+		}
+		val = *reg;
+		r->rflags |= 0x40ull;
+		reg = NULL;
+	} else {
+		return false;
+	}
+	if (page_table_write(maddr, val) != 0)
+		return false;
+	if (insn[i] == 0x87)
+		*reg = old;
+	r->rip += len;
+	return true;
+}
+
 /*
  * #SS for a non-canonical access whose only tie to %ss is an explicit
  * override: 64-bit mode ignores that prefix, so the architecture (and Xen

@@ -233,6 +233,27 @@ static uint64_t *l1_entry(uint64_t va)
 	return &table(mfn)[(va >> 12) & 511];
 }
 
+/*
+ * A page-table frame the guest kernel writes through a read-only mapping
+ * (Xen's "ptwr" emulation, which Linux relies on for some updates): the
+ * machine address written, or 0 if va does not map a page table.
+ */
+uint64_t page_table_write_target(uint64_t va)
+{
+	uint64_t *e = l1_entry(va);
+	if (!e || !(*e & PTE_P))
+		return 0;
+	uint64_t mfn = (*e & PTE_ADDR) / PAGE_SIZE;
+	if (!mfn_is_domain_ram(mfn) || type_of(mfn) == TYPE_NONE)
+		return 0;
+	return mfn * PAGE_SIZE + (va & (PAGE_SIZE - 1));
+}
+
+int64_t page_table_write(uint64_t maddr, uint64_t val)
+{
+	return write_entry(maddr, val, false);
+}
+
 static void flush(uint64_t va, uint64_t flags)
 {
 	switch (flags & UVMF_FLUSHTYPE_MASK) {

@@ -178,6 +178,8 @@ int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t d
 int64_t do_set_gdt(uint64_t frames, uint64_t entries);
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
 void mm_init(void);
+uint64_t page_table_write_target(uint64_t va);
+int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
 void load_user_cr3(void);
 
@@ -199,5 +201,6 @@ void xenstore_kick(void);
 bool emulate_privileged(struct xen_regs *r, unsigned vector);
 bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
 bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error);
+bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error);
 
 #endif

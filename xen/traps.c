@@ -125,7 +125,8 @@ void xen_exception(struct xen_regs *r)
 		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
 			(unsigned long long)error, (unsigned long long)r->rip,
 			(unsigned long long)xen_exc_cr2);
-	if (vector == 14 && emulate_m2p_read(r, xen_exc_cr2, error)) {
+	if (vector == 14 && (emulate_m2p_read(r, xen_exc_cr2, error) ||
+			     emulate_page_table_write(r, xen_exc_cr2, error))) {
 		xen_exit_to_guest(r);
 		return;
 	}
