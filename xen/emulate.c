@@ -326,36 +326,38 @@ static unsigned modrm_length(const uint8_t *p)
  */
 bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error)
 {
-	if (!xen_vcpu.kernel_mode || (error & 3) != 3 || (cr2 & 7))
+	if (!xen_vcpu.kernel_mode || (error & 3) != 3)
 		return false;
-	uint64_t maddr = page_table_write_target(cr2);
+	uint64_t maddr = page_table_write_target(cr2 & ~7ull);
 	uint8_t insn[16];
 	if (!maddr || copy_from_guest(insn, r->rip, sizeof(insn)) < 0)
 		return false;
 	unsigned i = 0, rex = 0;
-	if (insn[i] == 0xf0)
-		i++;
+	while (i < 4 && (insn[i] == 0xf0 || insn[i] == 0x3e || insn[i] == 0x2e))
+		i++; /* lock, and segment prefixes that 64-bit mode ignores */
 	if ((insn[i] & 0xf0) == 0x40)
 		rex = insn[i++];
-	if (!(rex & 8))
-		return false; /* only whole entries */
-	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot, val;
-	uint64_t *reg;
-	unsigned len;
-	if (insn[i] == 0x89 || insn[i] == 0x87) { /* mov r, m / xchg r, m */
-		reg = gpr(r, ((insn[i + 1] >> 3) & 7) | (rex & 4 ? 8 : 0));
+	const uint8_t *op = insn + i;
+	unsigned shift = (cr2 & 7) * 8; /* a byte operand's place in the entry */
+	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot, val = old;
+	uint64_t *reg = NULL, *xchg_reg = NULL;
+	unsigned len, reg_field = (op[1] >> 3) & 7;
+	bool whole = (rex & 8) && !(cr2 & 7);
+	if ((op[0] == 0x89 || op[0] == 0x87) && whole) { /* mov/xchg r64, m64 */
+		reg = gpr(r, reg_field | (rex & 4 ? 8 : 0));
 		val = *reg;
-		len = i + 1 + modrm_length(insn + i + 1);
-	} else if (insn[i] == 0xc7 && ((insn[i + 1] >> 3) & 7) == 0) { /* mov $imm32, m */
-		unsigned ml = modrm_length(insn + i + 1);
+		if (op[0] == 0x87)
+			xchg_reg = reg;
+		len = i + 1 + modrm_length(op + 1);
+	} else if (op[0] == 0xc7 && reg_field == 0 && whole) { /* mov $imm32, m64 */
+		unsigned ml = modrm_length(op + 1);
 		int32_t imm;
-		memcpy(&imm, insn + i + 1 + ml, 4);
-		reg = NULL;
+		memcpy(&imm, op + 1 + ml, 4);
 		val = (uint64_t)(int64_t)imm;
 		len = i + 1 + ml + 4;
-	} else if (insn[i] == 0x0f && insn[i + 1] == 0xb1) { /* cmpxchg r, m */
-		reg = gpr(r, ((insn[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0));
-		len = i + 2 + modrm_length(insn + i + 2);
+	} else if (op[0] == 0x0f && op[1] == 0xb1 && whole) { /* cmpxchg r64, m64 */
+		reg = gpr(r, ((op[2] >> 3) & 7) | (rex & 4 ? 8 : 0));
+		len = i + 2 + modrm_length(op + 2);
 		if (old != r->rax) {
 			r->rax = old;
 			r->rflags &= ~0x40ull; /* ZF */
@@ -364,14 +366,27 @@ bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error)
 		}
 		val = *reg;
 		r->rflags |= 0x40ull;
-		reg = NULL;
+	} else if (op[0] == 0x80 && (reg_field == 1 || reg_field == 4)) { /* or/and $imm8, m8 */
+		unsigned ml = modrm_length(op + 1);
+		uint64_t imm = (uint64_t)op[1 + ml] << shift, byte = 0xffull << shift;
+		val = reg_field == 1 ? old | imm : old & (imm | ~byte);
+		len = i + 1 + ml + 1;
+	} else if (op[0] == 0x0f && op[1] == 0xba && (((op[2] >> 3) & 7) == 5 ||
+						      ((op[2] >> 3) & 7) == 6)) { /* bts/btr $imm8 */
+		unsigned ml = modrm_length(op + 2);
+		unsigned bit = (op[2 + ml] & 63) + shift;
+		if (bit > 63)
+			return false;
+		r->rflags = (r->rflags & ~1ull) | ((old >> bit) & 1); /* CF */
+		val = ((op[2] >> 3) & 7) == 5 ? old | 1ull << bit : old & ~(1ull << bit);
+		len = i + 2 + ml + 1;
 	} else {
 		return false;
 	}
 	if (page_table_write(maddr, val) != 0)
 		return false;
-	if (insn[i] == 0x87)
-		*reg = old;
+	if (xchg_reg)
+		*xchg_reg = old;
 	r->rip += len;
 	return true;
 }
