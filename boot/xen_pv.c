@@ -512,12 +512,16 @@ int xen_pv_load(const struct boot_request *req, const struct elf_image *elf,
 	if (low_end < 2 * XEN_PV_HV_SIZE)
 		return boot_fail(err, "guest RAM is too small for a Xen PV domain");
 	uint64_t hv_base = (low_end - XEN_PV_HV_SIZE) & ~((2ull << 20) - 1);
+	/* pvxen's M2P and page-type tables cover this many frames (1 GiB). */
+	uint64_t nr_pages = hv_base / PAGE;
+	if (nr_pages > PVXEN_M2P_MAX_PAGES)
+		nr_pages = PVXEN_M2P_MAX_PAGES;
 	struct xen_pv_request xreq = {
 	    .elf = elf,
 	    .initrd = req->initrd,
 	    .initrd_size = req->initrd ? req->initrd_size : 0,
 	    .cmdline = req->cmdline,
-	    .nr_pages = hv_base / PAGE,
+	    .nr_pages = nr_pages,
 	    .shared_info = hv_base,
 	};
 	if (xen_pv_build(&xreq, mem, &entry->xen, err) < 0)

@@ -24,7 +24,8 @@
  */
 #include "pvxen.h"
 
-#define MAX_TRACKED_FRAMES (1u << 20) /* 4 GiB of frames */
+/* The domain has at most as many frames as the M2P describes (1 GiB). */
+#define MAX_TRACKED_FRAMES PVXEN_M2P_MAX_PAGES
 #define HV_SLOT_FIRST	   256
 #define HV_SLOT_LAST	   271
 /* Xen marks a preempted batch in the count's top bit. */
@@ -32,7 +33,15 @@
 
 enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4 };
 
+/*
+ * Xen's page types, reference-counted: a frame is a table of one level
+ * while something holds it as one (a pin, a base pointer, an entry of a
+ * table one level up); the last reference going away releases the tables it
+ * refers to in turn, so that a freed page table can become anything again.
+ */
 static uint8_t frame_type[MAX_TRACKED_FRAMES];
+static uint16_t frame_refs[MAX_TRACKED_FRAMES];
+static uint8_t frame_pinned[MAX_TRACKED_FRAMES / 8];
 static uint64_t loaded_cr3;
 
 extern uint8_t xen_grant_frames[];
@@ -61,34 +70,78 @@ static unsigned type_of(uint64_t mfn)
 	return mfn < MAX_TRACKED_FRAMES ? frame_type[mfn] : TYPE_NONE;
 }
 
-/* Type a table and those below it, giving every present entry the U bit. */
-static int64_t validate_table(uint64_t mfn, unsigned level)
+static bool hv_slot(unsigned level, unsigned index)
+{
+	return level == TYPE_L4 && index >= HV_SLOT_FIRST && index <= HV_SLOT_LAST;
+}
+
+static void put_table(uint64_t mfn);
+
+/* Drop what entries [0, upto) of a table hold on the tables below it. */
+static void put_children(uint64_t mfn, unsigned level, unsigned upto)
+{
+	if (level == TYPE_L1)
+		return;
+	const uint64_t *t = table(mfn);
+	for (unsigned i = 0; i < upto; i++)
+		if (!hv_slot(level, i) && (t[i] & PTE_P))
+			put_table((t[i] & PTE_ADDR) / PAGE_SIZE);
+}
+
+static void put_table(uint64_t mfn)
+{
+	if (mfn >= MAX_TRACKED_FRAMES || !frame_type[mfn] || --frame_refs[mfn])
+		return;
+	unsigned level = frame_type[mfn];
+	frame_type[mfn] = TYPE_NONE;
+	put_children(mfn, level, 512);
+}
+
+/* A reference to mfn as a table of `level`; the first one checks its
+ * entries (and references the tables below), giving each the U bit. */
+static int64_t get_table(uint64_t mfn, unsigned level)
 {
 	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES)
 		return -XEN_EINVAL;
-	if (frame_type[mfn] == level)
+	if (frame_type[mfn] == level) {
+		if (frame_refs[mfn] == UINT16_MAX)
+			return -XEN_EBUSY;
+		frame_refs[mfn]++;
 		return 0;
+	}
+	if (frame_type[mfn] != TYPE_NONE)
+		return -XEN_EINVAL; /* already a table of another level */
+	frame_type[mfn] = (uint8_t)level;
+	frame_refs[mfn] = 1;
 	uint64_t *t = table(mfn);
 	for (unsigned i = 0; i < 512; i++) {
-		if (level == TYPE_L4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST)
+		if (hv_slot(level, i) || !(t[i] & PTE_P))
 			continue;
-		if (!(t[i] & PTE_P))
-			continue;
-		if (level > TYPE_L1 && (t[i] & PTE_PSE))
-			return -XEN_EINVAL;
 		uint64_t target = (t[i] & PTE_ADDR) / PAGE_SIZE;
-		if (level == TYPE_L1) {
-			if (!mfn_mappable(target))
-				return -XEN_EINVAL;
-		} else {
-			int64_t rc = validate_table(target, level - 1);
-			if (rc)
-				return rc;
+		bool ok = level == TYPE_L1 ? mfn_mappable(target)
+					   : !(t[i] & PTE_PSE) && get_table(target, level - 1) == 0;
+		if (!ok) {
+			put_children(mfn, level, i);
+			frame_type[mfn] = TYPE_NONE;
+			frame_refs[mfn] = 0;
+			return -XEN_EINVAL;
 		}
 		t[i] |= PTE_U;
 	}
-	frame_type[mfn] = (uint8_t)level;
 	return 0;
+}
+
+static bool pinned(uint64_t mfn)
+{
+	return mfn < MAX_TRACKED_FRAMES && (frame_pinned[mfn / 8] & (1u << (mfn % 8)));
+}
+
+static void set_pinned(uint64_t mfn, bool on)
+{
+	if (on)
+		frame_pinned[mfn / 8] |= (uint8_t)(1u << (mfn % 8));
+	else
+		frame_pinned[mfn / 8] &= (uint8_t) ~(1u << (mfn % 8));
 }
 
 static void install_hv_slots(uint64_t l4_mfn)
@@ -102,19 +155,38 @@ static void install_hv_slots(uint64_t l4_mfn)
 				  : 0;
 }
 
-static int64_t use_as_l4(uint64_t mfn)
+/* A reference to mfn as an L4, with the hypervisor's slots filled in. */
+static int64_t get_l4(uint64_t mfn)
 {
-	int64_t rc = validate_table(mfn, TYPE_L4);
-	if (rc)
-		return rc;
-	install_hv_slots(mfn);
+	int64_t rc = get_table(mfn, TYPE_L4);
+	if (rc == 0)
+		install_hv_slots(mfn);
+	return rc;
+}
+
+/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4. */
+static int64_t set_base(uint64_t *base, uint64_t new_mfn)
+{
+	if (new_mfn) {
+		int64_t rc = get_l4(new_mfn);
+		if (rc)
+			return rc;
+	}
+	if (*base)
+		put_table(*base / PAGE_SIZE);
+	*base = new_mfn * PAGE_SIZE;
 	return 0;
 }
 
 void mm_init(void)
 {
+	/* The domain builder's L4 is pinned (as Xen's builder leaves it) and the
+	 * kernel base pointer: two references. */
+	uint64_t mfn = xen_boot_info.cr3 / PAGE_SIZE;
 	loaded_cr3 = xen_boot_info.cr3;
-	validate_table(xen_boot_info.cr3 / PAGE_SIZE, TYPE_L4);
+	get_l4(mfn);
+	get_l4(mfn);
+	set_pinned(mfn, true);
 }
 
 static void load_cr3(uint64_t cr3)
@@ -146,35 +218,47 @@ static int64_t write_entry(uint64_t maddr, uint64_t val, bool preserve_ad)
 	uint64_t mfn = maddr / PAGE_SIZE;
 	if (!mfn_is_domain_ram(mfn) || (maddr & 7))
 		return -XEN_EINVAL;
-	uint64_t *slot = maddr_ptr(maddr, 8);
+	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot;
 	unsigned level = type_of(mfn);
 	unsigned index = (maddr & (PAGE_SIZE - 1)) / 8;
+	if (hv_slot(level, index))
+		return -XEN_EPERM;
 	if (level != TYPE_NONE && (val & PTE_P)) {
 		uint64_t target = (val & PTE_ADDR) / PAGE_SIZE;
-		if (level == TYPE_L4 && index >= HV_SLOT_FIRST && index <= HV_SLOT_LAST)
-			return -XEN_EPERM;
 		if (level > TYPE_L1 && (val & PTE_PSE))
 			return -XEN_EINVAL;
 		if (level == TYPE_L1 && !mfn_mappable(target))
 			return -XEN_EINVAL;
 		if (level > TYPE_L1) {
-			int64_t rc = validate_table(target, level - 1);
+			int64_t rc = get_table(target, level - 1);
 			if (rc)
 				return rc;
 		}
 		val |= PTE_U;
-	} else if (level == TYPE_L4 && index >= HV_SLOT_FIRST && index <= HV_SLOT_LAST) {
-		return -XEN_EPERM;
 	}
 	if (preserve_ad)
-		val |= *slot & (1ull << 5 | 1ull << 6);
+		val |= old & (1ull << 5 | 1ull << 6);
 	*slot = val;
+	if (level > TYPE_L1 && (old & PTE_P))
+		put_table((old & PTE_ADDR) / PAGE_SIZE);
 	return 0;
 }
+
+static int64_t mmu_update_checked(const struct mmu_update *u);
 
 static int64_t mmu_update_one(const void *req)
 {
 	const struct mmu_update *u = req;
+	int64_t rc = mmu_update_checked(u);
+	if (rc && (xen_boot_info.flags & PVXEN_BOOT_TRACE))
+		xen_log("xen: mmu_update ptr 0x%llx val 0x%llx (type %u): %lld",
+			(unsigned long long)u->ptr, (unsigned long long)u->val,
+			type_of((u->ptr & ~7ull) / PAGE_SIZE), (long long)rc);
+	return rc;
+}
+
+static int64_t mmu_update_checked(const struct mmu_update *u)
+{
 	switch (u->ptr & 7) {
 	case MMU_NORMAL_PT_UPDATE:
 	case MMU_PT_UPDATE_NO_TRANSLATE:
@@ -293,31 +377,29 @@ static int64_t mmuext_one(const void *req)
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:
 	case MMUEXT_PIN_L3_TABLE:
-		return validate_table(mfn, TYPE_L1 + op->cmd);
-	case MMUEXT_PIN_L4_TABLE:
-		return use_as_l4(mfn);
+	case MMUEXT_PIN_L4_TABLE: {
+		if (pinned(mfn))
+			return -XEN_EINVAL;
+		int64_t rc = op->cmd == MMUEXT_PIN_L4_TABLE ? get_l4(mfn)
+							    : get_table(mfn, TYPE_L1 + op->cmd);
+		if (rc == 0)
+			set_pinned(mfn, true);
+		return rc;
+	}
 	case MMUEXT_UNPIN_TABLE:
-		return mfn_is_domain_ram(mfn) ? 0 : -XEN_EINVAL;
-	case MMUEXT_NEW_BASEPTR: {
-		int64_t rc = use_as_l4(mfn);
-		if (rc)
-			return rc;
-		xen_vcpu.kernel_cr3 = mfn * PAGE_SIZE;
-		if (xen_vcpu.kernel_mode)
-			load_kernel_cr3();
+		if (!pinned(mfn))
+			return -XEN_EINVAL;
+		set_pinned(mfn, false);
+		put_table(mfn);
 		return 0;
+	case MMUEXT_NEW_BASEPTR: {
+		int64_t rc = mfn ? set_base(&xen_vcpu.kernel_cr3, mfn) : -XEN_EINVAL;
+		if (rc == 0 && xen_vcpu.kernel_mode)
+			load_kernel_cr3();
+		return rc;
 	}
 	case MMUEXT_NEW_USER_BASEPTR:
-		if (mfn == 0) {
-			xen_vcpu.user_cr3 = 0;
-			return 0;
-		} else {
-			int64_t rc = use_as_l4(mfn);
-			if (rc)
-				return rc;
-			xen_vcpu.user_cr3 = mfn * PAGE_SIZE;
-			return 0;
-		}
+		return set_base(&xen_vcpu.user_cr3, mfn);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_TLB_FLUSH_MULTI:
 	case MMUEXT_TLB_FLUSH_ALL:
