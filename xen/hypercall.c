@@ -7,6 +7,8 @@
  */
 #include "pvxen.h"
 
+#include "boot/layout.h"
+
 #include <xen/callback.h>
 #include <xen/errno.h>
 #include <xen/memory.h>
@@ -389,15 +391,22 @@ static int64_t do_memory_op(uint64_t cmd, uint64_t arg)
 		struct xen_memory_map map;
 		if (copy_from_guest(&map, arg, sizeof(map)) < 0)
 			return -XEN_EFAULT;
-		if (map.nr_entries < 1)
-			return -XEN_EINVAL;
-		struct {
+		/* pvkit keeps its hypercall and time pages below 1 MiB (boot/layout.h)
+		 * and writes the time page while the guest runs: reserved, with the
+		 * rest of the legacy hole, as on a PC. */
+		struct e820 {
 			uint64_t addr, size;
 			uint32_t type;
-		} __attribute__((packed)) e820 = {0, xen_boot_info.nr_pages * PAGE_SIZE, 1};
-		if (copy_to_guest((uint64_t)map.buffer.p, &e820, sizeof(e820)) < 0)
+		} __attribute__((packed)) e820[3] = {
+		    {0, LAYOUT_HYPERCALL_PAGE, 1},
+		    {LAYOUT_HYPERCALL_PAGE, LAYOUT_HIGH_RAM - LAYOUT_HYPERCALL_PAGE, 2},
+		    {LAYOUT_HIGH_RAM, xen_boot_info.nr_pages * PAGE_SIZE - LAYOUT_HIGH_RAM, 1},
+		};
+		if (map.nr_entries < 3)
+			return -XEN_EINVAL;
+		if (copy_to_guest((uint64_t)map.buffer.p, e820, sizeof(e820)) < 0)
 			return -XEN_EFAULT;
-		map.nr_entries = 1;
+		map.nr_entries = 3;
 		return copy_to_guest(arg, &map, sizeof(map)) < 0 ? -XEN_EFAULT : 0;
 	}
 	default:
