@@ -21,12 +21,7 @@ if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "linux xen: $n" "$why"; done
 	exit 0
 fi
-if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>/tmp/pvkit-fetch.$$); then
-	not_ok "linux xen: fetch Debian kernel ($(tail -n1 /tmp/pvkit-fetch.$$))"
-	rm -f /tmp/pvkit-fetch.$$
-	exit 1
-fi
-rm -f /tmp/pvkit-fetch.$$
+fetch_linux "linux xen"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

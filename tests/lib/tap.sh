@@ -41,6 +41,19 @@ pvm_host_missing() {
 	fi
 }
 
+# fetch_linux NAME: Debian's kernel (scripts/fetch-linux.sh) in $vmlinuz, or
+# a failed TAP line for suite NAME and exit 1.
+fetch_linux() {
+	local log
+	log=$(mktemp)
+	if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>"$log"); then
+		not_ok "$1: fetch Debian kernel ($(tail -n1 "$log"))"
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+}
+
 qemu_missing() {
 	command -v qemu-system-x86_64 >/dev/null || echo "qemu-system-x86_64 not installed"
 }
