@@ -174,7 +174,8 @@ static int start_in_user_mode(struct vcpu *vcpu, const struct pvxen_header *h, u
 		log_msg("KVM_SET_SREGS (pvxen, user mode): %s", strerror(errno));
 		return -1;
 	}
-	struct kvm_regs regs = {.rip = h->trampoline, .rsp = h->boot_stack, .rflags = RFLAGS_IF | 2};
+	struct kvm_regs regs = {
+	    .rip = h->trampoline, .rsp = h->boot_stack, .rflags = RFLAGS_IF | 2};
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
 		log_msg("KVM_SET_REGS: %s", strerror(errno));
 		return -1;

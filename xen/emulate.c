@@ -371,8 +371,8 @@ bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error)
 		uint64_t imm = (uint64_t)op[1 + ml] << shift, byte = 0xffull << shift;
 		val = reg_field == 1 ? old | imm : old & (imm | ~byte);
 		len = i + 1 + ml + 1;
-	} else if (op[0] == 0x0f && op[1] == 0xba && (((op[2] >> 3) & 7) == 5 ||
-						      ((op[2] >> 3) & 7) == 6)) { /* bts/btr $imm8 */
+	} else if (op[0] == 0x0f && op[1] == 0xba &&
+		   (((op[2] >> 3) & 7) == 5 || ((op[2] >> 3) & 7) == 6)) { /* bts/btr $imm8 */
 		unsigned ml = modrm_length(op + 2);
 		unsigned bit = (op[2 + ml] & 63) + shift;
 		if (bit > 63)

@@ -115,7 +115,8 @@ int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf)
 static int64_t evtchn_send(uint32_t port)
 {
 	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: send on port %u (state %u)", port, port < NR_PORTS ? port_state[port] : 99);
+		xen_log("xen: send on port %u (state %u)", port,
+			port < NR_PORTS ? port_state[port] : 99);
 	if (port >= NR_PORTS || port_state[port] == PORT_FREE)
 		return -XEN_EINVAL;
 	if (port_state[port] == PORT_CONSOLE) {

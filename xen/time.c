@@ -87,24 +87,20 @@ void time_init(void)
 	s->wc_nsec = (uint32_t)(now % 1000000000ull);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	s->wc_version++;
-	mono_offset = pvkit_call(3 /* PVKIT_HC_CLOCK */, 0 /* MONOTONIC */, 0, 0) -
-		      (int64_t)system_time_ns();
-	lapic_write(LAPIC_SVR, 0x100 | 0xff); /* enabled, spurious vector 0xff */
-	lapic_write(LAPIC_TDCR, 0xb);	      /* divide by 1 */
+	mono_offset =
+	    pvkit_call(3 /* PVKIT_HC_CLOCK */, 0 /* MONOTONIC */, 0, 0) - (int64_t)system_time_ns();
+	lapic_write(LAPIC_SVR, 0x100 | 0xff);	    /* enabled, spurious vector 0xff */
+	lapic_write(LAPIC_TDCR, 0xb);		    /* divide by 1 */
 	lapic_write(LAPIC_LVT_T, XEN_TIMER_VECTOR); /* one-shot */
-	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: LAPIC id %x version %x SVR %x LVT timer %x",
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x20),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x30),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + LAPIC_SVR),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + LAPIC_LVT_T));
 }
 
 /* One-shot LAPIC countdown; KVM's LAPIC counts at 1 GHz with divide 1. If
  * it fires early, timer_check() arms it again for the rest. */
 static void program(uint64_t delta_ns)
 {
-	lapic_write(LAPIC_TMICT, delta_ns > 0xffffffffull ? 0xffffffffu : delta_ns ? (uint32_t)delta_ns : 1);
+	lapic_write(LAPIC_TMICT, delta_ns > 0xffffffffull ? 0xffffffffu
+				 : delta_ns		  ? (uint32_t)delta_ns
+							  : 1);
 }
 
 int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only)
@@ -118,12 +114,6 @@ int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only)
 		timer_check();
 	else
 		program(timeout_abs_ns - now);
-	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: timer in %lld ns, LAPIC count %x, ISR/IRR f0: %x %x",
-			(long long)(timeout_abs_ns - now),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x390),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x170),
-			*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + 0x270));
 	return 0;
 }
 
@@ -151,8 +141,6 @@ void timer_check(void)
 /* The timer interrupt (vector XEN_TIMER_VECTOR). */
 void timer_interrupt(void)
 {
-	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: timer interrupt");
 	lapic_write(LAPIC_EOI, 0);
 	timer_check();
 }
@@ -162,8 +150,7 @@ void wait_for_event(uint64_t until_ns)
 	if (timer_armed && timer_deadline < until_ns)
 		until_ns = timer_deadline;
 	uint64_t host = until_ns == UINT64_MAX ? 0 : until_ns + (uint64_t)mono_offset;
-	if (host == 0 && !timer_armed)
-		host = 0; /* nothing will wake us but input: pvkit waits for it */
+	/* host 0: no timer set, nothing but input can wake the guest. */
 	pvkit_call(4 /* PVKIT_HC_HALT */, host, 0, 0);
 	timer_check();
 }

@@ -107,11 +107,11 @@ void xenstore_init(void)
 
 static struct xenstore_domain_interface *ring(void)
 {
-	return maddr_ptr(xen_boot_info.store_pfn * PAGE_SIZE, sizeof(struct xenstore_domain_interface));
+	return maddr_ptr(xen_boot_info.store_pfn * PAGE_SIZE,
+			 sizeof(struct xenstore_domain_interface));
 }
 
-static bool reply(uint32_t type, uint32_t req_id, uint32_t tx_id, const void *payload,
-		  uint32_t len)
+static bool reply(uint32_t type, uint32_t req_id, uint32_t tx_id, const void *payload, uint32_t len)
 {
 	struct xenstore_domain_interface *r = ring();
 	struct xsd_sockmsg h = {.type = type, .req_id = req_id, .tx_id = tx_id, .len = len};
