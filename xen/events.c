@@ -172,6 +172,19 @@ static int64_t alloc_port(unsigned state)
 	return -XEN_ENOSPC;
 }
 
+/* Take a free port for a checked request and write the request (at arg,
+ * read into req) back with the port in it. */
+static int64_t bind_port(uint64_t arg, void *req, size_t size, unsigned state, uint32_t virq,
+			 evtchn_port_t *port_field)
+{
+	int64_t port = alloc_port(state);
+	if (port < 0)
+		return port;
+	port_virq[port] = virq;
+	*port_field = (evtchn_port_t)port;
+	return copy_to_guest(arg, req, size) < 0 ? -XEN_EFAULT : 0;
+}
+
 int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 {
 	switch (cmd) {
@@ -196,11 +209,7 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			return -XEN_EFAULT;
 		if (a.dom != DOMID_SELF)
 			return -XEN_ESRCH;
-		int64_t port = alloc_port(PORT_UNBOUND);
-		if (port < 0)
-			return port;
-		a.port = (evtchn_port_t)port;
-		return copy_to_guest(arg, &a, sizeof(a)) < 0 ? -XEN_EFAULT : 0;
+		return bind_port(arg, &a, sizeof(a), PORT_UNBOUND, 0, &a.port);
 	}
 	case EVTCHNOP_bind_virq: {
 		struct evtchn_bind_virq b;
@@ -208,12 +217,7 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			return -XEN_EFAULT;
 		if (b.vcpu != 0)
 			return -XEN_ENOENT;
-		int64_t port = alloc_port(PORT_VIRQ);
-		if (port < 0)
-			return port;
-		port_virq[port] = b.virq;
-		b.port = (evtchn_port_t)port;
-		return copy_to_guest(arg, &b, sizeof(b)) < 0 ? -XEN_EFAULT : 0;
+		return bind_port(arg, &b, sizeof(b), PORT_VIRQ, b.virq, &b.port);
 	}
 	case EVTCHNOP_bind_ipi: {
 		struct evtchn_bind_ipi b;
@@ -221,11 +225,7 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			return -XEN_EFAULT;
 		if (b.vcpu != 0)
 			return -XEN_ENOENT;
-		int64_t port = alloc_port(PORT_IPI);
-		if (port < 0)
-			return port;
-		b.port = (evtchn_port_t)port;
-		return copy_to_guest(arg, &b, sizeof(b)) < 0 ? -XEN_EFAULT : 0;
+		return bind_port(arg, &b, sizeof(b), PORT_IPI, 0, &b.port);
 	}
 	case EVTCHNOP_close: {
 		struct evtchn_close c;
