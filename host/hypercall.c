@@ -185,6 +185,8 @@ int64_t hypercall_dispatch(struct hypercall_service *svc, const struct hypercall
 		return xen_hypercall_shutdown(svc, args->a0, args->a1, args->a2);
 	case PVKIT_HC_LOG:
 		return xen_hypercall_log(svc, args->a0, args->a1);
+	case PVKIT_HC_CONSOLE_READ:
+		return xen_hypercall_console_read(svc, args->a0, args->a1);
 	default:
 		return PVKIT_ENOSYS;
 	}

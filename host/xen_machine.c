@@ -290,6 +290,27 @@ int64_t xen_hypercall_shutdown(struct hypercall_service *svc, uint64_t reason, u
 	}
 }
 
+int64_t xen_hypercall_console_read(struct hypercall_service *svc, uint64_t gpa, uint64_t len)
+{
+	if (len > 4096)
+		return PVKIT_EINVAL;
+	uint8_t *dst = guest_memory_ptr(svc->mem, gpa, len);
+	if (!dst)
+		return PVKIT_EFAULT;
+	/* The console's input goes to the UART's receive FIFO (host/console.c);
+	 * a Xen domain reads it from there through pvxen instead. */
+	struct uart16550 *uart = svc->console->uart;
+	uint64_t n = 0;
+	uint8_t lsr;
+	while (uart && n < len) {
+		uart16550_io(uart, UART_LSR, &lsr, 1, false);
+		if (!(lsr & UART_LSR_DR))
+			break;
+		uart16550_io(uart, UART_RBR, &dst[n++], 1, false);
+	}
+	return (int64_t)n;
+}
+
 int64_t xen_hypercall_log(struct hypercall_service *svc, uint64_t gpa, uint64_t len)
 {
 	if (len > 4096)

@@ -23,5 +23,6 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry);
 int64_t xen_hypercall_shutdown(struct hypercall_service *svc, uint64_t reason, uint64_t gpa,
 			       uint64_t len);
 int64_t xen_hypercall_log(struct hypercall_service *svc, uint64_t gpa, uint64_t len);
+int64_t xen_hypercall_console_read(struct hypercall_service *svc, uint64_t gpa, uint64_t len);
 
 #endif

@@ -93,6 +93,28 @@ static void drain_console_ring(void)
 	ring->out_cons = cons;
 }
 
+/* Console input from pvkit into the ring's `in` half, and the event. */
+void console_input(void)
+{
+	struct xencons_interface *ring =
+	    maddr_ptr(xen_boot_info.console_pfn * PAGE_SIZE, sizeof(*ring));
+	static char buf[sizeof(ring->in)];
+	if (!ring)
+		return;
+	XENCONS_RING_IDX cons = ring->in_cons, prod = ring->in_prod;
+	uint64_t room = sizeof(ring->in) - (prod - cons);
+	if (room == 0 || room > sizeof(ring->in))
+		return;
+	int64_t n = pvkit_call(PVKIT_HC_CONSOLE_READ,
+			       xen_boot_info.hv_base + ((uint64_t)buf - PVXEN_VIRT_BASE), room, 0);
+	for (int64_t i = 0; i < n; i++)
+		ring->in[MASK_XENCONS_IDX(prod++, ring->in)] = buf[i];
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	ring->in_prod = prod;
+	if (n > 0)
+		set_pending(PVXEN_CONSOLE_EVTCHN);
+}
+
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf)
 {
 	if (cmd == CONSOLEIO_read)

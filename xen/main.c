@@ -82,6 +82,7 @@ static void boot(struct xen_regs *r)
 	mm_init();
 	time_init();
 	xenstore_init();
+	console_input(); /* pvkit takes input once it is being read */
 	memset(r, 0, sizeof(*r));
 	r->rip = xen_boot_info.entry;
 	r->rsp = xen_boot_info.stack;

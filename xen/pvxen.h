@@ -185,6 +185,7 @@ void load_user_cr3(void);
 
 /* events.c */
 void raise_virq(unsigned virq);
+void console_input(void);
 bool events_pending(void);
 bool port_pending(uint32_t port);
 /* Deliver the event upcall now if one is pending and not masked. */

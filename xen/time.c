@@ -151,7 +151,8 @@ void wait_for_event(uint64_t until_ns)
 		until_ns = timer_deadline;
 	uint64_t host = until_ns == UINT64_MAX ? 0 : until_ns + (uint64_t)mono_offset;
 	/* host 0: no timer set, nothing but input can wake the guest. */
-	pvkit_call(4 /* PVKIT_HC_HALT */, host, 0, 0);
+	if (pvkit_call(4 /* PVKIT_HC_HALT */, host, 0, 0) == 1 /* PVKIT_HALT_EVENT */)
+		console_input();
 	timer_check();
 }
 
