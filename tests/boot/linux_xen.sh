@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 WAIT=${LINUX_XEN_WAIT_SECONDS:-120}
 names=("banner" "/init runs" "fork and exec from /init" "busybox script as on the host"
-	"poweroff: status 0")
+	"poweroff: status 0" "interactive shell on hvc0")
 
 why=$(kvm_missing)
 [ -z "$why" ] && why=$(pvm_host_missing)
@@ -30,7 +30,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/work" "$work/host"
 cp "$busybox" "$work/root/bin/busybox"
-applets="sh echo mount seq true poweroff cut sort sed awk sha256sum gzip gunzip tar find expr head cat mkdir"
+applets="sh echo mount seq true poweroff cut sort sed awk sha256sum gzip gunzip tar find expr head cat mkdir uname"
 for a in $applets; do ln -s busybox "$work/root/bin/$a"; done
 # The same busybox script in the guest and on the host: the outputs must match.
 cat >"$work/root/script.sh" <<'SCRIPT'
@@ -49,6 +49,7 @@ SCRIPT
 cat >"$work/root/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
+case " $(cat /proc/cmdline) " in *" pvkit.shell "*) exec sh ;; esac
 echo "pvkit-init: up $(cut -d' ' -f1 /proc/uptime)"
 for n in $(seq 50); do /bin/true; done
 echo "pvkit-init: 50 x /bin/true, up $(cut -d' ' -f1 /proc/uptime)"
@@ -87,3 +88,17 @@ if [ "$rc" -eq 0 ]; then ok "linux xen: poweroff: status 0"; else
 fi
 echo "# start to exit ${elapsed} ms ($PVKIT); guest uptime at /init, after the loop, after the script:" \
 	"$(sed -n 's/^pvkit-[a-z]*: .*up //p' "$work/clean" | tr '\n' ' ')"
+
+# Commands on pvkit's stdin reach the shell through the console ring; its
+# output comes back; `poweroff -f` ends pvkit with status 0.
+printf 'echo typed $((6 * 7))\nuname -s\npoweroff -f\n' |
+	timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$work/initrd.gz" \
+		--mem 256M --cmdline "console=hvc0 quiet pvkit.shell" >"$work/shell" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -qx 'typed 42' &&
+	tr -d '\r' <"$work/shell" | grep -qx 'Linux'; then
+	ok "linux xen: interactive shell on hvc0"
+else
+	not_ok "linux xen: interactive shell on hvc0: status $rc"
+	tail -n 15 "$work/shell" | sed 's/^/# /'
+fi
