@@ -37,6 +37,9 @@
 #define GATE_RET_LO 0x00002001
 #define GATE_RET_HI 0xffff8080 /* also: the top half of every pvxen address */
 #define PVXEN_MMIO_WINDOW_EOI 0xffff8080400000b0 /* PVXEN_MMIO_WINDOW + LAPIC EOI */
+#define PVXEN_LAPIC_EOI	      0x0b0
+#define PVXEN_LAPIC_TMICT     0x380
+#define TIMER_RETRY_NS	      20000
 
 	.section .header, "a"
 	.globl pvxen_header
@@ -138,8 +141,9 @@ xen_stub_3:
 1:	STUB_BODY 3
 
 /* pvxen's LAPIC timer.  In pvxen's own code (a bounce before it has saved
- * anything, or pvxen at work): acknowledge, note it, carry on; pvxen looks
- * at the note before it returns to the guest.  In the guest: bounced like an
+ * anything, or pvxen at work): acknowledge, note it, and ask for the tick
+ * again shortly, in case pvxen is already on its way out to the guest; pvxen
+ * looks at the note before it returns.  In the guest: bounced like an
  * exception (no exception is in flight then, so the same slots serve). */
 xen_stub_timer:
 	cmpl	$GATE_RET_HI, 4(%rsp)
@@ -147,6 +151,7 @@ xen_stub_timer:
 	push	%rax
 	movabs	$PVXEN_MMIO_WINDOW_EOI, %rax
 	movl	$0, (%rax)
+	movl	$TIMER_RETRY_NS, PVXEN_LAPIC_TMICT - PVXEN_LAPIC_EOI(%rax)
 	pop	%rax
 	movb	$1, xen_timer_fired(%rip)
 	iretq
