@@ -29,7 +29,7 @@ LIB_SRCS := $(BOOT_SRCS) $(HOST_SRCS)
 # Keep the objects of chained pattern rules (unit-test objects): deleting
 # them would only make the next build redo them.
 .SECONDARY:
-all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel $(BUILD)/rootfs.cpio.gz
+all: $(BUILD)/pvkit $(BUILD)/pvkit-san $(BUILD)/pvkernel $(BUILD)/pvxen $(BUILD)/rootfs.cpio.gz
 
 deps:
 	@bash scripts/deps.sh
@@ -43,9 +43,9 @@ $(BUILD)/san/%.o: %.c
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
 $(BUILD)/libboot.a: $(BOOT_SRCS:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/libhost.a: $(HOST_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/libhost.a: $(HOST_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/xen_image.o
 $(BUILD)/libboot-san.a: $(BOOT_SRCS:%.c=$(BUILD)/san/%.o)
-$(BUILD)/libhost-san.a: $(HOST_SRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/libhost-san.a: $(HOST_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/obj/xen_image.o
 $(BUILD)/lib%.a:
 	@rm -f $@
 	ar rcs $@ $^
@@ -56,6 +56,11 @@ $(BUILD)/obj/default_kernel.o: host/default_kernel.S $(BUILD)/pvkernel
 	@mkdir -p $(dir $@)
 	$(CC) -c -DPVKERNEL_PATH='"$(BUILD)/pvkernel"' $< -o $@
 
+# ...and pvxen, the in-VM Xen a Xen PV domain runs under (xen/build.mk).
+$(BUILD)/obj/xen_image.o: host/xen_image.S $(BUILD)/pvxen
+	@mkdir -p $(dir $@)
+	$(CC) -c -DPVXEN_PATH='"$(BUILD)/pvxen"' $< -o $@
+
 $(BUILD)/pvkit: $(BUILD)/obj/host/main.o $(BUILD)/obj/default_kernel.o $(BUILD)/libhost.a $(BUILD)/libboot.a
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
@@ -63,6 +68,7 @@ $(BUILD)/pvkit-san: $(BUILD)/san/host/main.o $(BUILD)/obj/default_kernel.o $(BUI
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 include guest/build.mk
+include xen/build.mk
 include tests/build.mk
 include fuzz/build.mk
 include bench/build.mk

@@ -20,6 +20,7 @@
 #include "layout.h"
 #include "loader.h"
 #include "pvh_start.h"
+#include "xen_pv.h"
 
 #define PAGE_SIZE 4096ull
 
@@ -326,6 +327,8 @@ static void fill_entry(const struct boot_request *req, const struct boot_plan *p
 		entry->rip = plan->load_elf ? plan->elf->entry_paddr
 					    : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
 		break;
+	case BOOT_CPU_XEN_PV:
+		break; /* never planned here: xen_pv_load() fills its own entry */
 	}
 }
 
@@ -344,6 +347,8 @@ static int load(const struct boot_request *req, struct guest_memory *mem, struct
 		return boot_fail(err, "guest RAM (%s) is smaller than the %s pvkit needs",
 				 boot_format_size(a, sizeof(a), mem->size),
 				 boot_format_size(b, sizeof(b), LAYOUT_MIN_RAM));
+	if (req->entry == BOOT_ENTRY_XEN)
+		return xen_pv_load(req, plan.elf, mem, entry, err);
 	if (choose_entry(req, &plan, entry, err) < 0)
 		return -1;
 	if (req->subarch_given)

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "guest_memory.h"
 #include "image.h"
+#include "xen_pv.h"
 
 struct pvkit_pvm_info;
 
@@ -25,6 +26,7 @@ enum boot_entry_choice {
 	BOOT_ENTRY_AUTO, /* fastest correct path for this image */
 	BOOT_ENTRY_64,	 /* 64-bit entry with boot_params (bzImage or ELF) */
 	BOOT_ENTRY_PVH,	 /* 32-bit PVH entry from the ELF note (ELF or payload) */
+	BOOT_ENTRY_XEN,	 /* Xen PV guest under pvkit's in-VM Xen (boot/xen_pv.h) */
 };
 
 struct boot_request {
@@ -52,6 +54,7 @@ enum boot_cpu_mode {
 	BOOT_CPU_LONG64,      /* 64-bit mode, paging on (identity map), RSI = boot_params */
 	BOOT_CPU_PROTECTED32, /* 32-bit protected mode, paging off, EBX = hvm_start_info */
 	BOOT_CPU_PVM,	      /* 64-bit mode at CPL3 on the pvm trampoline, RSI = boot_params */
+	BOOT_CPU_XEN_PV,      /* a Xen PV domain: see `xen` (host/xen_machine.c starts it) */
 };
 
 struct boot_entry {
@@ -63,6 +66,7 @@ struct boot_entry {
 	uint32_t hardware_subarch; /* what was written into boot_params */
 	struct elf_pvm_note pvm;   /* BOOT_CPU_PVM: MSR_LSTAR and IDTR.base */
 	char path[160]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
+	struct xen_pv_plan xen;   /* BOOT_CPU_XEN_PV only */
 };
 
 /*

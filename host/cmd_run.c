@@ -140,6 +140,7 @@ static const struct cli_choice entry_choices[] = {
     {"auto", BOOT_ENTRY_AUTO},
     {"64", BOOT_ENTRY_64},
     {"pvh", BOOT_ENTRY_PVH},
+    {"xen", BOOT_ENTRY_XEN},
 };
 
 static const struct cli_choice subarch_choices[] = {
@@ -195,6 +196,8 @@ static const struct cli_exit_status run_statuses[] = {
     {EXIT_STATUS_KVM_FAILURE, NULL,
      "KVM cannot run the guest: no usable /dev/kvm, entry or emulator failure"},
     {EXIT_STATUS_CONSOLE_LIMIT, NULL, "the guest printed more than --console-limit BYTES"},
+    {EXIT_STATUS_GUEST_REBOOT, NULL, "a Xen PV guest asked for a reboot"},
+    {EXIT_STATUS_GUEST_CRASH, NULL, "a Xen PV guest crashed, or pvxen stopped it (why on stderr)"},
     {EXIT_STATUS_TIMEOUT, NULL, "--timeout expired"},
     {0, "128+N", "stopped by signal N: SIGINT 130, SIGTERM 143, SIGSYS 159 (seccomp)"},
 };

@@ -9,6 +9,7 @@
 #include "boot/layout.h"
 #include "hypercall.h"
 #include "log.h"
+#include "xen_machine.h"
 
 int hypercall_page_fill(struct guest_memory *mem)
 {
@@ -186,6 +187,12 @@ int64_t hypercall_dispatch(struct hypercall_service *svc, const struct hypercall
 		return hc_clock(svc, args->a0);
 	case PVKIT_HC_HALT:
 		return hc_halt(svc, args->a0);
+	case PVKIT_HC_SHUTDOWN:
+		return xen_hypercall_shutdown(svc, args->a0, args->a1, args->a2);
+	case PVKIT_HC_LOG:
+		return xen_hypercall_log(svc, args->a0, args->a1);
+	case PVKIT_HC_CONSOLE_READ:
+		return xen_hypercall_console_read(svc, args->a0, args->a1);
 	default:
 		return PVKIT_ENOSYS;
 	}

@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "pvm_machine.h"
 #include "time_page.h"
+#include "xen_machine.h"
 
 static void uart_set_irq(void *opaque, bool level)
 {
@@ -186,6 +187,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	    [BOOT_CPU_LONG64] = "64-bit, paging on",
 	    [BOOT_CPU_PROTECTED32] = "32-bit, paging off",
 	    [BOOT_CPU_PVM] = "pvm, CPL3 on the trampoline",
+	    [BOOT_CPU_XEN_PV] = "Xen PV domain under pvxen",
 	};
 	log_debug("entry: %s, RIP 0x%" PRIx64 " RSI 0x%" PRIx64 " RBX 0x%" PRIx64 " RSP 0x%" PRIx64
 		  ", hardware_subarch 0x%x",
@@ -197,6 +199,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (setup_cpuid(m, cfg) < 0)
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
+		return -1;
+	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

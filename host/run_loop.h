@@ -17,6 +17,8 @@
 #define EXIT_STATUS_BAD_INPUT	 2
 #define EXIT_STATUS_TRIPLE_FAULT 3
 #define EXIT_STATUS_KVM_FAILURE	 4
+#define EXIT_STATUS_GUEST_REBOOT 6
+#define EXIT_STATUS_GUEST_CRASH	 7
 #define EXIT_STATUS_TIMEOUT	 124
 
 /* Seconds after which the guest is stopped; 0 for no limit. */

@@ -46,6 +46,38 @@ static struct img seed_elf(int variant)
 	return build_elf(&s);
 }
 
+/* Xen PV kernels: Linux's notes (variant 0) and XTF's (variant 1). */
+static struct img seed_xen_pv(int variant)
+{
+	static const uint64_t entry = 0xffffffff80200000ull, virt_base = 0xffffffff80000000ull;
+	static const uint64_t zero = 0, hv_start = 0xffff800000000000ull, p2m = 0x8000000000ull;
+	static const uint64_t hypercall_page = 0x200000;
+	static const char version[] = "xen-3.0", features[] = "!writable_page_tables";
+	struct elf_spec s = elf_spec_default();
+	if (variant == 0) {
+		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_ENTRY, &entry, 8};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_VIRT_BASE, &virt_base, 8};
+		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PADDR_OFFSET, &zero, 8};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_HV_START_LOW, &hv_start, 8};
+		s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_INIT_P2M, &p2m, 8};
+	} else {
+		s.entry = 0x200010;
+		s.seg[0].vaddr = 0x200000;
+		s.seg[1].vaddr = 0x300000;
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_HYPERCALL_PAGE, &hypercall_page, 8};
+		s.note[s.nnotes++] =
+		    (struct spec_note){"Xen", XEN_ELFNOTE_XEN_VERSION, version, sizeof(version)};
+	}
+	s.note[s.nnotes++] =
+	    (struct spec_note){"Xen", XEN_ELFNOTE_FEATURES, features, sizeof(features)};
+	s.seg[0].filesz = s.seg[0].memsz = 0x100;
+	s.seg[1].filesz = 0x80;
+	return build_elf(&s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -112,5 +144,12 @@ int main(int argc, char **argv)
 	img_free(&elf);
 	img_free(&elf_pvkit);
 	img_free(&elf_pvm);
+	snprintf(dir, sizeof(dir), "%s/fuzz_boot_xen_pv", root);
+	for (int v = 0; v < 2; v++) {
+		struct img x = seed_xen_pv(v);
+		snprintf(name, sizeof(name), "xen-pv-%s", v ? "xtf" : "linux");
+		write_file(dir, name, x.data, x.size, NULL, 0);
+		img_free(&x);
+	}
 	return 0;
 }

@@ -8,7 +8,7 @@ out=build/gen_seeds
 mkdir -p build
 gcc -std=gnu11 -Wall -Wextra -Werror -O1 -I. -D_GNU_SOURCE fuzz/corpus/gen_seeds.c -o "$out" \
 	-llz4 -lzstd -llzma -lz -lbz2 -llzo2
-for t in fuzz_boot_bzimage fuzz_boot_elf fuzz_boot_payload fuzz_boot_load; do
+for t in fuzz_boot_bzimage fuzz_boot_elf fuzz_boot_payload fuzz_boot_load fuzz_boot_xen_pv; do
 	rm -rf "fuzz/corpus/$t"
 	mkdir -p "fuzz/corpus/$t"
 done

@@ -24,9 +24,8 @@ FROZEN_EXIT_OK=0
 guests=(tests/abi/v*/pvkernel)
 why=$(kvm_missing)
 [ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
-pvm_why=
-[ -e /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo ||
-	pvm_why="not a PVM host (kvm_pvm not loaded or vmx/svm present): pvm mode is never used here"
+pvm_why=$(pvm_host_missing)
+[ -n "$pvm_why" ] && pvm_why="$pvm_why: pvm mode is never used here"
 
 if [ ! -e "${guests[0]}" ]; then
 	not_ok "abi compat: no frozen guest under tests/abi/"

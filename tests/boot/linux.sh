@@ -21,12 +21,7 @@ if [ -n "$why" ]; then
 	exit 0
 fi
 
-if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>/tmp/pvkit-fetch.$$); then
-	not_ok "linux: fetch Debian kernel ($(tail -n1 /tmp/pvkit-fetch.$$))"
-	rm -f /tmp/pvkit-fetch.$$
-	exit 1
-fi
-rm -f /tmp/pvkit-fetch.$$
+fetch_linux "linux"
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT

@@ -34,8 +34,7 @@ names=("default: pvm backend" "bundled kernel" "--pv-mode ring0" "ring 0 native 
 why=$(kvm_missing)
 [ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
 [ -z "$why" ] && [ ! -s build/pvkernel ] && why="build/pvkernel not built (make)"
-[ -z "$why" ] && { [ -e /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; } ||
-	why=${why:-"not a PVM host (kvm_pvm not loaded or vmx/svm present): pvm mode is never used here"}
+[ -z "$why" ] && why=$(pvm_host_missing)
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "pvkernel pvm: $n" "$why"; done
 	exit 0

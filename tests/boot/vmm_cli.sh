@@ -71,13 +71,13 @@ bad "--mem below the minimum" "--mem 1M: less than the 16 MiB pvkit needs" run -
 bad "--mem absurd" "--mem 20000G: more than this host's" run --mem 20000G
 bad "--mem overflow" "--mem 99999999999999G: not a size" run --mem 99999999999999G
 bad "--mem unaligned" "--mem 16777217: not a multiple of 4 KiB" run --mem 16777217
-bad "--entry bogus" "--entry 32: not auto, 64 or pvh" run --entry 32
+bad "--entry bogus" "--entry 32: not auto, 64, pvh or xen" run --entry 32
 bad "--subarch bogus" "--subarch xen: not pc, pvkit or a 32-bit number" run --subarch xen
 bad "--subarch too big" "--subarch 0x100000000: " run --subarch 0x100000000
 bad "--timeout negative" "--timeout -1: not a number of seconds" run --timeout -1
 bad "--timeout zero" "--timeout 0: not a number of seconds" run --timeout 0
 bad "--timeout garbage" "--timeout 5s: not a number of seconds" run --timeout 5s
-bad "--entry=bogus" "--entry xen: not auto, 64 or pvh$" run --entry=xen
+bad "--entry=bogus" "--entry hvm: not auto, 64, pvh or xen$" run --entry=hvm
 bad "--pv-mode bogus" "--pv-mode ring3: not auto, pvm or ring0$" run --pv-mode ring3
 bad "--console-limit zero" "--console-limit 0: not a number of bytes above 0" run --console-limit 0
 bad "probe: unknown option" "probe: unknown option --frob \\(see pvkit help\\)$" probe --frob

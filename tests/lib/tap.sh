@@ -75,6 +75,27 @@ tiny_guest_suite() {
 	trap 'rm -rf "$tmp"' EXIT
 }
 
+# Why this host is not PVM-like, or nothing.  pvkit decides it (one test,
+# host_is_pvm() in host/host_cpu.c, reported by `pvkit probe` as pv_mode).
+pvm_host_missing() {
+	if ! build/pvkit probe --json 2>/dev/null | grep -q '"pv_mode":"pvm"'; then
+		echo "not a PVM host (pvkit probe: kvm_pvm not loaded, or vmx/svm present)"
+	fi
+}
+
+# fetch_linux NAME: Debian's kernel (scripts/fetch-linux.sh) in $vmlinuz, or
+# a failed TAP line for suite NAME and exit 1.
+fetch_linux() {
+	local log
+	log=$(mktemp)
+	if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>"$log"); then
+		not_ok "$1: fetch Debian kernel ($(tail -n1 "$log"))"
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+}
+
 qemu_missing() {
 	command -v qemu-system-x86_64 >/dev/null || echo "qemu-system-x86_64 not installed"
 }

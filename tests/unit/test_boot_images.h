@@ -62,7 +62,7 @@ static inline void img_free(struct img *im)
 /* ---- ELF ---------------------------------------------------------------- */
 
 #define SPEC_MAX_SEGS  4
-#define SPEC_MAX_NOTES 4
+#define SPEC_MAX_NOTES 8
 
 struct spec_note {
 	const char *name;

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `pvkit run --entry xen`: a Xen PV domain under pvxen (docs/xen-pv.md).
+#
+#   costs guest      tests/guests/xen_pv_costs.S: 2000 hypercalls and 2000
+#                    int3 bounces through the kernel's trap table and
+#                    HYPERVISOR_iret, then poweroff: status 0; the costs
+#                    go out as TAP comments (docs/xen-pv.md quotes them)
+#   not a Xen kernel --entry xen with pvkernel: one line, status 2
+#   lying notes      ENTRY outside the segments, HV_START_LOW below the
+#                    kernel: one line each, status 2, nothing printed
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+PVKIT=${PVKIT:-build/pvkit-san}
+PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
+GUEST=build/guests/xen_pv_costs.elf
+names=("costs guest" "costs guest: output" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
+
+why=$(kvm_missing)
+[ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
+[ -z "$why" ] && [ ! -s "$GUEST" ] && why="$GUEST not built (make tests)"
+[ -z "$why" ] && why=$(pvm_host_missing)
+if [ -n "$why" ]; then
+	for n in "${names[@]}"; do skip "xen pv: $n" "$why"; done
+	exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+timeout 60 "$PVKIT" run --entry xen --kernel "$GUEST" --mem 64M </dev/null >"$work/costs.out" 2>"$work/costs.err"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "xen pv: costs guest powers off, status 0"; else
+	not_ok "xen pv: costs guest: status $rc"
+	sed 's/^/# /' "$work/costs.err"
+fi
+line=$(grep -E '^xen-pv costs: hypercall 0x[0-9a-f]{16} exception 0x[0-9a-f]{16}' "$work/costs.out")
+if [ -n "$line" ]; then ok "xen pv: costs guest: output"; else
+	not_ok "xen pv: costs guest: output"
+	sed 's/^/# /' "$work/costs.out"
+fi
+# The costs, from the build without sanitizers (best of 3; TSC ticks -> us).
+khz=$(grep -m1 -o 'TSC [0-9]* kHz' <("$PVKIT_FAST" run --debug --entry xen --kernel "$GUEST" --mem 64M </dev/null 2>&1 >/dev/null) | awk '{print $2}')
+best_hc= best_exc=
+for _ in 1 2 3; do
+	l=$("$PVKIT_FAST" run --entry xen --kernel "$GUEST" --mem 64M </dev/null 2>/dev/null)
+	hc=$((16#$(sed -n 's/.*hypercall 0x\([0-9a-f]*\).*/\1/p' <<<"$l")))
+	exc=$((16#$(sed -n 's/.*exception 0x\([0-9a-f]*\).*/\1/p' <<<"$l")))
+	[ -z "$best_hc" ] || [ "$hc" -lt "$best_hc" ] && best_hc=$hc
+	[ -z "$best_exc" ] || [ "$exc" -lt "$best_exc" ] && best_exc=$exc
+done
+if [ -n "$khz" ] && [ "$khz" -gt 0 ]; then
+	awk -v h="$best_hc" -v e="$best_exc" -v k="$khz" 'BEGIN {
+		printf "# hypercall round trip %.2f us, exception bounce + HYPERVISOR_iret %.1f us (best of 3, TSC %d kHz)\n",
+			h / k * 1000, e / k * 1000, k }'
+fi
+
+# bad_input NAME IMAGE PATTERN: status 2, one line on stderr matching PATTERN, no stdout.
+bad_input() {
+	local name=$1 image=$2 pattern=$3
+	"$PVKIT" run --entry xen --kernel "$image" --mem 64M </dev/null >"$work/bad.out" 2>"$work/bad.err"
+	local rc=$? lines
+	lines=$(wc -l <"$work/bad.err")
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -qE "$pattern" "$work/bad.err" &&
+		[ ! -s "$work/bad.out" ]; then
+		ok "xen pv: $name: $(cat "$work/bad.err")"
+	else
+		not_ok "xen pv: $name: status $rc, $lines lines"
+		sed 's/^/# /' "$work/bad.err" "$work/bad.out"
+	fi
+}
+
+bad_input "not a Xen kernel" build/pvkernel "not a Xen PV kernel"
+
+# Rewrite one Xen note's 8-byte descriptor in a copy of the costs guest.
+patch_note() { # patch_note TYPE VALUE OUT
+	python3 - "$GUEST" "$1" "$2" "$3" <<'EOF'
+import struct, sys
+src, ntype, value, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 0), sys.argv[4]
+data = bytearray(open(src, 'rb').read())
+hdr = struct.pack('<III', 4, 8, ntype) + b'Xen\0'
+at = data.find(hdr)
+if at < 0:
+    # add the note's value where an ENTRY note would be: only ENTRY is present
+    hdr = struct.pack('<III', 4, 8, 1) + b'Xen\0'
+    at = data.find(hdr)
+    data[at + 8:at + 12] = struct.pack('<I', ntype)
+data[at + 16:at + 24] = struct.pack('<Q', value)
+open(out, 'wb').write(data)
+EOF
+}
+patch_note 1 0xdead0000 "$work/entry.elf"
+bad_input "lying ENTRY" "$work/entry.elf" "Xen entry 0xdead0000 is outside the segments"
+patch_note 12 0x1000 "$work/hv.elf"
+bad_input "lying HV_START_LOW" "$work/hv.elf" "HV_START_LOW 0x1000 is below the kernel"

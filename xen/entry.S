@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * entry.S - the ways into and out of pvxen.
+ *
+ * The guest (a Xen PV kernel and its user programs) runs in hardware user
+ * mode, natively.  pvxen is entered three ways, each ending in the same
+ * `iretq` back to the guest:
+ *
+ *  - `syscall` (MSR_LSTAR = xen_syscall_entry): a hypercall from the guest
+ *    kernel, a system call from guest user mode, and the very first entry
+ *    from pvkit's trampoline.  Native.
+ *  - an exception or interrupt: the CPU enters a CPL0 stub through pvxen's
+ *    IDT, which this host emulates instruction by instruction; the stub
+ *    keeps RIP, RFLAGS (and error code, CR2) in memory and `iretq`s to the
+ *    native bounce for its vector with TF and IF clear.  Same approach as
+ *    pvkernel's pvm backend (guest/arch/x86/pvm_entry.S).
+ *  - the privileged gate: pvxen code calls xen_gate with R11 = a CPL0
+ *    thunk (CR3 loads, invlpg, debug registers); the #BP stub runs the
+ *    thunk only for the int3 at xen_gate.
+ *
+ * Every native entry switches to pvxen's stack without touching the
+ * interrupted one (guest user code may keep data below its RSP), builds an
+ * iretq frame there followed by the general registers (struct xen_regs),
+ * and calls C.  Resuming pops the registers and `iretq`s: the frame is
+ * whatever C left in struct xen_regs.
+ *
+ * pvxen is linked at 0xffff8080..., out of reach of 32-bit immediates:
+ * addresses are RIP-relative, or read from tables, or compared in halves.
+ *
+ * One vCPU: the per-CPU words are plain globals.
+ */
+#include "abi/pvxen_abi.h"
+#include "trap_frame.inc"
+
+/* xen_gate sits at a fixed address (xen/pvxen.ld): the #BP stub compares
+ * the return address in two 32-bit halves. */
+#define GATE_RET_LO 0x00002001
+#define GATE_RET_HI 0xffff8080 /* also: the top half of every pvxen address */
+#define PVXEN_MMIO_WINDOW_EOI 0xffff8080400000b0 /* PVXEN_MMIO_WINDOW + LAPIC EOI */
+#define PVXEN_LAPIC_EOI	      0x0b0
+#define PVXEN_LAPIC_TMICT     0x380
+#define TIMER_RETRY_NS	      20000
+
+	.section .header, "a"
+	.globl pvxen_header
+pvxen_header:
+	.quad	PVXEN_MAGIC
+	.quad	xen_syscall_entry
+	.quad	xen_trampoline
+	.quad	xen_boot_stack_top
+	.quad	xen_idt
+	.quad	xen_gdt
+	.quad	xen_tss
+	.long	8192 * 8 - 1		/* XEN_GDT_ENTRIES */
+	.long	256 * 16 - 1
+	.quad	xen_boot_info
+	.quad	__image_end
+
+	.text
+
+/* The first instruction the vCPU runs (user mode): enter pvxen. */
+xen_trampoline:
+	syscall
+	ud2
+
+/* ---- syscall: hypercalls, guest system calls, the first entry ---------- */
+
+	.globl xen_syscall_entry
+xen_syscall_entry:
+	mov	%rsp, xen_scratch(%rip)
+	lea	xen_stack_top(%rip), %rsp
+	pushq	$PVXEN_SEL_HW_DS
+	pushq	xen_scratch(%rip)
+	pushq	%r11			/* RFLAGS */
+	pushq	$PVXEN_SEL_HW_CS
+	pushq	%rcx			/* RIP */
+	SAVE_GPRS
+	movb	$1, xen_busy(%rip)
+	mov	%rsp, %rdi
+	cld
+	call	xen_syscall
+	.globl xen_resume
+xen_resume:
+	movb	$0, xen_busy(%rip)
+	RESTORE_GPRS
+	iretq
+
+/* ---- CPL0 stubs (emulated: as few instructions as possible) ------------ */
+
+/*
+ * The native bounce runs with TF, DF and AC clear and IF set: on this host a
+ * native `iretq` or `popfq` cannot turn IF back on, so a context that loses
+ * it keeps it lost; only pvxen's timer interrupt can arrive, and its stub
+ * leaves pvxen's own code alone (xen_stub_timer).
+ */
+#define BOUNCE_RFLAGS 0x202
+
+.macro STUB vec
+xen_stub_\vec:
+	STUB_BODY \vec
+.endm
+
+.macro STUB_ERR vec
+xen_stub_\vec:
+	popq	xen_exc_error(%rip)
+	STUB_BODY \vec
+.endm
+
+.macro STUB_BODY vec
+	popq	xen_exc_rip(%rip)
+	pushq	xen_bounce_table + 8 * \vec(%rip)
+	pushq	16(%rsp)
+	popq	xen_exc_rflags(%rip)
+	movq	$BOUNCE_RFLAGS, 16(%rsp)
+	iretq
+.endm
+
+.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+	STUB \v
+.endr
+.irp v, 8,10,11,12,13,17,21,29,30
+	STUB_ERR \v
+.endr
+
+/* #PF: keep CR2 as well. */
+xen_stub_14:
+	popq	xen_exc_error(%rip)
+	push	%rax
+	mov	%cr2, %rax
+	mov	%rax, xen_exc_cr2(%rip)
+	pop	%rax
+	STUB_BODY 14
+
+/* #BP: the privileged gate (the int3 at xen_gate only), or an int3. */
+xen_stub_3:
+	cmpl	$GATE_RET_LO, (%rsp)
+	jne	1f
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	jne	1f
+	jmp	*%r11
+1:	STUB_BODY 3
+
+/* pvxen's LAPIC timer.  In pvxen's own code (a bounce before it has saved
+ * anything, or pvxen at work): acknowledge, note it, and ask for the tick
+ * again shortly, in case pvxen is already on its way out to the guest; pvxen
+ * looks at the note before it returns.  In the guest: bounced like an
+ * exception (no exception is in flight then, so the same slots serve). */
+xen_stub_timer:
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	jne	1f
+	push	%rax
+	movabs	$PVXEN_MMIO_WINDOW_EOI, %rax
+	movl	$0, (%rax)
+	movl	$TIMER_RETRY_NS, PVXEN_LAPIC_TMICT - PVXEN_LAPIC_EOI(%rax)
+	pop	%rax
+	movb	$1, xen_timer_fired(%rip)
+	iretq
+1:	STUB_BODY 32
+
+/* Other vectors (32-255): nothing sends them; the LAPIC's spurious vector. */
+xen_stub_ignore:
+	iretq
+
+/* ---- bounces (native, on the interrupted stack, TF/IF clear) ----------- */
+
+.macro BOUNCE vec
+xen_bounce_\vec:
+	movl	$\vec, xen_vector(%rip)
+	jmp	xen_bounce_common
+.endm
+
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
+	BOUNCE \v
+.endr
+
+xen_bounce_common:
+	cmpb	$0, xen_busy(%rip)
+	jne	xen_fault_in_xen
+	mov	%rsp, xen_scratch(%rip)
+	lea	xen_stack_top(%rip), %rsp
+	pushq	$PVXEN_SEL_HW_DS
+	pushq	xen_scratch(%rip)
+	pushq	xen_exc_rflags(%rip)
+	pushq	$PVXEN_SEL_HW_CS
+	pushq	xen_exc_rip(%rip)
+	SAVE_GPRS
+	movb	$1, xen_busy(%rip)
+	mov	%rsp, %rdi
+	cld
+	call	xen_exception
+	jmp	xen_resume
+
+/* A fault inside pvxen: only the guest-memory copy may fault (a bad guest
+ * pointer); it then returns -1.  Anything else is a pvxen bug. */
+xen_fault_in_xen:
+	cmpl	$1, xen_vector(%rip)
+	jne	2f
+	/* A guest data breakpoint hit by pvxen itself: a trap, so carry on. */
+	pushq	xen_exc_rip(%rip)
+	pushq	xen_exc_rflags(%rip)
+	popfq
+	ret
+2:	push	%rax
+	lea	xen_copy_insn(%rip), %rax
+	cmp	%rax, xen_exc_rip(%rip)
+	pop	%rax
+	jne	1f
+	mov	$-1, %rax
+	ret			/* from xen_copy: RSP is where the fault left it */
+1:	mov	xen_vector(%rip), %edi
+	mov	xen_exc_rip(%rip), %rsi
+	mov	xen_exc_cr2(%rip), %rdx
+	and	$-16, %rsp
+	call	xen_internal_fault
+	ud2
+
+/* long xen_copy(void *dst, const void *src, size_t n): 0, or -1 if either
+ * side faulted.  The only pvxen code allowed to touch guest pointers. */
+	.globl xen_copy
+xen_copy:
+	mov	%rdx, %rcx
+xen_copy_insn:
+	rep movsb
+	xor	%eax, %eax
+	ret
+
+/* ---- the privileged gate and its CPL0 thunks --------------------------- */
+
+	.section .text.gate, "ax"
+	.globl xen_gate, xen_gate_ret
+xen_gate:
+	int3
+xen_gate_ret:
+	ret
+
+	.text
+	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
+xen_thunk_write_cr3:
+	mov	%rdi, %cr3
+	iretq
+xen_thunk_read_cr3:
+	mov	%cr3, %rax
+	iretq
+xen_thunk_invlpg:
+	invlpg	(%rdi)
+	iretq
+/* rdi = value */
+.irp n, 0, 1, 2, 3, 6, 7
+xen_thunk_set_dr\n:
+	mov	%rdi, %dr\n
+	iretq
+.endr
+	.globl xen_thunk_get_dr6, xen_thunk_get_dr7
+xen_thunk_get_dr6:
+	mov	%dr6, %rax
+	iretq
+xen_thunk_get_dr7:
+	mov	%dr7, %rax
+	iretq
+
+/* ---- tables ------------------------------------------------------------ */
+
+	.section .rodata
+	.balign	8
+xen_bounce_table:
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
+	.quad	xen_bounce_\v
+.endr
+	.globl xen_stub_table
+xen_stub_table:
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	xen_stub_\v
+.endr
+	.globl xen_thunk_set_dr
+xen_thunk_set_dr:
+	.quad	xen_thunk_set_dr0, xen_thunk_set_dr1, xen_thunk_set_dr2, xen_thunk_set_dr3
+	.quad	0, 0, xen_thunk_set_dr6, xen_thunk_set_dr7
+	.globl xen_stub_ignore_addr, xen_stub_timer_addr
+xen_stub_ignore_addr:
+	.quad	xen_stub_ignore
+xen_stub_timer_addr:
+	.quad	xen_stub_timer
+
+	.data
+	.balign	8
+	.globl xen_busy, xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector
+	.globl xen_timer_fired
+xen_busy:
+	.quad	0
+xen_timer_fired:
+	.quad	0
+xen_scratch:
+	.quad	0
+xen_exc_rip:
+	.quad	0
+xen_exc_rflags:
+	.quad	0
+xen_exc_error:
+	.quad	0
+xen_exc_cr2:
+	.quad	0
+xen_vector:
+	.quad	0
+
+	.bss
+	.balign	4096
+	.skip	16384
+xen_stack_top:
+	.skip	4096
+	.globl xen_boot_stack_top
+xen_boot_stack_top:
+	.skip	16384
+	.globl xen_exc_stack_top
+xen_exc_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - pvxen's CPU tables, its first entry, the privileged gate's C
+ * side, guest-memory access and the calls out to pvkit.
+ */
+#include "pvxen.h"
+
+struct pvxen_boot xen_boot_info;
+struct xen_vcpu xen_vcpu;
+shared_info_t *xen_shared_info;
+uint64_t xen_gdt[XEN_GDT_ENTRIES] __attribute__((aligned(4096)));
+uint8_t xen_idt[256 * 16] __attribute__((aligned(4096)));
+uint8_t xen_tss[104] __attribute__((aligned(128)));
+
+extern const uint64_t xen_stub_table[32];
+extern const uint64_t xen_stub_ignore_addr, xen_stub_timer_addr;
+
+static bool booted;
+
+/* ---- CPU tables -------------------------------------------------------- */
+
+static uint64_t flat_descriptor(uint8_t access, uint8_t flags)
+{
+	return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)(flags | 0xf) << 48);
+}
+
+static void set_gate(unsigned vector, uint64_t handler, unsigned dpl)
+{
+	uint8_t *g = xen_idt + vector * 16;
+	uint64_t lo = (handler & 0xffff) | ((uint64_t)PVXEN_SEL_HV_CS << 16) |
+		      ((uint64_t)(0x8e | dpl << 5) << 40) | ((handler >> 16) & 0xffff) << 48;
+	uint64_t hi = handler >> 32;
+	memcpy(g, &lo, 8);
+	memcpy(g + 8, &hi, 8);
+}
+
+/* The hardware's user selectors, kept whatever the guest's GDT says. */
+void install_hw_selectors(void)
+{
+	xen_gdt[PVXEN_SEL_HW_CS / 8] = flat_descriptor(0xfa, 0xa0);
+	xen_gdt[PVXEN_SEL_HW_DS / 8] = flat_descriptor(0xf2, 0xc0);
+}
+
+static void init_cpu_tables(void)
+{
+	install_hw_selectors();
+	/* Xen's reserved descriptors for a 64-bit PV guest. */
+	xen_gdt[PVXEN_SEL_HV_CS / 8] = flat_descriptor(0x9a, 0xa0);
+	xen_gdt[PVXEN_SEL_HV_DS / 8] = flat_descriptor(0x92, 0xc0);
+	xen_gdt[PVXEN_SEL_SYSRET / 8] = flat_descriptor(0xfa, 0xc0); /* 0xe023: CS32 */
+	xen_gdt[PVXEN_SEL_USER_DS / 8] = flat_descriptor(0xf2, 0xc0);
+	xen_gdt[PVXEN_SEL_USER_CS / 8] = flat_descriptor(0xfa, 0xa0);
+	uint64_t base = (uint64_t)xen_tss;
+	xen_gdt[PVXEN_SEL_TSS / 8] = (sizeof(xen_tss) - 1) | ((base & 0xffffff) << 16) |
+				     (0x8bull << 40) | ((base >> 24) & 0xff) << 56;
+	xen_gdt[PVXEN_SEL_TSS / 8 + 1] = base >> 32;
+
+	uint64_t rsp0 = (uint64_t)xen_exc_stack_top;
+	memcpy(xen_tss + 4, &rsp0, 8);
+	uint16_t iomap = sizeof(xen_tss);
+	memcpy(xen_tss + 0x66, &iomap, 2);
+
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr,
+			 v == 3 || v == 4 ? 3 : 0);
+	set_gate(XEN_TIMER_VECTOR, xen_stub_timer_addr, 0);
+}
+
+/* The first entry: the guest starts in kernel mode at its entry point. */
+static void boot(struct xen_regs *r)
+{
+	init_cpu_tables();
+	xen_shared_info = maddr_ptr(xen_boot_info.shared_info, PAGE_SIZE);
+	memset(xen_shared_info, 0, PAGE_SIZE);
+	xen_vcpu.vcpu_info = &xen_shared_info->vcpu_info[0];
+	/* Events stay masked until the guest unmasks them. */
+	xen_vcpu.vcpu_info->evtchn_upcall_mask = 1;
+	xen_vcpu.kernel_mode = true;
+	xen_vcpu.kernel_cr3 = xen_boot_info.cr3;
+	xen_vcpu.dr[6] = 0xffff0ff0;
+	xen_vcpu.dr[7] = 0x400;
+	mm_init();
+	time_init();
+	xenstore_init();
+	console_input(); /* pvkit takes input once it is being read */
+	memset(r, 0, sizeof(*r));
+	r->rip = xen_boot_info.entry;
+	r->rsp = xen_boot_info.stack;
+	r->rsi = xen_boot_info.start_info;
+	r->rflags = 0x202;
+	booted = true;
+}
+
+void xen_syscall(struct xen_regs *r)
+{
+	if (!booted)
+		boot(r);
+	else if (xen_vcpu.kernel_mode)
+		do_hypercall(r);
+	else if (xen_vcpu.syscall_cb)
+		/* A system call of guest user mode: Xen's syscall callback. */
+		inject_trap(r, 256, false, 0);
+	else
+		inject_trap(r, 6, false, 0);
+	deliver_events(r);
+	xen_exit_to_guest(r);
+}
+
+__attribute__((noreturn)) void xen_internal_fault(uint64_t vector, uint64_t rip, uint64_t cr2);
+void xen_internal_fault(uint64_t vector, uint64_t rip, uint64_t cr2)
+{
+	xen_crash("pvxen: exception %llu inside the hypervisor at RIP=0x%llx (CR2 0x%llx)",
+		  (unsigned long long)vector, (unsigned long long)rip, (unsigned long long)cr2);
+}
+
+/* ---- the gate ---------------------------------------------------------- */
+
+static uint64_t gate(void (*thunk)(void), uint64_t a0, uint64_t a1)
+{
+	register uint64_t rdi asm("rdi") = a0;
+	register uint64_t rsi asm("rsi") = a1;
+	register uint64_t r11 asm("r11") = (uint64_t)thunk;
+	register uint64_t rax asm("rax") = 0;
+	asm volatile("call xen_gate"
+		     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(r11)
+		     :
+		     : "memory", "rcx", "rdx", "r8", "r9", "r10");
+	return rax;
+}
+
+void xen_write_cr3(uint64_t cr3)
+{
+	gate(xen_thunk_write_cr3, cr3, 0);
+}
+
+uint64_t xen_read_cr3(void)
+{
+	return gate(xen_thunk_read_cr3, 0, 0);
+}
+
+void xen_invlpg(uint64_t va)
+{
+	gate(xen_thunk_invlpg, va, 0);
+}
+
+void xen_set_dr(unsigned reg, uint64_t value)
+{
+	if (reg < 8 && xen_thunk_set_dr[reg])
+		gate(xen_thunk_set_dr[reg], value, 0);
+}
+
+uint64_t xen_get_dr(unsigned reg)
+{
+	return gate(reg == 6 ? xen_thunk_get_dr6 : xen_thunk_get_dr7, 0, 0);
+}
+
+#define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
+#define CR4_DE	     (1ull << 3)
+#define CR4_FSGSBASE (1ull << 16)
+
+uint64_t guest_cr4(void)
+{
+	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0) |
+	       (xen_vcpu.cr4_fsgsbase ? CR4_FSGSBASE : 0);
+}
+
+static bool cpu_has_fsgsbase(void)
+{
+	uint32_t a, b, c, d;
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	return b & 1;
+}
+
+/*
+ * Xen discards what it does not like in a CR4 write rather than fault.
+ * FSGSBASE is only the guest's view: this host runs the guest's user mode
+ * with its own CR4, where {rd,wr}{fs,gs}base always work (PLATFORM.md), so
+ * pvxen uses them too, whatever the guest's CR4 says.
+ */
+bool set_guest_cr4(uint64_t value)
+{
+	xen_vcpu.cr4_de = value & CR4_DE;
+	xen_vcpu.cr4_fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
+	return true;
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static bool guest_range_ok(uint64_t va, size_t n)
+{
+	uint64_t end = va + n;
+	if (end < va)
+		return false;
+	bool low = end <= 0x0000800000000000ull;
+	bool high = va >= XEN_PV_HOLE_END_VA;
+	return low || high;
+}
+
+int copy_from_guest(void *dst, uint64_t va, size_t n)
+{
+	if (!guest_range_ok(va, n))
+		return -1;
+	return (int)xen_copy(dst, (const void *)va, n);
+}
+
+int copy_to_guest(uint64_t va, const void *src, size_t n)
+{
+	if (!guest_range_ok(va, n))
+		return -1;
+	return (int)xen_copy((void *)va, src, n);
+}
+
+void *maddr_ptr(uint64_t maddr, size_t n)
+{
+	if (maddr > xen_boot_info.ram_end || n > xen_boot_info.ram_end - maddr)
+		return NULL;
+	return (void *)(PVXEN_DIRECT_MAP + maddr);
+}
+
+bool mfn_is_domain_ram(uint64_t mfn)
+{
+	return mfn < xen_boot_info.nr_pages;
+}
+
+/* ---- pvkit ------------------------------------------------------------- */
+
+int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	register uint64_t rax asm("rax") = nr;
+	register uint64_t rdi asm("rdi") = a0;
+	register uint64_t rsi asm("rsi") = a1;
+	register uint64_t rdx asm("rdx") = a2;
+	volatile uint32_t *doorbell = (volatile uint32_t *)PVXEN_DOORBELL_VA;
+	asm volatile("movl %%eax, (%[db])"
+		     : "+r"(rax)
+		     : [db] "r"(doorbell), "r"(rdi), "r"(rsi), "r"(rdx)
+		     : "memory");
+	return (int64_t)rax;
+}
+
+static uint64_t hv_gpa(const void *p)
+{
+	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
+}
+
+void pvkit_write(const char *s, size_t n)
+{
+	static char buf[4096];
+	while (n) {
+		size_t part = n < sizeof(buf) ? n : sizeof(buf);
+		memcpy(buf, s, part);
+		pvkit_call(1 /* PVKIT_HC_CONSOLE_WRITE */, hv_gpa(buf), part, 0);
+		s += part;
+		n -= part;
+	}
+}
+
+/* One line for pvkit: LOG adds a newline, SHUTDOWN takes the text as is. */
+static uint64_t vmessage(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+	return n < (int)size ? (uint64_t)n : size - 1;
+}
+
+void xen_log(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	uint64_t n = vmessage(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	pvkit_call(PVKIT_HC_LOG, hv_gpa(buf), n, 0);
+}
+
+void xen_shutdown(unsigned reason)
+{
+	for (;;)
+		pvkit_call(PVKIT_HC_SHUTDOWN, reason, 0, 0);
+}
+
+void xen_crash(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	uint64_t n = vmessage(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (;;)
+		pvkit_call(PVKIT_HC_SHUTDOWN, PVKIT_SHUTDOWN_CRASH, hv_gpa(buf), n);
+}

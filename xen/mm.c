@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm.c - the guest's page tables, Xen's way ("direct paging"): the tables
+ * the kernel builds are the ones the CPU walks; the kernel sees them
+ * read-only and changes them through mmu_update, update_va_mapping and
+ * mmuext_op.  pvxen writes the entries through its direct map of guest RAM
+ * after checking them:
+ *
+ *  - every present entry gets the U bit (the kernel runs in user mode: as
+ *    64-bit Xen does, and what lets it touch its own memory here);
+ *  - a leaf may map only the domain's frames, shared_info and the grant
+ *    table frames; never pvxen or anything else;
+ *  - no superpages (L2/L3 PSE), as Xen refuses them to PV guests;
+ *  - L4 slots 256-271 are the hypervisor's: pvxen fills 257 and 258 in every
+ *    L4 the guest uses and refuses updates there.
+ *
+ * Tables are known by level once the guest pins them or loads them (and
+ * the domain builder's, from the start); an update to another frame is a
+ * plain write, as Xen allows for ordinary writable pages.
+ *
+ * pvxen protects the guest's user space from the guest's own mistakes as
+ * far as these checks go, not itself from the guest kernel: the VM boundary
+ * is KVM's (docs/xen-pv.md).
+ */
+#include "pvxen.h"
+
+/* The domain has at most as many frames as the M2P describes (1 GiB). */
+#define MAX_TRACKED_FRAMES PVXEN_M2P_MAX_PAGES
+#define HV_SLOT_FIRST	   256
+#define HV_SLOT_LAST	   271
+/* Xen marks a preempted batch in the count's top bit. */
+#define MMU_UPDATE_PREEMPTED (~(~0ull >> 1))
+
+enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4 };
+
+/*
+ * Xen's page types, reference-counted: a frame is a table of one level
+ * while something holds it as one (a pin, a base pointer, an entry of a
+ * table one level up); the last reference going away releases the tables it
+ * refers to in turn, so that a freed page table can become anything again.
+ */
+static uint8_t frame_type[MAX_TRACKED_FRAMES];
+static uint16_t frame_refs[MAX_TRACKED_FRAMES];
+static uint8_t frame_pinned[MAX_TRACKED_FRAMES / 8];
+static uint64_t loaded_cr3;
+
+extern uint8_t xen_grant_frames[];
+extern const unsigned xen_grant_nr_frames;
+
+static uint64_t hv_gpa_of(const void *p)
+{
+	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
+}
+
+static bool mfn_mappable(uint64_t mfn)
+{
+	if (mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info)
+		return true;
+	uint64_t grant = hv_gpa_of(xen_grant_frames) / PAGE_SIZE;
+	return mfn >= grant && mfn < grant + xen_grant_nr_frames;
+}
+
+static uint64_t *table(uint64_t mfn)
+{
+	return maddr_ptr(mfn * PAGE_SIZE, PAGE_SIZE);
+}
+
+static unsigned type_of(uint64_t mfn)
+{
+	return mfn < MAX_TRACKED_FRAMES ? frame_type[mfn] : TYPE_NONE;
+}
+
+static bool hv_slot(unsigned level, unsigned index)
+{
+	return level == TYPE_L4 && index >= HV_SLOT_FIRST && index <= HV_SLOT_LAST;
+}
+
+static void put_table(uint64_t mfn);
+
+/* Drop what entries [0, upto) of a table hold on the tables below it. */
+static void put_children(uint64_t mfn, unsigned level, unsigned upto)
+{
+	if (level == TYPE_L1)
+		return;
+	const uint64_t *t = table(mfn);
+	for (unsigned i = 0; i < upto; i++)
+		if (!hv_slot(level, i) && (t[i] & PTE_P))
+			put_table((t[i] & PTE_ADDR) / PAGE_SIZE);
+}
+
+static void put_table(uint64_t mfn)
+{
+	if (mfn >= MAX_TRACKED_FRAMES || !frame_type[mfn] || --frame_refs[mfn])
+		return;
+	unsigned level = frame_type[mfn];
+	frame_type[mfn] = TYPE_NONE;
+	put_children(mfn, level, 512);
+}
+
+/* A reference to mfn as a table of `level`; the first one checks its
+ * entries (and references the tables below), giving each the U bit. */
+static int64_t get_table(uint64_t mfn, unsigned level)
+{
+	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES)
+		return -XEN_EINVAL;
+	if (frame_type[mfn] == level) {
+		if (frame_refs[mfn] == UINT16_MAX)
+			return -XEN_EBUSY;
+		frame_refs[mfn]++;
+		return 0;
+	}
+	if (frame_type[mfn] != TYPE_NONE)
+		return -XEN_EINVAL; /* already a table of another level */
+	frame_type[mfn] = (uint8_t)level;
+	frame_refs[mfn] = 1;
+	uint64_t *t = table(mfn);
+	for (unsigned i = 0; i < 512; i++) {
+		if (hv_slot(level, i) || !(t[i] & PTE_P))
+			continue;
+		uint64_t target = (t[i] & PTE_ADDR) / PAGE_SIZE;
+		bool ok = level == TYPE_L1 ? mfn_mappable(target)
+					   : !(t[i] & PTE_PSE) && get_table(target, level - 1) == 0;
+		if (!ok) {
+			put_children(mfn, level, i);
+			frame_type[mfn] = TYPE_NONE;
+			frame_refs[mfn] = 0;
+			return -XEN_EINVAL;
+		}
+		t[i] |= PTE_U;
+	}
+	return 0;
+}
+
+static bool pinned(uint64_t mfn)
+{
+	return mfn < MAX_TRACKED_FRAMES && (frame_pinned[mfn / 8] & (1u << (mfn % 8)));
+}
+
+static void set_pinned(uint64_t mfn, bool on)
+{
+	if (on)
+		frame_pinned[mfn / 8] |= (uint8_t)(1u << (mfn % 8));
+	else
+		frame_pinned[mfn / 8] &= (uint8_t) ~(1u << (mfn % 8));
+}
+
+static void install_hv_slots(uint64_t l4_mfn)
+{
+	/* Written in place, never cleared first: this may be the live L4. */
+	uint64_t *t = table(l4_mfn);
+	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
+		t[i] = i == 257	  ? xen_boot_info.hv_l4e[0]
+		       : i == 258 ? xen_boot_info.hv_l4e[1]
+		       : i == 259 ? xen_boot_info.hv_l4e[2]
+				  : 0;
+}
+
+/* A reference to mfn as an L4, with the hypervisor's slots filled in. */
+static int64_t get_l4(uint64_t mfn)
+{
+	int64_t rc = get_table(mfn, TYPE_L4);
+	if (rc == 0)
+		install_hv_slots(mfn);
+	return rc;
+}
+
+/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4. */
+static int64_t set_base(uint64_t *base, uint64_t new_mfn)
+{
+	if (new_mfn) {
+		int64_t rc = get_l4(new_mfn);
+		if (rc)
+			return rc;
+	}
+	if (*base)
+		put_table(*base / PAGE_SIZE);
+	*base = new_mfn * PAGE_SIZE;
+	return 0;
+}
+
+void mm_init(void)
+{
+	/* The domain builder's L4 is pinned (as Xen's builder leaves it) and the
+	 * kernel base pointer: two references. */
+	uint64_t mfn = xen_boot_info.cr3 / PAGE_SIZE;
+	loaded_cr3 = xen_boot_info.cr3;
+	get_l4(mfn);
+	get_l4(mfn);
+	set_pinned(mfn, true);
+}
+
+static void load_cr3(uint64_t cr3)
+{
+	if (cr3 == loaded_cr3)
+		return;
+	xen_write_cr3(cr3);
+	loaded_cr3 = cr3;
+}
+
+void load_kernel_cr3(void)
+{
+	load_cr3(xen_vcpu.kernel_cr3);
+}
+
+void load_user_cr3(void)
+{
+	load_cr3(xen_vcpu.user_cr3);
+}
+
+static void flush_tlb(void)
+{
+	xen_write_cr3(loaded_cr3);
+}
+
+/* Check and write one entry of a table of a known level (0: untyped). */
+static int64_t write_entry(uint64_t maddr, uint64_t val, bool preserve_ad)
+{
+	uint64_t mfn = maddr / PAGE_SIZE;
+	if (!mfn_is_domain_ram(mfn) || (maddr & 7))
+		return -XEN_EINVAL;
+	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot;
+	unsigned level = type_of(mfn);
+	unsigned index = (maddr & (PAGE_SIZE - 1)) / 8;
+	if (hv_slot(level, index))
+		return -XEN_EPERM;
+	if (level != TYPE_NONE && (val & PTE_P)) {
+		uint64_t target = (val & PTE_ADDR) / PAGE_SIZE;
+		if (level > TYPE_L1 && (val & PTE_PSE))
+			return -XEN_EINVAL;
+		if (level == TYPE_L1 && !mfn_mappable(target))
+			return -XEN_EINVAL;
+		if (level > TYPE_L1) {
+			int64_t rc = get_table(target, level - 1);
+			if (rc)
+				return rc;
+		}
+		val |= PTE_U;
+	}
+	if (preserve_ad)
+		val |= old & (1ull << 5 | 1ull << 6);
+	*slot = val;
+	if (level > TYPE_L1 && (old & PTE_P))
+		put_table((old & PTE_ADDR) / PAGE_SIZE);
+	return 0;
+}
+
+static int64_t mmu_update_checked(const struct mmu_update *u);
+
+static int64_t mmu_update_one(const void *req)
+{
+	const struct mmu_update *u = req;
+	int64_t rc = mmu_update_checked(u);
+	if (rc && (xen_boot_info.flags & PVXEN_BOOT_TRACE))
+		xen_log("xen: mmu_update ptr 0x%llx val 0x%llx (type %u): %lld",
+			(unsigned long long)u->ptr, (unsigned long long)u->val,
+			type_of((u->ptr & ~7ull) / PAGE_SIZE), (long long)rc);
+	return rc;
+}
+
+static int64_t mmu_update_checked(const struct mmu_update *u)
+{
+	switch (u->ptr & 7) {
+	case MMU_NORMAL_PT_UPDATE:
+	case MMU_PT_UPDATE_NO_TRANSLATE:
+		return write_entry(u->ptr & ~7ull, u->val, false);
+	case MMU_PT_UPDATE_PRESERVE_AD:
+		return write_entry(u->ptr & ~7ull, u->val, true);
+	case MMU_MACHPHYS_UPDATE:
+		/* The M2P is the identity and stays so. */
+		return (u->ptr >> 12) == u->val && mfn_is_domain_ram(u->val) ? 0 : -XEN_EINVAL;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* mmu_update and mmuext_op: a list of requests, stopped at the first error;
+ * how many were done goes to done_ptr (if any), as with Xen. */
+static int64_t run_batch(uint64_t list, uint64_t count, uint64_t done_ptr, uint64_t domid,
+			 size_t size, int64_t (*one)(const void *req))
+{
+	if (domid != DOMID_SELF)
+		return -XEN_ESRCH;
+	uint8_t req[64];
+	uint64_t i;
+	int64_t rc = 0;
+	for (i = 0; i < (count & ~MMU_UPDATE_PREEMPTED); i++) {
+		if (copy_from_guest(req, list + i * size, size) < 0) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		rc = one(req);
+		if (rc)
+			break;
+	}
+	if (done_ptr && copy_to_guest(done_ptr, &(unsigned){(unsigned)i}, sizeof(unsigned)) < 0)
+		return -XEN_EFAULT;
+	return rc;
+}
+
+int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid)
+{
+	return run_batch(reqs, count, done_ptr, domid, sizeof(struct mmu_update), mmu_update_one);
+}
+
+/* The L1 entry for va in the live tables, or NULL. */
+static uint64_t *l1_entry(uint64_t va)
+{
+	uint64_t mfn = loaded_cr3 / PAGE_SIZE;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = table(mfn)[(va >> shift) & 511];
+		if (!(e & PTE_P) || (e & PTE_PSE))
+			return NULL;
+		mfn = (e & PTE_ADDR) / PAGE_SIZE;
+		if (!maddr_ptr(mfn * PAGE_SIZE, PAGE_SIZE))
+			return NULL;
+	}
+	return &table(mfn)[(va >> 12) & 511];
+}
+
+/*
+ * A page-table frame the guest kernel writes through a read-only mapping
+ * (Xen's "ptwr" emulation, which Linux relies on for some updates): the
+ * machine address written, or 0 if va does not map a page table.
+ */
+uint64_t page_table_write_target(uint64_t va)
+{
+	uint64_t *e = l1_entry(va);
+	if (!e || !(*e & PTE_P))
+		return 0;
+	uint64_t mfn = (*e & PTE_ADDR) / PAGE_SIZE;
+	if (!mfn_is_domain_ram(mfn) || type_of(mfn) == TYPE_NONE)
+		return 0;
+	return mfn * PAGE_SIZE + (va & (PAGE_SIZE - 1));
+}
+
+int64_t page_table_write(uint64_t maddr, uint64_t val)
+{
+	return write_entry(maddr, val, false);
+}
+
+static void flush(uint64_t va, uint64_t flags)
+{
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_TLB_FLUSH:
+		flush_tlb();
+		break;
+	case UVMF_INVLPG:
+		xen_invlpg(va);
+		break;
+	default:
+		break;
+	}
+}
+
+int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+	if (va >= XEN_PV_HOLE_START_VA && va < XEN_PV_HOLE_END_VA)
+		return -XEN_EINVAL;
+	uint64_t *e = l1_entry(va);
+	if (!e)
+		return -XEN_EINVAL;
+	if (val & PTE_P) {
+		if (!mfn_mappable((val & PTE_ADDR) / PAGE_SIZE))
+			return -XEN_EINVAL;
+		val |= PTE_U;
+	}
+	*e = val;
+	flush(va, flags);
+	return 0;
+}
+
+static int64_t mmuext_one(const void *req)
+{
+	const struct mmuext_op *op = req;
+	uint64_t mfn = op->arg1.mfn;
+	switch (op->cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+	case MMUEXT_PIN_L2_TABLE:
+	case MMUEXT_PIN_L3_TABLE:
+	case MMUEXT_PIN_L4_TABLE: {
+		if (pinned(mfn))
+			return -XEN_EINVAL;
+		int64_t rc = op->cmd == MMUEXT_PIN_L4_TABLE ? get_l4(mfn)
+							    : get_table(mfn, TYPE_L1 + op->cmd);
+		if (rc == 0)
+			set_pinned(mfn, true);
+		return rc;
+	}
+	case MMUEXT_UNPIN_TABLE:
+		if (!pinned(mfn))
+			return -XEN_EINVAL;
+		set_pinned(mfn, false);
+		put_table(mfn);
+		return 0;
+	case MMUEXT_NEW_BASEPTR: {
+		int64_t rc = mfn ? set_base(&xen_vcpu.kernel_cr3, mfn) : -XEN_EINVAL;
+		if (rc == 0 && xen_vcpu.kernel_mode)
+			load_kernel_cr3();
+		return rc;
+	}
+	case MMUEXT_NEW_USER_BASEPTR:
+		return set_base(&xen_vcpu.user_cr3, mfn);
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		flush_tlb();
+		return 0;
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_INVLPG_ALL:
+		if (op->arg1.linear_addr >= XEN_PV_HOLE_START_VA &&
+		    op->arg1.linear_addr < XEN_PV_HOLE_END_VA)
+			return -XEN_EINVAL;
+		xen_invlpg(op->arg1.linear_addr);
+		return 0;
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		return 0;
+	case MMUEXT_SET_LDT:
+		return op->arg2.nr_ents == 0 ? 0 : -XEN_EINVAL;
+	case MMUEXT_CLEAR_PAGE:
+		if (!mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE)
+			return -XEN_EINVAL;
+		memset(table(mfn), 0, PAGE_SIZE);
+		return 0;
+	case MMUEXT_COPY_PAGE:
+		if (!mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE ||
+		    !mfn_is_domain_ram(op->arg2.src_mfn))
+			return -XEN_EINVAL;
+		memcpy(table(mfn), table(op->arg2.src_mfn), PAGE_SIZE);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid)
+{
+	return run_batch(ops, count, done_ptr, domid, sizeof(struct mmuext_op), mmuext_one);
+}
+
+/* ---- descriptor tables ------------------------------------------------- */
+
+/* Xen's rule for a 64-bit PV guest's descriptor: code and data only, at
+ * DPL 3 (raised if lower); a not-present or null one is fine. */
+static bool fix_descriptor(uint64_t *d)
+{
+	if (!(*d & (1ull << 47)))
+		return true; /* not present */
+	if (!(*d & (1ull << 44)))
+		return false; /* a system descriptor: gates, TSS, LDT */
+	*d |= 3ull << 45;
+	return true;
+}
+
+int64_t do_set_gdt(uint64_t frames, uint64_t entries)
+{
+	if (entries > XEN_FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	unsigned nr_frames = (unsigned)((entries + 511) / 512);
+	uint64_t list[16];
+	if (nr_frames && copy_from_guest(list, frames, nr_frames * sizeof(uint64_t)) < 0)
+		return -XEN_EFAULT;
+	static uint64_t fresh[XEN_FIRST_RESERVED_GDT_ENTRY];
+	for (uint64_t i = 0; i < entries; i++) {
+		uint64_t mfn = list[i / 512];
+		if (!mfn_is_domain_ram(mfn))
+			return -XEN_EINVAL;
+		uint64_t d = table(mfn)[i % 512];
+		if (!fix_descriptor(&d))
+			return -XEN_EINVAL;
+		fresh[i] = d;
+	}
+	for (uint64_t i = 0; i < XEN_FIRST_RESERVED_GDT_ENTRY; i++)
+		xen_gdt[i] = i < entries ? fresh[i] : 0;
+	install_hw_selectors();
+	for (unsigned i = 0; i < nr_frames; i++)
+		xen_vcpu.gdt_frames[i] = list[i];
+	xen_vcpu.gdt_entries = (unsigned)entries;
+	return 0;
+}
+
+int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+	uint64_t mfn = maddr / PAGE_SIZE;
+	if ((maddr & 7) || !mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE)
+		return -XEN_EINVAL;
+	if (!fix_descriptor(&desc))
+		return -XEN_EINVAL;
+	*(uint64_t *)maddr_ptr(maddr, 8) = desc;
+	unsigned index = (maddr & (PAGE_SIZE - 1)) / 8;
+	for (unsigned f = 0; f * 512 < xen_vcpu.gdt_entries; f++)
+		if (xen_vcpu.gdt_frames[f] == mfn && f * 512 + index < xen_vcpu.gdt_entries)
+			xen_gdt[f * 512 + index] = desc;
+	install_hw_selectors();
+	return 0;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvxen.h - what pvxen's files share: the saved guest registers, the vCPU's
+ * Xen state, guest-memory access and the calls out to pvkit.
+ */
+#ifndef PVXEN_H
+#define PVXEN_H
+
+/* Everything is in this one image: direct RIP-relative references, no GOT. */
+#pragma GCC visibility push(hidden)
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/errno.h>
+#include <xen/xen.h>
+
+#include "abi/pvxen_abi.h"
+#include "kernel.h" /* pvkernel's memory functions and vsnprintf (guest/kernel) */
+
+#define PAGE_SIZE		     4096ull
+#define XEN_PV_HOLE_START_VA	     0xffff800000000000ull
+#define XEN_PV_HOLE_END_VA	     0xffff880000000000ull /* end of Xen's PML4 slots 256-271 */
+#define XEN_GDT_ENTRIES		     8192
+#define XEN_FIRST_RESERVED_GDT_ENTRY (14 * 512)
+
+#define RFLAGS_TF   0x100ull
+#define RFLAGS_IF   0x200ull
+#define RFLAGS_DF   0x400ull
+#define RFLAGS_IOPL 0x3000ull
+#define RFLAGS_NT   0x4000ull
+#define RFLAGS_RF   0x10000ull
+#define RFLAGS_VM   0x20000ull
+#define RFLAGS_AC   0x40000ull
+
+/* Page-table entry bits. */
+#define PTE_P	 (1ull << 0)
+#define PTE_RW	 (1ull << 1)
+#define PTE_U	 (1ull << 2)
+#define PTE_PSE	 (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* The guest's registers, as entry.S saves them: SAVE_GPRS order, then the
+ * iretq frame that resumes the guest. */
+struct xen_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+struct trap_entry {
+	uint64_t address; /* 0: none */
+	uint8_t flags;	  /* DPL in 0-1, bit 2: mask events on entry */
+};
+
+/* One vCPU's Xen state. */
+struct xen_vcpu {
+	bool kernel_mode;
+	struct trap_entry traps[256];
+	uint64_t kernel_sp;
+	uint64_t event_cb, failsafe_cb, syscall_cb, syscall32_cb, sysenter_cb, nmi_cb;
+	bool syscall_mask, syscall32_mask, sysenter_mask;
+	uint64_t kernel_cr3, user_cr3;	       /* guest-physical L4s; user 0: none */
+	uint64_t gs_base_user, gs_base_kernel; /* the one not loaded now */
+	unsigned iopl;			       /* virtual IOPL, 0-3 */
+	uint64_t vm_assist;		       /* VMASST_TYPE_* bits */
+	uint64_t dr[8];			       /* virtual debug registers */
+	bool fpu_ts;			       /* fpu_taskswitch(1) */
+	bool cr4_de, cr4_fsgsbase;	       /* the guest's view of CR4 */
+	struct vcpu_info *vcpu_info;
+	uint64_t gdt_frames[16];
+	unsigned gdt_entries;
+};
+
+extern struct xen_vcpu xen_vcpu;
+extern struct pvxen_boot xen_boot_info;
+extern shared_info_t *xen_shared_info;
+extern uint64_t xen_gdt[XEN_GDT_ENTRIES];
+extern uint8_t xen_exc_stack_top[];
+
+/* entry.S */
+extern uint64_t xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector;
+extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
+long xen_copy(void *dst, const void *src, size_t n);
+void xen_gate(void);
+void xen_thunk_write_cr3(void);
+void xen_thunk_read_cr3(void);
+void xen_thunk_invlpg(void);
+extern void (*const xen_thunk_set_dr[8])(void); /* DR0-3, DR6, DR7; NULL for 4, 5 */
+void xen_thunk_get_dr6(void);
+void xen_thunk_get_dr7(void);
+
+/* CPL0 operations through the gate (each costs an emulated trap). */
+void xen_write_cr3(uint64_t cr3);
+uint64_t xen_read_cr3(void);
+void xen_invlpg(uint64_t va);
+void xen_set_dr(unsigned reg, uint64_t value);
+uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
+/* The guest's view of CR4 (only DE and FSGSBASE may change). */
+uint64_t guest_cr4(void);
+bool set_guest_cr4(uint64_t value);
+/* Segment bases: {rd,wr}{fs,gs}base always work here (see set_guest_cr4). */
+#define SEGMENT_BASE_ACCESSORS(seg)                                                                \
+	static inline uint64_t read_##seg##_base(void)                                             \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+		asm volatile("rd" #seg "base %0" : "=r"(v));                                       \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_##seg##_base(uint64_t v)                                          \
+	{                                                                                          \
+		asm volatile("wr" #seg "base %0" ::"r"(v));                                        \
+	}
+SEGMENT_BASE_ACCESSORS(fs)
+SEGMENT_BASE_ACCESSORS(gs)
+/* Debug registers: the guest's view, and what goes into the hardware. */
+int64_t set_debugreg(unsigned reg, uint64_t value);
+void debug_exception(void);
+
+/* Guest memory through the current page tables; -1 on a fault or an
+ * address in the hypervisor's hole. */
+int copy_from_guest(void *dst, uint64_t va, size_t n);
+int copy_to_guest(uint64_t va, const void *src, size_t n);
+/* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
+void *maddr_ptr(uint64_t maddr, size_t n);
+bool mfn_is_domain_ram(uint64_t mfn);
+static inline bool is_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/* pvkit's hypercalls (abi/pvkit_abi.h) through the doorbell. */
+int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
+void pvkit_write(const char *s, size_t n);
+void xen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void xen_shutdown(unsigned reason);
+__attribute__((noreturn)) void xen_crash(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* traps.c */
+void xen_exception(struct xen_regs *r);
+void xen_syscall(struct xen_regs *r);
+/* Deliver vector to the guest kernel's handler (a Xen bounce frame). */
+void inject_trap(struct xen_regs *r, unsigned vector, bool has_error, uint64_t error);
+void xen_exit_to_guest(struct xen_regs *r);
+void toggle_guest_mode(struct xen_regs *r);
+
+/* hypercall.c */
+void do_hypercall(struct xen_regs *r);
+int64_t do_iret(struct xen_regs *r);
+
+/* The LAPIC timer interrupt pvxen uses for the guest's timers (the bounce
+ * reports it as vector 32, see entry.S). */
+#define XEN_TIMER_VECTOR 0xf0
+#define XEN_TIMER_BOUNCE 32
+
+/* time.c */
+void time_init(void);
+int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only);
+void stop_singleshot_timer(void);
+/* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
+void timer_check(void);
+void timer_interrupt(void);
+/* Wait (in pvkit) until the guest's timer is due or input arrives. */
+void wait_for_event(uint64_t until_ns);
+void publish_vcpu_time(void);
+uint64_t system_time_ns(void);
+int64_t register_runstate(uint64_t area);
+
+/* main.c */
+void install_hw_selectors(void);
+
+/* mm.c */
+int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid);
+int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid);
+int64_t do_set_gdt(uint64_t frames, uint64_t entries);
+int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
+void mm_init(void);
+uint64_t page_table_write_target(uint64_t va);
+int64_t page_table_write(uint64_t maddr, uint64_t val);
+void load_kernel_cr3(void);
+void load_user_cr3(void);
+
+/* events.c */
+void raise_virq(unsigned virq);
+void console_input(void);
+bool events_pending(void);
+bool port_pending(uint32_t port);
+/* Deliver the event upcall now if one is pending and not masked. */
+void deliver_events(struct xen_regs *r);
+int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
+int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
+int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
+
+/* xenstore.c */
+void xenstore_init(void);
+void xenstore_kick(void);
+
+/* emulate.c: privileged instructions of the guest kernel; true if done. */
+bool emulate_privileged(struct xen_regs *r, unsigned vector);
+bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
+bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error);
+bool emulate_page_table_write(struct xen_regs *r, uint64_t cr2, uint64_t error);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * time.c - Xen's time for the guest: system time (ns since boot) as a
+ * pvclock in vcpu_info from the TSC, whose rate pvkit reads from KVM; the
+ * wall clock in shared_info from pvkit's clock at boot; the runstate area.
+ * Nothing here exits to pvkit after boot: the guest reads its clocks
+ * natively.
+ */
+#include "pvxen.h"
+
+#include <xen/vcpu.h>
+
+static uint64_t boot_tsc;
+static uint32_t tsc_mul;
+static int8_t tsc_shift;
+static uint64_t runstate_area;
+static int64_t mono_offset; /* pvkit's monotonic clock - system time */
+static bool timer_armed;
+static uint64_t timer_deadline; /* system time */
+
+/* The LAPIC (in KVM) through the MMIO window: its timer wakes pvxen. */
+#define LAPIC_EOI   0x0b0
+#define LAPIC_SVR   0x0f0
+#define LAPIC_LVT_T 0x320
+#define LAPIC_TMICT 0x380
+#define LAPIC_TDCR  0x3e0
+
+static void lapic_write(unsigned reg, uint32_t value)
+{
+	*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + reg) = value;
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* ns = ((delta << shift) * mul) >> 32, as vcpu_time_info defines it. */
+static void scale_for(uint64_t tsc_hz)
+{
+	int shift = 0;
+	while (tsc_hz < 1000000000ull && shift < 31) {
+		tsc_hz <<= 1;
+		shift++;
+	}
+	tsc_shift = (int8_t)shift;
+	tsc_mul = (uint32_t)((1000000000ull << 32) / tsc_hz);
+}
+
+uint64_t system_time_ns(void)
+{
+	uint64_t delta = (rdtsc() - boot_tsc) << tsc_shift;
+	return (uint64_t)(((unsigned __int128)delta * tsc_mul) >> 32);
+}
+
+/* The pvclock of the vCPU's vcpu_info (again after it moves). */
+void publish_vcpu_time(void)
+{
+	struct vcpu_time_info *t = &xen_vcpu.vcpu_info->time;
+	t->version++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->tsc_timestamp = boot_tsc;
+	t->system_time = 0;
+	t->tsc_to_system_mul = tsc_mul;
+	t->tsc_shift = tsc_shift;
+	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->version++;
+}
+
+void time_init(void)
+{
+	boot_tsc = rdtsc();
+	uint64_t khz = xen_boot_info.tsc_khz ? xen_boot_info.tsc_khz : 1000000;
+	scale_for(khz * 1000);
+	publish_vcpu_time();
+	/* The wall clock at system time 0: one call to pvkit, at boot. */
+	uint64_t now = (uint64_t)pvkit_call(3 /* PVKIT_HC_CLOCK */, 1 /* REALTIME */, 0, 0);
+	shared_info_t *s = xen_shared_info;
+	s->wc_version++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t sec = now / 1000000000ull;
+	s->wc_sec = (uint32_t)sec;
+	s->wc_sec_hi = (uint32_t)(sec >> 32);
+	s->wc_nsec = (uint32_t)(now % 1000000000ull);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s->wc_version++;
+	mono_offset =
+	    pvkit_call(3 /* PVKIT_HC_CLOCK */, 0 /* MONOTONIC */, 0, 0) - (int64_t)system_time_ns();
+	lapic_write(LAPIC_SVR, 0x100 | 0xff);	    /* enabled, spurious vector 0xff */
+	lapic_write(LAPIC_TDCR, 0xb);		    /* divide by 1 */
+	lapic_write(LAPIC_LVT_T, XEN_TIMER_VECTOR); /* one-shot */
+}
+
+/* One-shot LAPIC countdown; KVM's LAPIC counts at 1 GHz with divide 1. If
+ * it fires early, timer_check() arms it again for the rest. */
+static void program(uint64_t delta_ns)
+{
+	lapic_write(LAPIC_TMICT, delta_ns > 0xffffffffull ? 0xffffffffu
+				 : delta_ns		  ? (uint32_t)delta_ns
+							  : 1);
+}
+
+int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only)
+{
+	uint64_t now = system_time_ns();
+	if (future_only && timeout_abs_ns < now)
+		return -XEN_ETIME;
+	timer_deadline = timeout_abs_ns;
+	timer_armed = true;
+	if (timeout_abs_ns <= now)
+		timer_check();
+	else
+		program(timeout_abs_ns - now);
+	return 0;
+}
+
+void stop_singleshot_timer(void)
+{
+	timer_armed = false;
+	lapic_write(LAPIC_TMICT, 0);
+}
+
+void timer_check(void)
+{
+	if (!timer_armed)
+		return;
+	uint64_t now = system_time_ns();
+	if (now >= timer_deadline) {
+		timer_armed = false;
+		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+			xen_log("xen: VIRQ_TIMER at %llu ns", (unsigned long long)now);
+		raise_virq(VIRQ_TIMER);
+	} else {
+		program(timer_deadline - now);
+	}
+}
+
+/* The timer interrupt (vector XEN_TIMER_VECTOR). */
+void timer_interrupt(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+	timer_check();
+}
+
+void wait_for_event(uint64_t until_ns)
+{
+	if (timer_armed && timer_deadline < until_ns)
+		until_ns = timer_deadline;
+	uint64_t host = until_ns == UINT64_MAX ? 0 : until_ns + (uint64_t)mono_offset;
+	/* host 0: no timer set, nothing but input can wake the guest. */
+	if (pvkit_call(4 /* PVKIT_HC_HALT */, host, 0, 0) == 1 /* PVKIT_HALT_EVENT */)
+		console_input();
+	timer_check();
+}
+
+/* VCPUOP_register_runstate_memory_area: always running, so far. */
+int64_t register_runstate(uint64_t area)
+{
+	runstate_area = area;
+	uint64_t now = system_time_ns();
+	struct vcpu_runstate_info info = {
+	    .state = RUNSTATE_running, .state_entry_time = now, .time = {now}};
+	return copy_to_guest(area, &info, sizeof(info)) < 0 ? -XEN_EFAULT : 0;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * traps.c - exceptions and system calls into the guest kernel, the way
+ * 64-bit Xen delivers them: a "bounce frame" on the guest kernel's stack
+ *
+ *	rcx, r11, [error code], rip, cs | upcall_mask << 32, rflags, rsp, ss
+ *
+ * (lowest address first, 16-byte aligned), then a jump to the handler the
+ * kernel registered (set_trap_table, callback_op).  A frame's CS shows RPL
+ * 0 for kernel mode and 3 for user mode; the hardware runs both in user
+ * mode, so pvxen's kernel-mode flag is what tells them apart.
+ */
+#include "pvxen.h"
+
+#define GUEST_KERNEL_CS (PVXEN_SEL_USER_CS & ~3u)
+#define VECTOR_SYSCALL	256 /* inject_trap(): the syscall callback */
+
+static bool has_error_code(unsigned vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
+	       vector == 29 || vector == 30;
+}
+
+/* Swap page tables and GS bases between the guest's kernel and user mode. */
+void toggle_guest_mode(struct xen_regs *r)
+{
+	(void)r;
+	struct xen_vcpu *v = &xen_vcpu;
+	uint64_t gs = read_gs_base();
+	if (v->kernel_mode) {
+		v->gs_base_kernel = gs;
+		gs = v->gs_base_user;
+	} else {
+		v->gs_base_user = gs;
+		gs = v->gs_base_kernel;
+	}
+	write_gs_base(gs);
+	v->kernel_mode = !v->kernel_mode;
+	if (v->kernel_mode)
+		load_kernel_cr3();
+	else
+		load_user_cr3();
+}
+
+static void bounce(struct xen_regs *r, uint64_t handler, bool has_error, uint64_t error,
+		   bool mask_events)
+{
+	struct xen_vcpu *v = &xen_vcpu;
+	bool was_kernel = v->kernel_mode;
+	uint8_t mask = v->vcpu_info->evtchn_upcall_mask;
+	uint64_t sp;
+	if (!was_kernel) {
+		toggle_guest_mode(r);
+		sp = v->kernel_sp;
+	} else {
+		sp = r->rsp;
+	}
+	sp &= ~0xfull;
+	uint64_t frame[8];
+	unsigned n = 0;
+	frame[n++] = r->rcx;
+	frame[n++] = r->r11;
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = r->rip;
+	frame[n++] = (was_kernel ? GUEST_KERNEL_CS : PVXEN_SEL_USER_CS) | (uint64_t)mask << 32;
+	frame[n++] = (r->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | (mask ? 0 : RFLAGS_IF) |
+		     (uint64_t)v->iopl << 12;
+	frame[n++] = r->rsp;
+	frame[n++] = PVXEN_SEL_USER_DS;
+	sp -= n * 8;
+	if (copy_to_guest(sp, frame, n * 8) < 0)
+		/* Xen's answer to a kernel stack it cannot write. */
+		xen_crash("pvxen: cannot write an exception frame at 0x%llx (RIP 0x%llx): "
+			  "domain crashed",
+			  (unsigned long long)sp, (unsigned long long)r->rip);
+	r->rsp = sp;
+	r->rip = handler;
+	r->rflags &= ~(RFLAGS_TF | RFLAGS_VM | RFLAGS_RF | RFLAGS_NT);
+	if (mask_events)
+		v->vcpu_info->evtchn_upcall_mask = 1;
+}
+
+void inject_trap(struct xen_regs *r, unsigned vector, bool has_error, uint64_t error)
+{
+	struct xen_vcpu *v = &xen_vcpu;
+	if (vector == VECTOR_SYSCALL) {
+		bounce(r, v->syscall_cb, false, 0, v->syscall_mask);
+		return;
+	}
+	const struct trap_entry *t = &v->traps[vector & 0xff];
+	if (!t->address)
+		xen_crash("pvxen: exception %u at RIP 0x%llx (error 0x%llx) and no handler for "
+			  "it: domain crashed",
+			  vector, (unsigned long long)r->rip, (unsigned long long)error);
+	bounce(r, t->address, has_error, error, t->flags & 4);
+}
+
+/* The event upcall, as Xen makes it before any return to the guest. */
+void deliver_events(struct xen_regs *r)
+{
+	struct vcpu_info *vi = xen_vcpu.vcpu_info;
+	if (xen_timer_fired) {
+		xen_timer_fired = 0;
+		timer_check();
+	}
+	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
+		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+			xen_log("xen: event upcall at 0x%llx", (unsigned long long)r->rip);
+		bounce(r, xen_vcpu.event_cb, false, 0, true);
+	}
+}
+
+void xen_exception(struct xen_regs *r)
+{
+	unsigned vector = (unsigned)xen_vector;
+	uint64_t error = xen_exc_error;
+	if (vector == XEN_TIMER_BOUNCE) {
+		timer_interrupt();
+		deliver_events(r);
+		xen_exit_to_guest(r);
+		return;
+	}
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
+			(unsigned long long)error, (unsigned long long)r->rip,
+			(unsigned long long)xen_exc_cr2);
+	if (vector == 14 && (emulate_m2p_read(r, xen_exc_cr2, error) ||
+			     emulate_page_table_write(r, xen_exc_cr2, error))) {
+		xen_exit_to_guest(r);
+		return;
+	}
+	if (vector == 14) {
+		xen_vcpu.vcpu_info->arch.cr2 = xen_exc_cr2;
+		/* The hardware saw user mode; Xen shows the kernel its own faults
+		 * as supervisor accesses. */
+		if (xen_vcpu.kernel_mode)
+			error &= ~4ull;
+	}
+	if (vector == 12 && fixup_stack_fault(r, error))
+		vector = 13;
+	if (vector == 1)
+		debug_exception();
+	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
+		deliver_events(r);
+		xen_exit_to_guest(r);
+		return;
+	}
+	inject_trap(r, vector, has_error_code(vector), error);
+	xen_exit_to_guest(r);
+}
+
+/* The hardware frame for the guest: user mode, IF on, IOPL 0 (the
+ * guest's IOPL is virtual). */
+void xen_exit_to_guest(struct xen_regs *r)
+{
+	r->cs = PVXEN_SEL_HW_CS;
+	r->ss = PVXEN_SEL_HW_DS;
+	r->rflags = (r->rflags & ~(RFLAGS_IOPL | RFLAGS_VM | RFLAGS_NT)) | RFLAGS_IF | 2;
+}
