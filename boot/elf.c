@@ -230,7 +230,8 @@ static int read_pvm_note(struct elf_image *elf, const struct elf_note *n, struct
 	return 0;
 }
 
-/* Notes pvkit acts on: the PVH entry (Xen PHYS32_ENTRY) and pvkit's own. */
+/* Notes pvkit acts on: the PVH entry (Xen PHYS32_ENTRY), pvkit's own, and
+ * whether there is a Xen PV entry (its value is boot/xen_pv.c's to check). */
 static int read_known_notes(struct elf_image *elf, struct boot_error *err)
 {
 	for (int i = 0; i < elf->nnotes; i++) {
@@ -238,6 +239,8 @@ static int read_known_notes(struct elf_image *elf, struct boot_error *err)
 		int rc = 0;
 		if (elf_note_is(n, XEN_ELFNOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY))
 			rc = read_pvh_note(elf, n, err);
+		else if (elf_note_is(n, XEN_ELFNOTE_NAME, XEN_ELFNOTE_ENTRY))
+			elf->has_xen_entry = true;
 		else if (elf_note_is(n, PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI))
 			rc = read_pvkit_abi_note(elf, n, err);
 		else if (elf_note_is(n, PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_PVM))

@@ -52,6 +52,7 @@ struct elf_image {
 	uint64_t lowest_paddr; /* span of the loaded image */
 	uint64_t end_paddr;
 	bool has_pvh;	    /* Xen PHYS32_ENTRY note */
+	bool has_xen_entry; /* Xen ENTRY note: a Xen PV kernel (boot/xen_pv.c reads it) */
 	uint64_t pvh_entry; /* its 32-bit physical entry */
 	bool has_pvkit;	    /* PVKIT_ELFNOTE_ABI (abi/pvkit_abi.h) */
 	uint32_t pvkit_abi; /* its descriptor */

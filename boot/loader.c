@@ -34,6 +34,7 @@ struct boot_plan {
 	uint64_t kernel_start, kernel_end;
 	uint64_t initrd_addr, initrd_size;
 	uint32_t subarch;
+	const char *why; /* for the Xen PV path's boot line */
 };
 
 /* "the ELF" or "the ELF in the bzImage payload (lz4, 50.8 MiB)": what an ELF entry loads. */
@@ -51,17 +52,48 @@ static const char *elf_source(const struct boot_plan *plan, char *buf, size_t le
 /*L:230 Which door into the kernel.  Given no choice (--entry auto), pvkit
  * takes the fastest correct one: a kernel with the pvkit note, its 64-bit
  * entry with boot_params (pvkernel; pvm mode may still replace it in the
- * next step); a kernel whose ELF has a Xen PVH note, that PVH entry, which
- * for a bzImage means loading the ELF out of its payload and skipping the
- * kernel's own decompressor, slow where ring 0 is emulated; anything else,
- * the 64-bit entry.  The path is what the "booting ... via" line shows. :*/
+ * next step); where the host starts kernels deprivileged (ring 0 emulated),
+ * a kernel with the Xen ENTRY note, its Xen PV entry under pvxen
+ * (boot/xen_pv.c), which runs natively; a kernel whose ELF has a Xen PVH
+ * note, that PVH entry, which for a bzImage means loading the ELF out of its
+ * payload and skipping the kernel's own decompressor, slow where ring 0 is
+ * emulated; anything else, the 64-bit entry.  The path, with the reason, is
+ * what the "booting ... via" line shows. :*/
+static bool is_xen_pv_kernel(const struct elf_image *elf)
+{
+	return elf && elf->has_xen_entry && !elf->has_pvkit;
+}
+
+/* Why --entry auto passed over the Xen PV entry of a Xen PV kernel, for the
+ * boot line: "not Xen PV: ..." or "". */
+static const char *why_not_xen(const struct boot_request *req, const struct elf_image *elf,
+			       char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (req->entry == BOOT_ENTRY_AUTO && is_xen_pv_kernel(elf) && req->why_ring0)
+		snprintf(buf, len, "not Xen PV: %s", req->why_ring0);
+	return buf;
+}
+
 static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 			struct boot_entry *entry, struct boot_error *err)
 {
-	char src[96];
+	char src[96], not_xen[120];
 	const struct elf_image *elf = plan->elf;
 	const char *why = "as asked";
 
+	if (req->entry == BOOT_ENTRY_XEN ||
+	    (req->entry == BOOT_ENTRY_AUTO && req->deprivilege && is_xen_pv_kernel(elf))) {
+		if (!elf)
+			return boot_fail(err,
+					 "the bzImage has no payload to take a Xen PV ELF from");
+		if (req->entry == BOOT_ENTRY_AUTO)
+			why = "ring 0 is emulated here and the kernel has the Xen ENTRY note";
+		plan->mode = BOOT_CPU_XEN_PV;
+		plan->load_elf = true;
+		plan->why = why; /* the path names the domain's size too: load() */
+		return 0;
+	}
 	plan->mode = BOOT_CPU_LONG64;
 	if (plan->bz) {
 		bool want_pvh = req->entry == BOOT_ENTRY_PVH;
@@ -84,8 +116,9 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 						      "entry note (Xen PHYS32_ENTRY)");
 			plan->load_elf = true;
 			plan->mode = BOOT_CPU_PROTECTED32;
-			snprintf(entry->path, sizeof(entry->path), "PVH entry of %s",
-				 elf_source(plan, src, sizeof(src)));
+			why_not_xen(req, elf, not_xen, sizeof(not_xen));
+			snprintf(entry->path, sizeof(entry->path), "PVH entry of %s%s%s",
+				 elf_source(plan, src, sizeof(src)), *not_xen ? "; " : "", not_xen);
 			return 0;
 		}
 		if (!(plan->bz->hdr.xloadflags & XLF_KERNEL_64))
@@ -96,7 +129,9 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 					 "the protected-mode kernel (%zu bytes) ends before its "
 					 "64-bit entry at 0x200",
 					 plan->bz->kernel_size);
-		snprintf(entry->path, sizeof(entry->path), "64-bit entry of the bzImage (%s)", why);
+		why_not_xen(req, elf, not_xen, sizeof(not_xen));
+		snprintf(entry->path, sizeof(entry->path), "64-bit entry of the bzImage (%s%s%s)",
+			 why, *not_xen ? "; " : "", not_xen);
 		return 0;
 	}
 
@@ -113,8 +148,10 @@ static int choose_entry(const struct boot_request *req, struct boot_plan *plan,
 		else
 			why = "the ELF has no PVH note";
 	}
-	snprintf(entry->path, sizeof(entry->path), "%s entry of the ELF (%s)",
-		 plan->mode == BOOT_CPU_PROTECTED32 ? "PVH" : "64-bit", why);
+	why_not_xen(req, elf, not_xen, sizeof(not_xen));
+	snprintf(entry->path, sizeof(entry->path), "%s entry of the ELF (%s%s%s)",
+		 plan->mode == BOOT_CPU_PROTECTED32 ? "PVH" : "64-bit", why, *not_xen ? "; " : "",
+		 not_xen);
 	return 0;
 }
 
@@ -328,7 +365,7 @@ static void fill_entry(const struct boot_request *req, const struct boot_plan *p
 					    : plan->kernel_start + BZIMAGE_ENTRY64_OFFSET;
 		break;
 	case BOOT_CPU_XEN_PV:
-		break; /* never planned here: xen_pv_load() fills its own entry */
+		break; /* xen_pv_load() fills its own entry */
 	}
 }
 
@@ -347,10 +384,23 @@ static int load(const struct boot_request *req, struct guest_memory *mem, struct
 		return boot_fail(err, "guest RAM (%s) is smaller than the %s pvkit needs",
 				 boot_format_size(a, sizeof(a), mem->size),
 				 boot_format_size(b, sizeof(b), LAYOUT_MIN_RAM));
-	if (req->entry == BOOT_ENTRY_XEN)
-		return xen_pv_load(req, plan.elf, mem, entry, err);
 	if (choose_entry(req, &plan, entry, err) < 0)
 		return -1;
+	/* The default command line is the chosen entry's: where its console is. */
+	struct boot_request with_cmdline = *req;
+	if (!req->cmdline)
+		with_cmdline.cmdline =
+		    plan.mode == BOOT_CPU_XEN_PV ? BOOT_CMDLINE_XEN_PV : BOOT_CMDLINE_DEFAULT;
+	req = &with_cmdline;
+	if (plan.mode == BOOT_CPU_XEN_PV) {
+		if (xen_pv_load(req, plan.elf, mem, entry, err) < 0)
+			return -1;
+		char src[96];
+		snprintf(entry->path, sizeof(entry->path), "Xen PV entry of %s, a %s domain (%s)",
+			 elf_source(&plan, src, sizeof(src)),
+			 boot_format_size(a, sizeof(a), entry->xen.nr_pages * PAGE_SIZE), plan.why);
+		return 0;
+	}
 	if (req->subarch_given)
 		plan.subarch = req->hardware_subarch;
 	else

@@ -29,12 +29,27 @@ enum boot_entry_choice {
 	BOOT_ENTRY_XEN,	 /* Xen PV guest under pvkit's in-VM Xen (boot/xen_pv.h) */
 };
 
+/*
+ * The command line a kernel gets when none is given: where its console is.
+ * A Xen PV kernel has no serial port here, only its console ring (hvc0).
+ */
+#define BOOT_CMDLINE_DEFAULT "console=ttyS0"
+#define BOOT_CMDLINE_XEN_PV  "console=hvc0"
+
 struct boot_request {
 	const struct boot_image *image; /* from boot_image_parse() */
 	const uint8_t *initrd;		/* may be NULL */
 	size_t initrd_size;
-	const char *cmdline; /* NUL-terminated, never NULL */
+	const char *cmdline; /* NUL-terminated; NULL: the chosen entry's default (above) */
 	enum boot_entry_choice entry;
+	/*
+	 * The host starts kernels deprivileged where they can run so (ring 0
+	 * is emulated: host/pvm_mode.h): BOOT_ENTRY_AUTO then takes the Xen PV
+	 * entry of a kernel with the Xen ENTRY note that is not a pvkit kernel.
+	 * When false, `why_ring0` (may be NULL) says why, for the boot line.
+	 */
+	bool deprivilege;
+	const char *why_ring0;
 	uint32_t hardware_subarch;
 	bool subarch_given; /* false: default (pvkit's own for images that ask for it, else PC) */
 	const uint8_t *rng_seed; /* for SETUP_RNG_SEED; may be NULL */
@@ -65,8 +80,8 @@ struct boot_entry {
 	uint64_t rsp;
 	uint32_t hardware_subarch; /* what was written into boot_params */
 	struct elf_pvm_note pvm;   /* BOOT_CPU_PVM: MSR_LSTAR and IDTR.base */
-	char path[160]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
-	struct xen_pv_plan xen;   /* BOOT_CPU_XEN_PV only */
+	char path[256]; /* e.g. "bzImage 64-bit entry", "PVH (ELF from bzImage payload, lz4)" */
+	struct xen_pv_plan xen; /* BOOT_CPU_XEN_PV only */
 };
 
 /*

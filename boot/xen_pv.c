@@ -530,8 +530,5 @@ int xen_pv_load(const struct boot_request *req, const struct elf_image *elf,
 	entry->rip = entry->xen.entry;
 	entry->rsi = entry->xen.start_info;
 	entry->rsp = entry->xen.stack_top;
-	snprintf(entry->path, sizeof(entry->path), "Xen PV entry of the ELF (%s)",
-		 boot_format_size((char[BOOT_SIZE_STR_LEN]){0}, BOOT_SIZE_STR_LEN,
-				  entry->xen.nr_pages * PAGE));
 	return 0;
 }

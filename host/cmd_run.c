@@ -29,9 +29,8 @@
 #include "seccomp.h"
 #include "terminal.h"
 
-#define DEFAULT_MEM	"256M"
-#define DEFAULT_CMDLINE "console=ttyS0"
-#define MAX_TIMEOUT_S	(1e7)
+#define DEFAULT_MEM   "256M"
+#define MAX_TIMEOUT_S (1e7)
 
 /* The pvkernel image linked into pvkit (host/default_kernel.S). */
 extern const uint8_t default_kernel_image[];
@@ -40,7 +39,7 @@ extern const uint8_t default_kernel_image_end[];
 struct run_options {
 	const char *kernel_path; /* NULL: the bundled kernel */
 	const char *initrd_path;
-	const char *cmdline;
+	const char *cmdline; /* NULL: the chosen entry's default (boot/loader.h) */
 	uint64_t mem;
 	enum boot_entry_choice entry;
 	uint32_t subarch;
@@ -166,7 +165,7 @@ static const struct cli_option run_table[] = {
      CLI_STRING(struct run_options, kernel_path)},
     {"initrd", "PATH", "an initramfs, or a directory to pack as one",
      CLI_STRING(struct run_options, initrd_path)},
-    {"cmdline", "STR", "the kernel command line", .fallback = DEFAULT_CMDLINE,
+    {"cmdline", "STR", "default: " BOOT_CMDLINE_DEFAULT ", Xen PV: " BOOT_CMDLINE_XEN_PV,
      CLI_STRING(struct run_options, cmdline)},
     {"mem", "SIZE", "guest RAM; K, M or G suffix", .fallback = DEFAULT_MEM, .parse = parse_mem},
     {"entry", NULL, "entry point; auto: the fastest", .fallback = "auto",
@@ -293,6 +292,9 @@ int cmd_run(int argc, char **argv)
 	}
 	struct pvkit_pvm_info pvm;
 	pvm_machine_info(&pvm);
+	/* The same decision for a Xen PV kernel: --entry auto starts it under pvxen. */
+	const char *why_ring0;
+	bool deprivilege = pv_deprivilege(o.pv_mode, &why_ring0);
 
 	uint8_t seed[32];
 	bool have_seed = getrandom(seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed);
@@ -302,6 +304,8 @@ int cmd_run(int argc, char **argv)
 	    .initrd_size = initrd_size,
 	    .cmdline = o.cmdline,
 	    .entry = o.entry,
+	    .deprivilege = deprivilege,
+	    .why_ring0 = why_ring0,
 	    .hardware_subarch = o.subarch,
 	    .subarch_given = o.subarch_given,
 	    .rng_seed = have_seed ? seed : NULL,

@@ -14,14 +14,23 @@
  * (pvm_machine_info() in host/pvm_machine.c), and the loader takes it for
  * a kernel whose ELF carries the PVM note.
  * Next: boot/loader.c. :*/
-int pvm_offer(enum pv_mode_choice choice, bool pvkit_cpuid, const char **why_not)
+bool pv_deprivilege(enum pv_mode_choice choice, const char **why_not)
 {
 	if (choice == PV_MODE_RING0) {
 		*why_not = "--pv-mode ring0";
-		return 0;
+		return false;
 	}
 	if (!host_is_pvm()) {
 		*why_not = "ring 0 is not emulated on this host (no kvm_pvm, or vmx/svm present)";
+		return false;
+	}
+	*why_not = NULL;
+	return true;
+}
+
+int pvm_offer(enum pv_mode_choice choice, bool pvkit_cpuid, const char **why_not)
+{
+	if (!pv_deprivilege(choice, why_not)) {
 		if (choice == PV_MODE_PVM) {
 			log_msg("--pv-mode pvm: %s", *why_not);
 			return -1;

@@ -32,11 +32,17 @@ enum pv_mode_choice {
 /* The trampoline's offset in the hypercall page. */
 #define PVM_TRAMPOLINE_OFFSET 0x800
 
+/*
+ * Should a kernel that can run deprivileged (pvm mode, or a Xen PV kernel
+ * under pvxen: --entry auto) be started that way?  Only where ring 0 is
+ * emulated (host_is_pvm()): where it runs natively, deprivileging would
+ * only cost.  Not with --pv-mode ring0.  false with `why_not` set, or true.
+ */
+bool pv_deprivilege(enum pv_mode_choice choice, const char **why_not);
 
 /*
  * Does pvkit offer pvm mode to the loader (boot_request.pvm)?  Only where
- * ring 0 is emulated (host_is_pvm()): where it runs natively, deprivileging
- * would only cost, so not even with --pv-mode pvm.  Not with
+ * pv_deprivilege() says so, not even with --pv-mode pvm.  Not with
  * --no-pvkit-cpuid (a kernel told to ignore pvkit) unless forced.  Returns
  * 1 or 0 (`why_not` says why not), or -1 with a message when --pv-mode pvm
  * cannot be honoured on this host.

@@ -15,7 +15,8 @@ WAIT=${LINUX_WAIT_SECONDS:-240}
 
 why=$(kvm_missing)
 if [ -n "$why" ]; then
-	for t in "PVH banner" "PVH command line" "PVH e820 map" "bzImage decompressor"; do
+	for t in "PVH banner" "PVH command line" "PVH e820 map" "bzImage decompressor" \
+		"--entry auto Xen PV" "--entry auto PVH"; do
 		skip "linux: $t" "$why"
 	done
 	exit 0
@@ -65,3 +66,32 @@ else
 fi
 check "linux: pvkit said which path it took (64-bit)" grep -qi '64-bit' "$work/bzimage.err"
 check "linux: pvkit said which path it took (PVH)" grep -q 'PVH' "$work/pvh.err"
+check "linux: --entry pvh keeps this Xen PV kernel on its PVH entry" \
+	grep -q 'via PVH entry of the ELF in the bzImage payload' "$work/pvh.err"
+
+# 3. --entry auto: where ring 0 is emulated this kernel, which carries the Xen
+# ENTRY note, runs as a Xen PV guest under pvxen (natively), elsewhere PVH; the
+# boot line says why.  Only the choice is checked here (tests/boot/linux_xen.sh
+# boots it), with the default command line that entry gets; the other host
+# kind is played by PVKIT_PVM_HOST_OVERRIDE=0 (host/host_cpu.c).
+auto_run() { # auto_run NAME [ENV...]: a short boot with no --entry and no --cmdline
+	local name=$1
+	shift
+	env "$@" "$PVKIT" run --kernel "$vmlinuz" --mem ${mem_mib}M --timeout 5 </dev/null \
+		>"$work/$name.out" 2>"$work/$name.err"
+}
+auto_is_xen() {
+	grep -q 'via Xen PV entry of the ELF in the bzImage payload .*(ring 0 is emulated here and the kernel has the Xen ENTRY note)' "$work/auto.err" &&
+		tr -d '\r' <"$work/auto.out" | grep -qx '.*Command line: console=hvc0'
+}
+auto_is_pvh() {
+	grep -q 'via PVH entry of the ELF in the bzImage payload (lz4, [0-9.]* MiB); not Xen PV: ring 0 is not emulated' "$work/auto-native.err"
+}
+if [ -z "$(pvm_host_missing)" ]; then
+	auto_run auto
+	check "linux: --entry auto takes the Xen PV entry here, console=hvc0" auto_is_xen
+else
+	skip "linux: --entry auto takes the Xen PV entry here, console=hvc0" "$(pvm_host_missing)"
+fi
+auto_run auto-native PVKIT_PVM_HOST_OVERRIDE=0
+check "linux: --entry auto where ring 0 runs natively: PVH, saying why not Xen PV" auto_is_pvh

@@ -5,6 +5,8 @@
 #                    int3 bounces through the kernel's trap table and
 #                    HYPERVISOR_iret, then poweroff: status 0; the costs
 #                    go out as TAP comments (docs/xen-pv.md quotes them)
+#   auto             the same guest without --entry: the Xen PV entry here
+#                    (ring 0 is emulated), the boot line says why
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
 #   lying notes      ENTRY outside the segments, HV_START_LOW below the
 #                    kernel: one line each, status 2, nothing printed
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
 GUEST=build/guests/xen_pv_costs.elf
-names=("costs guest" "costs guest: output" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
+names=("costs guest" "costs guest: output" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
 
 why=$(kvm_missing)
 [ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
@@ -39,6 +41,15 @@ line=$(grep -E '^xen-pv costs: hypercall 0x[0-9a-f]{16} exception 0x[0-9a-f]{16}
 if [ -n "$line" ]; then ok "xen pv: costs guest: output"; else
 	not_ok "xen pv: costs guest: output"
 	sed 's/^/# /' "$work/costs.out"
+fi
+"$PVKIT" run --kernel "$GUEST" --mem 64M </dev/null >"$work/auto.out" 2>"$work/auto.err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "via Xen PV entry of the ELF, .*(ring 0 is emulated here and the kernel has the Xen ENTRY note)" "$work/auto.err" &&
+	grep -q '^xen-pv costs: ' "$work/auto.out"; then
+	ok "xen pv: --entry auto picks Xen PV for a Xen kernel where ring 0 is emulated"
+else
+	not_ok "xen pv: --entry auto picks Xen PV: status $rc"
+	sed 's/^/# /' "$work/auto.err"
 fi
 # The costs, from the build without sanitizers (best of 3; TSC ticks -> us).
 khz=$(grep -m1 -o 'TSC [0-9]* kHz' <("$PVKIT_FAST" run --debug --entry xen --kernel "$GUEST" --mem 64M </dev/null 2>&1 >/dev/null) | awk '{print $2}')

@@ -14,8 +14,10 @@
 #include <xen/elfnote.h>
 #include <xen/xen.h>
 
+#include "abi/pvkit_abi.h"
 #include "boot/elf.h"
 #include "boot/image.h"
+#include "boot/layout.h"
 #include "boot/loader.h"
 #include "boot/xen_pv.h"
 #include "tests/unit/test_boot_images.h"
@@ -338,7 +340,7 @@ static void test_boot_load_entry_xen(void **state)
 	assert_int_equal(e.rsp, e.xen.stack_top);
 	assert_int_equal(e.xen.shared_info, MEM_SIZE - XEN_PV_HV_SIZE);
 	assert_int_equal(e.xen.nr_pages, (MEM_SIZE - XEN_PV_HV_SIZE) / 4096);
-	assert_string_equal(e.path, "Xen PV entry of the ELF (60 MiB)");
+	assert_string_equal(e.path, "Xen PV entry of the ELF, a 60 MiB domain (as asked)");
 	boot_image_free(img);
 	img_free(&im);
 
@@ -356,6 +358,74 @@ static void test_boot_load_entry_xen(void **state)
 	free(g.ram);
 }
 
+/* --entry auto on a kernel with the Xen ENTRY note and a PVH note (Debian's
+ * has both): the Xen PV entry where the host deprivileges, with console=hvc0
+ * when no command line is given; PVH elsewhere, saying why; --entry pvh is
+ * PVH whatever the host; a pvkit kernel keeps its own paths. */
+static const uint32_t pvh_entry = 0x200000;
+static const uint32_t pvkit_abi = PVKIT_ABI_VERSION;
+
+static struct boot_entry load_auto(struct guest *g, struct elf_spec *s, struct boot_request req)
+{
+	struct img im = build_elf(s);
+	struct boot_error err = {0};
+	struct boot_image *img = boot_image_parse(im.data, im.size, g->mem.size, &err);
+	assert_non_null(img);
+	req.image = img;
+	struct boot_entry e;
+	if (boot_load(&req, &g->mem, &e, &err) < 0)
+		fail_msg("boot_load: %s", err.msg);
+	boot_image_free(img);
+	img_free(&im);
+	return e;
+}
+
+static void test_boot_load_auto_xen(void **state)
+{
+	(void)state;
+	struct guest g = guest_new();
+	struct elf_spec s = linux_spec();
+	s.note[s.nnotes++] = (struct spec_note){"Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 4};
+	uint64_t f;
+
+	struct boot_entry e =
+	    load_auto(&g, &s, (struct boot_request){.entry = BOOT_ENTRY_AUTO, .deprivilege = true});
+	assert_int_equal(e.mode, BOOT_CPU_XEN_PV);
+	assert_string_equal(e.path, "Xen PV entry of the ELF, a 60 MiB domain (ring 0 is emulated "
+				    "here and the kernel has the Xen ENTRY note)");
+	start_info_t *si =
+	    guest_memory_ptr(&g.mem, walk(&g, e.xen.cr3, e.xen.start_info, &f), 4096);
+	assert_string_equal((const char *)si->cmd_line, BOOT_CMDLINE_XEN_PV);
+
+	e = load_auto(
+	    &g, &s,
+	    (struct boot_request){.entry = BOOT_ENTRY_AUTO, .why_ring0 = "--pv-mode ring0"});
+	assert_int_equal(e.mode, BOOT_CPU_PROTECTED32);
+	assert_string_equal(
+	    e.path, "PVH entry of the ELF (Xen PHYS32_ENTRY note; not Xen PV: --pv-mode ring0)");
+	assert_string_equal(guest_memory_ptr(&g.mem, LAYOUT_CMDLINE, 1), BOOT_CMDLINE_DEFAULT);
+
+	e = load_auto(&g, &s,
+		      (struct boot_request){
+			  .entry = BOOT_ENTRY_PVH, .deprivilege = true, .cmdline = "quiet"});
+	assert_int_equal(e.mode, BOOT_CPU_PROTECTED32);
+	assert_string_equal(e.path, "PVH entry of the ELF (as asked)");
+	assert_string_equal(guest_memory_ptr(&g.mem, LAYOUT_CMDLINE, 1), "quiet");
+
+	/* --entry xen with no command line: hvc0 too. */
+	e = load_auto(&g, &s, (struct boot_request){.entry = BOOT_ENTRY_XEN});
+	si = guest_memory_ptr(&g.mem, walk(&g, e.xen.cr3, e.xen.start_info, &f), 4096);
+	assert_string_equal((const char *)si->cmd_line, BOOT_CMDLINE_XEN_PV);
+
+	/* A pvkit kernel that also carries a Xen ENTRY note keeps its 64-bit entry. */
+	s.note[s.nnotes++] =
+	    (struct spec_note){PVKIT_ELFNOTE_NAME, PVKIT_ELFNOTE_ABI, &pvkit_abi, 4};
+	e = load_auto(&g, &s, (struct boot_request){.entry = BOOT_ENTRY_AUTO, .deprivilege = true});
+	assert_int_equal(e.mode, BOOT_CPU_LONG64);
+	assert_string_equal(e.path, "64-bit entry of the ELF (the ELF carries the pvkit note)");
+	free(g.ram);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_lying_notes),
 	    cmocka_unit_test(test_too_little_memory),
 	    cmocka_unit_test(test_boot_load_entry_xen),
+	    cmocka_unit_test(test_boot_load_auto_xen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,11 @@ static void offer(void **state)
 	const char *why = "";
 
 	setenv("PVKIT_PVM_HOST_OVERRIDE", "1", 1);
+	/* The decision pvm mode and a Xen PV kernel's --entry auto share. */
+	assert_true(pv_deprivilege(PV_MODE_AUTO, &why));
+	assert_null(why);
+	assert_false(pv_deprivilege(PV_MODE_RING0, &why));
+	assert_string_equal(why, "--pv-mode ring0");
 	assert_int_equal(pvm_offer(PV_MODE_AUTO, true, &why), 1);
 	assert_null(why);
 	assert_int_equal(pvm_offer(PV_MODE_PVM, true, &why), 1);
@@ -52,6 +57,8 @@ static void offer(void **state)
 
 	/* Ring 0 runs natively: never pvm, and forcing it is refused. */
 	setenv("PVKIT_PVM_HOST_OVERRIDE", "0", 1);
+	assert_false(pv_deprivilege(PV_MODE_AUTO, &why));
+	assert_non_null(strstr(why, "not emulated"));
 	assert_int_equal(pvm_offer(PV_MODE_AUTO, true, &why), 0);
 	assert_non_null(strstr(why, "not emulated"));
 	assert_int_equal(pvm_offer(PV_MODE_PVM, true, &why), -1);
