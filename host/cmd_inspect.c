@@ -5,18 +5,28 @@
  * ELF) by boot_image_parse(), the parse `pvkit run` loads from; only when
  * all of it is valid is anything printed, so a bad file gives one error line
  * and no partial report.  Every note is shown; pvkit's own as the parse
- * decoded and checked them.
+ * decoded and checked them.  For a kernel with Xen PV notes, the domain
+ * `pvkit run --entry xen` would build for the default --mem: boot_load()
+ * itself builds it into scratch memory, so the plan shown is the one run
+ * makes, not a second computation of it.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <xen/xen.h>
 
 #include "abi/pvkit_abi.h"
 #include "boot/image.h"
+#include "boot/loader.h"
 #include "boot/pvh.h"
+#include "boot/xen_pv.h"
 #include "host/cmd_inspect.h"
+#include "host/cmd_run.h"
+#include "host/parse_size.h"
 #include "host/read_file.h"
+#include "host/vm.h"
 
 #define HEX_DUMP_MAX 256 /* note descriptors longer than this are cut */
 
@@ -433,7 +443,103 @@ static void print_elf(struct out *o, const struct elf_image *elf)
 	close_block(o, false);
 }
 
-static void print_report(const char *path, const struct boot_image *img, bool json)
+/* ---- the Xen PV plan ------------------------------------------------------ */
+
+/* What `pvkit run --entry xen` builds for this image with the default --mem
+ * and no initrd, or why it cannot. */
+struct xen_plan_view {
+	bool shown;					   /* the image has Xen PV notes */
+	uint64_t mem;					   /* the --mem it is planned for */
+	struct boot_entry entry;			   /* entry.xen: the plan */
+	char cmdline[MAX_GUEST_CMDLINE];		   /* start_info.cmd_line */
+	char error[sizeof(((struct boot_error *)0)->msg)]; /* "": planned */
+};
+
+static int plan_xen_pv(const struct boot_image *img, struct xen_plan_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	struct xen_pv_notes notes;
+	struct boot_error err;
+	if (!img->has_elf)
+		return 0;
+	if (xen_pv_read_notes(&img->elf, &notes, &err) < 0 && !notes.present)
+		return 0;
+	v->shown = true;
+	if (parse_size(RUN_DEFAULT_MEM, &v->mem) < 0)
+		return -1;
+	struct vm vm;
+	if (vm_alloc_ram(&vm, v->mem) < 0)
+		return -1;
+	struct boot_request req = {.image = img, .entry = BOOT_ENTRY_XEN};
+	if (boot_load(&req, &vm.mem, &v->entry, &err) < 0) {
+		snprintf(v->error, sizeof(v->error), "%s", err.msg);
+	} else {
+		/* start_info's cmd_line, as the guest will read it */
+		const struct xen_pv_plan *p = &v->entry.xen;
+		const start_info_t *si =
+		    guest_memory_ptr(&vm.mem, p->start_info - p->virt_base, sizeof(*si));
+		if (si)
+			snprintf(v->cmdline, sizeof(v->cmdline), "%.*s", (int)sizeof(si->cmd_line),
+				 (const char *)si->cmd_line);
+	}
+	vm_destroy(&vm);
+	return 0;
+}
+
+/* ADDRESS and the frame it is in, "0x... (pfn 0x...)" in text; two keys in JSON. */
+static void put_va_pfn(struct out *o, const char *k, uint64_t va, uint64_t pfn)
+{
+	char pk[48];
+	put_hex(o, k, va);
+	snprintf(pk, sizeof(pk), "%s_pfn", k);
+	put_hex(o, pk, pfn);
+}
+
+static void print_xen_pv_plan(struct out *o, const struct xen_plan_view *v)
+{
+	const struct xen_pv_plan *p = &v->entry.xen;
+	open_block(o, "xen_pv_plan", false);
+	put_size(o, "for_mem", v->mem);
+	if (v->error[0]) {
+		put_cstr(o, "error", v->error);
+		close_block(o, false);
+		return;
+	}
+	put_cstr(o, "path", v->entry.path);
+	put_cstr(o, "cmdline", v->cmdline);
+	put_u64(o, "nr_pages", p->nr_pages);
+	put_hex(o, "virt_base", p->virt_base);
+	put_hex(o, "entry", p->entry);
+	put_hex(o, "kernel_start", p->kernel_start);
+	put_hex(o, "kernel_end", p->kernel_end);
+	if (p->hypercall_page)
+		put_hex(o, "hypercall_page", p->hypercall_page);
+	if (p->initrd_len) {
+		put_hex(o, "initrd", p->initrd);
+		put_size(o, "initrd_len", p->initrd_len);
+	}
+	put_va_pfn(o, "p2m", p->p2m, p->p2m_pfn);
+	put_u64(o, "p2m_frames", p->p2m_frames);
+	put_va_pfn(o, "start_info", p->start_info, (p->start_info - p->virt_base) / 4096);
+	put_hex(o, "xenstore_pfn", p->store_pfn);
+	put_hex(o, "console_pfn", p->console_pfn);
+	put_va_pfn(o, "page_tables", p->pt_base, p->pt_pfn);
+	put_u64(o, "page_table_frames", p->pt_frames);
+	put_hex(o, "cr3", p->cr3);
+	put_hex(o, "stack_top", p->stack_top);
+	put_hex(o, "bootstrap_end", p->region_end);
+	put_hex(o, "hv_start_low", p->hv_start_low);
+	/* pvxen's area (host/xen_machine.c), from the shared_info page up. */
+	put_hex(o, "shared_info_gpa", p->shared_info);
+	put_hex(o, "hypervisor_end_gpa", p->shared_info + XEN_PV_HV_SIZE);
+	put_hex(o, "hypervisor_virt", PVXEN_VIRT_BASE);
+	put_hex(o, "hypervisor_direct_map", PVXEN_DIRECT_MAP);
+	put_hex(o, "hypervisor_m2p", PVXEN_M2P);
+	close_block(o, false);
+}
+
+static void print_report(const char *path, const struct boot_image *img,
+			 const struct xen_plan_view *xen, bool json)
 {
 	struct out o = {.f = stdout, .json = json};
 	if (json) {
@@ -450,6 +556,8 @@ static void print_report(const char *path, const struct boot_image *img, bool js
 	}
 	if (img->has_elf)
 		print_elf(&o, &img->elf);
+	if (xen->shown)
+		print_xen_pv_plan(&o, xen);
 	if (json)
 		fputs("\n}\n", o.f);
 }
@@ -488,8 +596,11 @@ int cmd_inspect(int argc, char **argv)
 	/* The whole image is parsed before anything is printed. */
 	struct boot_image *img = boot_image_parse(data, size, 0, &err);
 	int status = 2;
-	if (img) {
-		print_report(path, img, json);
+	static struct xen_plan_view xen;
+	if (img && plan_xen_pv(img, &xen) < 0) {
+		status = 1;
+	} else if (img) {
+		print_report(path, img, &xen, json);
 		status = fflush(stdout) == 0 ? 0 : 1;
 	} else {
 		fprintf(stderr, "pvkit: %s: %s\n", path, err.msg);

@@ -29,7 +29,6 @@
 #include "seccomp.h"
 #include "terminal.h"
 
-#define DEFAULT_MEM   "256M"
 #define MAX_TIMEOUT_S (1e7)
 
 /* The pvkernel image linked into pvkit (host/default_kernel.S). */
@@ -167,7 +166,7 @@ static const struct cli_option run_table[] = {
      CLI_STRING(struct run_options, initrd_path)},
     {"cmdline", "STR", "default: " BOOT_CMDLINE_DEFAULT ", Xen PV: " BOOT_CMDLINE_XEN_PV,
      CLI_STRING(struct run_options, cmdline)},
-    {"mem", "SIZE", "guest RAM; K, M or G suffix", .fallback = DEFAULT_MEM, .parse = parse_mem},
+    {"mem", "SIZE", "guest RAM; K, M or G suffix", .fallback = RUN_DEFAULT_MEM, .parse = parse_mem},
     {"entry", NULL, "entry point; auto: the fastest", .fallback = "auto",
      CLI_CHOICE(struct run_options, entry, entry_choices)},
     {"subarch", "N", "hardware_subarch; default: pvkit for pvkit kernels", .parse = parse_subarch,

@@ -5,6 +5,9 @@
 
 #include "cli.h"
 
+/* --mem when not given; `pvkit inspect` plans a Xen PV domain for it too. */
+#define RUN_DEFAULT_MEM "256M"
+
 /* Its options and exit statuses (host/cli.h). */
 extern const struct cli_command cmd_run_command;
 

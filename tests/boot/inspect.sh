@@ -131,12 +131,70 @@ PY
 bad_file "PVM note outside the image" "$work/bad-pvm" \
 	"pvkit PVM note: IDT 0x500000-0x501000 is outside the loaded segments"
 
+# The Xen PV plan: the domain `pvkit run --entry xen` builds for the default
+# --mem, computed by the loader itself.  For the Xen PV costs guest it must
+# be what pvkit run then starts (its --debug line); a kernel without Xen
+# notes has none; a lying note makes the plan an error, the report stays.
+xen_guest=build/guests/xen_pv_costs.elf
+plan() { # plan FILE KEY: the value of KEY in xen_pv_plan (text report)
+	sed -n '/^xen_pv_plan:$/,$p' "$1" | sed -n "s/^  $2: //p"
+}
+if [ -s "$xen_guest" ] && "$PVKIT" inspect "$xen_guest" >"$work/xen" 2>"$work/err"; then
+	check "inspect: Xen PV plan of the costs guest (entry, cmdline, p2m, pages, pvxen's area)" \
+		bash -c "grep -qx 'xen_pv_plan:' '$work/xen' && grep -qx '  cmdline: console=hvc0' '$work/xen' &&
+			grep -qx '  for_mem: 268435456 (256 MiB)' '$work/xen' && grep -qx '  entry: 0x100000' '$work/xen' &&
+			grep -qE '^  p2m: 0x[0-9a-f]+$' '$work/xen' && grep -qE '^  page_tables_pfn: 0x[0-9a-f]+$' '$work/xen' &&
+			grep -qx '  hypervisor_virt: 0xffff808000000000' '$work/xen'"
+	"$PVKIT" inspect "$xen_guest" --json >"$work/xen.json" 2>/dev/null
+	check "inspect --json: the Xen PV plan is in the JSON, the same as the text" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["xen_pv_plan"]
+assert d["entry"] == sys.argv[2] and d["nr_pages"] == int(sys.argv[3]) and d["cr3"] == sys.argv[4]
+' "$work/xen.json" "$(plan "$work/xen" entry)" "$(plan "$work/xen" nr_pages)" "$(plan "$work/xen" cr3)"
+	why=$(kvm_missing)
+	[ -z "$why" ] && why=$(pvm_host_missing)
+	if [ -z "$why" ]; then
+		run_line=$(timeout 60 "$PVKIT" run --debug --entry xen --kernel "$xen_guest" </dev/null 2>&1 >/dev/null |
+			grep -m1 '^pvkit: xen pv: pvxen at ' | sed 's/ ([0-9]* KiB)//')
+		want="pvkit: xen pv: pvxen at $(plan "$work/xen" shared_info_gpa), domain $(plan "$work/xen" nr_pages) pages, entry $(plan "$work/xen" entry), start_info $(plan "$work/xen" start_info), L4 $(plan "$work/xen" cr3)"
+		if [ "$run_line" = "$want" ]; then ok "inspect: the Xen PV plan is what pvkit run builds"; else
+			not_ok "inspect: the Xen PV plan is what pvkit run builds"
+			echo "# run:  $run_line"
+			echo "# plan: $want"
+		fi
+	else
+		skip "inspect: the Xen PV plan is what pvkit run builds" "$why"
+	fi
+	python3 - "$xen_guest" "$work/xen-lie.elf" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(struct.pack("<III", 4, 8, 1) + b"Xen\0")  # the ENTRY note
+data[at + 16:at + 24] = struct.pack("<Q", 0xdead0000)
+open(sys.argv[2], "wb").write(data)
+PY
+	if "$PVKIT" inspect "$work/xen-lie.elf" >"$work/lie" 2>"$work/err" && grep -q '^elf:' "$work/lie" &&
+		plan "$work/lie" error | grep -q "^Xen entry 0xdead0000 is outside the segments"; then
+		ok "inspect: a lying ENTRY note: the plan says why, the report stays"
+	else
+		not_ok "inspect: a lying ENTRY note: $(plan "$work/lie" error) $(head -c 200 "$work/err")"
+	fi
+else
+	for t in "Xen PV plan of the costs guest" "--json: the Xen PV plan" \
+		"the Xen PV plan is what pvkit run builds" "a lying ENTRY note"; do
+		skip "inspect: $t" "$xen_guest not built (make tests)"
+	done
+fi
+check "inspect: no Xen PV plan for a kernel without Xen PV notes (pvkernel)" \
+	bash -c "'$PVKIT' inspect build/pvkernel | grep -q '^elf:' && ! '$PVKIT' inspect build/pvkernel | grep -q xen_pv_plan"
+
 # Debian's kernel: lz4 payload, an ELF with the PVH note.
 if vmlinuz=$(bash scripts/fetch-linux.sh 2>/dev/null); then
 	if "$PVKIT" inspect "$vmlinuz" >"$work/out" 2>"$work/err" &&
 		grep -q '^format: bzImage$' "$work/out" && grep -q '^  pvh: yes$' "$work/out" &&
-		grep -Eq '^  compression: (lz4|gzip|xz|zstd|lzma|lzo|bzip2)$' "$work/out"; then
-		ok "inspect: Debian kernel ($(sed -n 's/^  compression: //p' "$work/out") payload, PVH note)"
+		grep -Eq '^  compression: (lz4|gzip|xz|zstd|lzma|lzo|bzip2)$' "$work/out" &&
+		grep -qx '  cmdline: console=hvc0' "$work/out" &&
+		[ "$(plan "$work/out" entry)" = "$(grep -A4 'type_name: ENTRY$' "$work/out" | sed -n 's/^      value: //p')" ]; then
+		ok "inspect: Debian kernel ($(sed -n 's/^  compression: //p' "$work/out") payload, PVH note, Xen PV plan at its ENTRY)"
 	else
 		not_ok "inspect: Debian kernel: $(head -c 300 "$work/err")"
 	fi
