@@ -36,6 +36,7 @@
  * (status 0).  An exception it did not cause on purpose: a line, then
  * SCHEDOP_shutdown(crash).
  */
+#include "guest.inc"
 #define HC_set_trap_table    0
 #define HC_mmu_update	     1
 #define HC_set_gdt	     2
@@ -495,37 +496,31 @@ steer_mapping:
 
 /* hostile.trace=1: print the call about to be made (nr, five arguments). */
 trace_call:
-	push	%rdi
-	push	%rsi
-	push	%rdx
-	push	%r10
 	push	%r8
-	mov	%rbx, %rax
+	push	%r10
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbx			/* the number, then the arguments upwards */
 	lea	trace_digits(%rip), %rdi
+	xor	%r9d, %r9d		/* stack offset of the next value */
+1:	mov	(%rsp,%r9), %rax
+	push	%rdi
 	call	hex16
-	mov	32(%rsp), %rax
-	lea	trace_digits + 17(%rip), %rdi
-	call	hex16
-	mov	24(%rsp), %rax
-	lea	trace_digits + 34(%rip), %rdi
-	call	hex16
-	mov	16(%rsp), %rax
-	lea	trace_digits + 51(%rip), %rdi
-	call	hex16
-	mov	8(%rsp), %rax
-	lea	trace_digits + 68(%rip), %rdi
-	call	hex16
-	mov	0(%rsp), %rax
-	lea	trace_digits + 85(%rip), %rdi
-	call	hex16
+	pop	%rdi
+	add	$17, %rdi
+	add	$8, %r9
+	cmp	$48, %r9
+	jb	1b
 	lea	trace_msg(%rip), %rdi
 	mov	$trace_msg_end - trace_msg, %esi
 	call	puts
-	pop	%r8
-	pop	%r10
-	pop	%rdx
-	pop	%rsi
+	pop	%rbx
 	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%r10
+	pop	%r8
 	ret
 
 /* hostile.trace=1, after a call: print its result and the L1 entry of the
@@ -906,23 +901,9 @@ puts:
 	HCALL	HC_console_io
 	ret
 
-/* hex16: write RAX as 16 hex digits at RDI. */
-hex16:
-	mov	$16, %ecx
-1:	rol	$4, %rax
-	mov	%eax, %edx
-	and	$15, %edx
-	lea	hexchars(%rip), %r8
-	mov	(%r8,%rdx), %dl
-	mov	%dl, (%rdi)
-	inc	%rdi
-	dec	%ecx
-	jnz	1b
-	ret
+HEX16_FUNCTION
 
 	.section .rodata
-hexchars:
-	.ascii	"0123456789abcdef"
 	.balign	8
 pte_mask:
 	.quad	PTE_ADDR

@@ -11,6 +11,7 @@
  * Output: "xen-pv costs: hypercall 0x... exception 0x... (TSC ticks each)".
  * Anything unexpected: SCHEDOP_shutdown(crash) -> pvkit status 6.
  */
+#include "guest.inc"
 #define HC_set_trap_table 0
 #define HC_xen_version	  17
 #define HC_console_io	  18
@@ -115,23 +116,9 @@ bp_handler:
 	syscall
 	ud2
 
-/* hex16: write RAX as 16 hex digits at RDI. */
-hex16:
-	mov	$16, %ecx
-1:	rol	$4, %rax
-	mov	%eax, %edx
-	and	$15, %edx
-	lea	hexchars(%rip), %r8
-	mov	(%r8,%rdx), %dl
-	mov	%dl, (%rdi)
-	inc	%rdi
-	dec	%ecx
-	jnz	1b
-	ret
+HEX16_FUNCTION
 
 	.section .rodata
-hexchars:
-	.ascii	"0123456789abcdef"
 	.balign	8
 traps:
 	.byte	3, 3		/* vector 3, DPL 3 */
