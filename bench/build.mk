@@ -8,6 +8,9 @@
 #   build/bench/rawkvm         the limit: the least code that runs a guest on KVM
 #   build/bench/host_loop      the limit for pvkernel's kernel loop: the same
 #                              dec/jnz loop as a host process
+#   build/bench/xbench         static: getpid, fork+exec, page faults, a CPU
+#                              loop, in a Linux guest's initramfs and on the
+#                              host (the Xen PV rows, BENCH_ONLY=xen)
 #   build/bench/tiny.elf       PVH guest: marker, one serial byte, debug exit
 #   build/bench/hold.elf       same, then halts forever (memory is read while alive)
 #   build/bench/exits-N.elf    N port writes to the UART scratch register, timed
@@ -17,11 +20,16 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_EXIT_COUNT := 20000
 BENCH_GUESTS := $(BENCH_DIR)/tiny.elf $(BENCH_DIR)/hold.elf \
 	$(BENCH_DIR)/exits-$(BENCH_EXIT_COUNT).elf $(BENCH_DIR)/spin-$(BENCH_EXIT_COUNT).elf
-BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm $(BENCH_DIR)/host_loop
+BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm $(BENCH_DIR)/host_loop $(BENCH_DIR)/xbench
 
 $(BENCH_DIR)/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $<
+
+# Static: it runs in an initramfs that has no libc.
+$(BENCH_DIR)/xbench: bench/xbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -static -o $@ $<
 
 $(BENCH_DIR)/tiny.o: bench/guests/bench_guest.S
 	@mkdir -p $(dir $@)

@@ -620,6 +620,84 @@ def machine(rep):
     return table(["", ""], [[label, m.get(k, "n/a")] for k, label in keys])
 
 
+XEN_NAMES = {
+    "pvkit-xen": "pvkit, Xen PV (`--entry xen`)",
+    "qemu-tcg": "QEMU `-M pc`, -accel tcg",
+    "pvkit-pvh": "pvkit, PVH (`--entry pvh`): ring 0 emulated",
+    "qemu-kvm": "QEMU microvm, -accel kvm: ring 0 emulated",
+    "host": "host",
+}
+# (result key, label, unit scale, digits)
+XEN_WORKLOADS = (
+    ("getpid_ns", "getpid() round trip, ns", 1, 0),
+    ("forkexec_us", "fork + exec + exit + wait of a static program, us", 1, 0),
+    ("pagefault_ns", "page fault (first touch of an anonymous 4 KiB page), ns", 1, 0),
+    ("cpu_ms", "CPU-bound loop (50M xorshift rounds), ms", 1, 1),
+    ("script_ms", "busybox script (tests/xen/busybox-script.sh), ms", 1, 0),
+)
+
+
+def xen(rep):
+    """Section 7: Debian's kernel as a Xen PV guest against PVH, QEMU and the host."""
+    m = rep.meta
+    out = [f"Measured {m.get('date', 'n/a')} on {m.get('cpu', 'n/a')}, kernel "
+           f"{m.get('linux_image', 'n/a')}, with `BENCH_ONLY=xen make bench` "
+           f"({m.get('xen_runs', 'n/a')} runs of the full rows).", ""]
+    boot = []
+    for vmm in ("pvkit-xen", "qemu-tcg"):
+        rows = rep.select("xen", vmm)
+        if not rows:
+            boot.append([XEN_NAMES[vmm], rep.why_missing("xen", vmm), "", "", ""])
+            continue
+        done = [r for r in rows if r.get("status") == "0"]
+        init = summary(num(r, "until_ns") for r in rows)
+        end = summary(num(r, "end_ns") for r in done)
+        boot.append([XEN_NAMES[vmm], "", fmt(init, MS, 0), fmt(end, MS, 0),
+                     f"{len(done)}/{len(rows)}"])
+    for vmm in ("pvkit-pvh", "qemu-kvm"):
+        rows = rep.select("xen-banner", vmm)
+        if not rows:
+            boot.append([XEN_NAMES[vmm], rep.why_missing("xen", vmm), "", "", ""])
+            continue
+        cap = rows[0].get("cap_s", "?")
+        banner = summary(num(r, "until_ns") for r in rows)
+        boot.append([XEN_NAMES[vmm], fmt(banner, MS, 0) if banner else f"not within {cap} s",
+                     f"not waited for (stopped at the banner; cap {cap} s)", "",
+                     f"stopped at the banner ({len(rows)} run)"])
+    out.append(table(["VMM", "exec to \"Linux version\", ms", "exec to /init, ms",
+                      "exec to poweroff, ms", "runs that powered off"], boot))
+    out.append("")
+    guest = {v: rep.select("xen-guest", v) for v in ("host", "pvkit-xen", "qemu-tcg")}
+    s = {(v, k): summary(num(r, k) for r in guest[v]) for v in guest for k, *_ in XEN_WORKLOADS}
+    rows_out = []
+    for key, label, scale, digits in XEN_WORKLOADS:
+        rows_out.append([label] + [fmt(s[(v, key)], scale, digits) for v in guest]
+                        + [ratio(s[("pvkit-xen", key)], s[("host", key)], 1),
+                           ratio(s[("qemu-tcg", key)], s[("pvkit-xen", key)], 2)])
+    host_sha = {r.get("script_sha256") for r in guest["host"]}
+    same = []
+    for v in ("pvkit-xen", "qemu-tcg"):
+        n = sum(1 for r in guest[v] if r.get("script_sha256") in host_sha)
+        same.append(f"{n}/{len(guest[v])}")
+    rows_out.append(["script output equal to the host's (runs)", "", same[0], same[1], "", ""])
+    out.append(table(["in the guest", XEN_NAMES["host"], XEN_NAMES["pvkit-xen"], XEN_NAMES["qemu-tcg"],
+                      "pvkit / host", "QEMU TCG / pvkit"], rows_out))
+    init = summary(num(r, "until_ns") for r in rep.select("xen", "pvkit-xen"))
+    cpu_p, cpu_h = s[("pvkit-xen", "cpu_ms")], s[("host", "cpu_ms")]
+    sc_p, sc_q = s[("pvkit-xen", "script_ms")], s[("qemu-tcg", "script_ms")]
+    goals = [
+        ("/init in under 1 s", fmt(init, MS, 0) + " ms" if init else "n/a",
+         "n/a" if not init else ("met" if init[0] < 1e9 else "not met")),
+        ("CPU-bound code within 10% of the host", ratio(cpu_p, cpu_h, 2) + " the host",
+         "n/a" if not (cpu_p and cpu_h) else ("met" if cpu_p[0] <= 1.1 * cpu_h[0] else "not met")),
+        ("busybox script at least 3x faster than QEMU TCG", "TCG / pvkit " + ratio(sc_q, sc_p, 2),
+         "n/a" if not (sc_p and sc_q) else ("met" if sc_q[0] >= 3 * sc_p[0] else "not met")),
+    ]
+    out += ["", "Targets of the Xen PV issue (docs/xen-pv.md):", "",
+            table(["target", "measured (medians)", "status"], goals)]
+    return "\n".join(out)
+
+
 def targets(rep):
     return table(["target", "measured (medians)", "status"], rep.targets)
 
@@ -630,6 +708,9 @@ def main():
     ap.add_argument("--meta", required=True)
     ap.add_argument("--template", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--sections", nargs="+", metavar="NAME",
+                    help="rewrite only these sections (<!-- @@NAME begin/end --> in the "
+                         "template) of an existing --out, keeping the rest")
     a = ap.parse_args()
     meta = {}
     for line in open(a.meta):
@@ -638,19 +719,35 @@ def main():
             meta[k] = v
     rep = Report(parse(a.results), meta)
     sections = {
-        "MACHINE": machine(rep),
-        "STARTUP": startup(rep),
-        "COMMANDS": commands(rep),
-        "LINUX": linux(rep),
-        "MEMORY": memory(rep),
-        "EXITS": exits(rep),
-        "PVKERNEL": pvkernel(rep),
-        "BACKENDS": backends(rep),
-        "SCALING": scaling(rep),
+        "MACHINE": machine,
+        "STARTUP": startup,
+        "COMMANDS": commands,
+        "LINUX": linux,
+        "MEMORY": memory,
+        "EXITS": exits,
+        "PVKERNEL": pvkernel,
+        "BACKENDS": backends,
+        "SCALING": scaling,
+        "XEN": xen,
+        "TARGETS": targets,  # last: the others fill rep.targets
     }
-    sections["TARGETS"] = targets(rep)  # last: the others fill rep.targets
-    text = open(a.template).read()
-    text = re.sub(r"@@([A-Z]+)@@", lambda mo: sections[mo.group(1)], text)
+    template = open(a.template).read()
+    if a.sections:
+        text = open(a.out).read()
+        for name in a.sections:
+            begin, end = f"<!-- @@{name} begin", f"<!-- @@{name} end -->"
+            block = template[template.index(begin):template.index(end) + len(end)]
+            block = block.replace(f"@@{name}@@", sections[name](rep))
+            if begin in text:
+                text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+            else:  # a report from before the section existed: put it before the methods
+                at = text.index("\n## Methods")
+                text = text[:at] + "\n" + block + "\n" + text[at:]
+    else:
+        done = {}
+        for name, fn in sections.items():
+            done[name] = fn(rep)
+        text = re.sub(r"@@([A-Z]+)@@", lambda mo: done[mo.group(1)], template)
     with open(a.out, "w") as f:
         f.write(text)
 

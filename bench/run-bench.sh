@@ -13,8 +13,12 @@
 # 5), BENCH_LINUX_RUNS (default 5: each KVM boot to the banner takes ~15 s
 # here), BENCH_EXIT_COUNT (the exit-loop guest's N, set by bench/build.mk),
 # BENCH_ONLY (space-separated workloads to run: startup commands linux memory
-# exits pvkernel scaling; default all), BENCH_OUT (default docs/performance.md),
-# BENCH_NICE (see below).
+# exits pvkernel scaling xen; default all), BENCH_OUT (default
+# docs/performance.md), BENCH_NICE (see below), BENCH_XEN_RUNS (default 3: the
+# Xen PV rows' runs, ~30 s each under QEMU TCG), BENCH_XEN_CAP (default 60 s:
+# the emulated rows stop at the banner or this).  A run of only some
+# workloads rewrites only their sections of an existing BENCH_OUT (today: the
+# Xen PV section; bench/report.py --sections), keeping the rest.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -34,7 +38,10 @@ QEMU=${QEMU:-qemu-system-x86_64}
 RUNS=${BENCH_RUNS:-10}
 LINUX_RUNS=${BENCH_LINUX_RUNS:-5}
 EXIT_COUNT=${BENCH_EXIT_COUNT:-20000}
-ONLY=${BENCH_ONLY:-startup commands linux memory exits pvkernel scaling}
+ALL_WORKLOADS="startup commands linux memory exits pvkernel scaling xen"
+ONLY=${BENCH_ONLY:-$ALL_WORKLOADS}
+XEN_RUNS=${BENCH_XEN_RUNS:-3}
+XEN_CAP=${BENCH_XEN_CAP:-60}
 OUT=${BENCH_OUT:-docs/performance.md}
 RESULTS=$B/results.txt
 META=$B/meta.txt
@@ -45,7 +52,7 @@ TRACE=/sys/kernel/tracing/instances/pvkit-bench-$$
 
 [ "$RUNS" -ge 5 ] || RUNS=5
 for f in "$LAUNCH" "$RAWKVM" "$B/tiny.elf" "$B/hold.elf" "$B/exits-$EXIT_COUNT.elf" \
-	"$B/spin-$EXIT_COUNT.elf"; do
+	"$B/spin-$EXIT_COUNT.elf" "$B/xbench"; do
 	[ -e "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 mkdir -p "$WORK"
@@ -194,6 +201,7 @@ record_meta() {
 	meta nice "$(nice)"
 	meta runs "$RUNS"
 	meta linux_runs "$LINUX_RUNS"
+	meta xen_runs "$XEN_RUNS"
 	meta exit_count "$EXIT_COUNT"
 	meta first_insn "$([ -n "$TRACE_OK" ] && echo "kvm:kvm_pio tracepoint" || echo "not observable")"
 }
@@ -268,27 +276,36 @@ bench_commands() {
 }
 
 # --- 2. Linux --------------------------------------------------------------------
-bench_linux() {
-	local vmlinuz
+# linux_images WORKLOAD VMM...: Debian's kernel in $vmlinuz and the ELF of
+# its payload (what QEMU boots) in $elf; or a note for each VMM of WORKLOAD
+# saying why not, and status 1.
+linux_images() {
+	local workload=$1 v
+	shift
 	if [ ! -f scripts/fetch-linux.sh ]; then
-		for v in pvkit qemu-kvm qemu-tcg; do note linux "$v" "not run: scripts/fetch-linux.sh is missing"; done
-		return
+		for v in "$@"; do note "$workload" "$v" "not run: scripts/fetch-linux.sh is missing"; done
+		return 1
 	fi
 	if ! vmlinuz=$(bash scripts/fetch-linux.sh 2>"$WORK/fetch.err"); then
-		for v in pvkit qemu-kvm qemu-tcg; do note linux "$v" "not run: fetch-linux.sh failed: $(tail -n1 "$WORK/fetch.err")"; done
-		return
+		for v in "$@"; do note "$workload" "$v" "not run: fetch-linux.sh failed: $(tail -n1 "$WORK/fetch.err")"; done
+		return 1
 	fi
-	local elf=$WORK/vmlinux.elf
+	elf=$WORK/vmlinux.elf
 	if [ ! -s "$elf" ] || [ "$vmlinuz" -nt "$elf" ]; then
 		python3 bench/payload-elf.py "$vmlinuz" "$elf" || {
-			note linux qemu-kvm "not run: could not take the ELF out of $vmlinuz"
-			return
+			for v in "$@"; do note "$workload" "$v" "not run: could not take the ELF out of $vmlinuz"; done
+			return 1
 		}
 	fi
 	# the kernel version string the setup header points at (kernel_version + 0x200)
 	local version_at
 	version_at=$(($(od -An -j $((0x20e)) -N2 -tu2 "$vmlinuz") + 0x200))
 	meta linux_image "$(dd if="$vmlinuz" bs=1 skip="$version_at" count=160 2>/dev/null | tr '\0' '\n' | head -n1)"
+}
+
+bench_linux() {
+	local vmlinuz elf
+	linux_images linux pvkit qemu-kvm qemu-tcg || return
 	log "Linux: exec to the banner, $LINUX_RUNS runs each (~15 s per KVM boot)"
 	# pvkit twice: given Debian's bzImage (what a user does; pvkit takes
 	# the ELF out of the payload itself) and given the ELF QEMU gets.
@@ -526,6 +543,92 @@ bench_console() {
 	done
 }
 
+# --- 7. Linux as a Xen PV guest ---------------------------------------------------
+# Debian's kernel with the project's initramfs (build/rootfs: busybox, its
+# /init runs what follows "--" on the command line) plus build/bench/xbench
+# and the busybox script of tests/xen/, packed once (build/mkcpio) so that
+# every VMM boots the same bytes.  /init runs bench/xen-init.sh: a marker,
+# xbench's four workloads, the script (timed, its output hashed), poweroff.
+# pvkit Xen PV and QEMU microvm TCG run it whole, XEN_RUNS times,
+# alternating; pvkit PVH and QEMU microvm KVM run ring 0 emulated here, so
+# they are timed to the banner only, once, capped at XEN_CAP seconds.  The
+# host runs the same xbench and the same script.
+xen_initramfs() {
+	local root=$WORK/xen-root
+	if [ ! -d build/rootfs ] || [ ! -x build/mkcpio ]; then
+		echo "build/rootfs or build/mkcpio is not built (make)"
+		return 1
+	fi
+	rm -rf "$root"
+	cp -a build/rootfs "$root"
+	cp "$B/xbench" "$root/bin/xbench"
+	cp tests/xen/busybox-script.sh "$root/busybox-script.sh"
+	cp bench/xen-init.sh "$root/xen-init.sh"
+	build/mkcpio "$root" "$WORK/xen-initramfs.cpio" >/dev/null || { echo "build/mkcpio failed"; return 1; }
+}
+
+# xen_cmd VMM: the command line of one Xen-rows boot in CMD.  QEMU TCG boots
+# the bzImage on -M pc (microvm's PVH path stalled in TSC calibration under
+# TCG here); QEMU KVM the payload ELF on microvm, as the Linux rows do.
+xen_cmd() {
+	local run_init="-- /bin/sh /xen-init.sh" serial="earlyprintk=serial,ttyS0 console=ttyS0"
+	local qemu=("$QEMU" -m 512M -nodefaults -no-user-config -display none -serial stdio
+		-no-reboot -initrd "$WORK/xen-initramfs.cpio")
+	case $1 in
+	pvkit-xen) CMD=("$PVKIT" run --kernel "$vmlinuz" --entry xen --mem 512M
+		--initrd "$WORK/xen-initramfs.cpio" --cmdline "console=hvc0 $run_init") ;;
+	pvkit-pvh) CMD=("$PVKIT" run --kernel "$vmlinuz" --entry pvh --mem 512M
+		--initrd "$WORK/xen-initramfs.cpio" --cmdline "$serial $run_init") ;;
+	qemu-tcg) CMD=("${qemu[@]}" -M pc -accel tcg -kernel "$vmlinuz" -append "$serial $run_init") ;;
+	qemu-kvm) CMD=("${qemu[@]}" -M microvm -accel kvm -kernel "$elf" -append "$serial $run_init") ;;
+	esac
+}
+
+# xen_guest_line VMM RUN FILE: xen-init.sh's "xenbench: NAME VALUE" lines as one result line.
+xen_guest_line() {
+	printf 'workload=xen-guest vmm=%s run=%s' "$1" "$2"
+	tr -d '\r' <"$3" | sed -nE 's/^xenbench: ([a-z0-9_]+) ([0-9a-f.]+)$/ \1=\2/p' | tr -d '\n'
+	echo
+}
+
+bench_xen() {
+	local vmlinuz elf why r v
+	local full=(pvkit-xen qemu-tcg) capped=(pvkit-pvh qemu-kvm)
+	linux_images xen "${full[@]}" "${capped[@]}" || return
+	if ! why=$(xen_initramfs); then
+		for v in "${full[@]}" "${capped[@]}"; do note xen "$v" "not run: $why"; done
+		return
+	fi
+	available xen "${full[@]}" "${capped[@]}"
+	log "Xen PV rows: boot, workloads and script, $XEN_RUNS runs each of ${full[*]}; ${capped[*]} to the banner (cap ${XEN_CAP} s)"
+	for r in $(seq 1 "$XEN_RUNS"); do
+		for v in "${full[@]}"; do
+			usable "$v" || continue
+			xen_cmd "$v"
+			measure xen "$v" "$r" "mem=512M" --until "xenbench: init" --keep \
+				--stdout "$WORK/xen-$v-$r.out" --timeout 300
+			xen_guest_line "$v" "$r" "$WORK/xen-$v-$r.out" >>"$RESULTS"
+		done
+		# the host: the same program, the same script under busybox sh
+		"$B/xbench" all >"$WORK/xen-host.out"
+		local t0 t1
+		t0=$("$B/xbench" now)
+		TMPDIR=$WORK busybox sh tests/xen/busybox-script.sh >"$WORK/xen-host-script.out" 2>&1
+		t1=$("$B/xbench" now)
+		{
+			echo "xenbench: script_ms $(((t1 - t0) / 1000000))"
+			echo "xenbench: script_sha256 $(sha256sum <"$WORK/xen-host-script.out" | cut -d' ' -f1)"
+		} >>"$WORK/xen-host.out"
+		xen_guest_line host "$r" "$WORK/xen-host.out" >>"$RESULTS"
+	done
+	for v in "${capped[@]}"; do
+		usable "$v" || continue
+		xen_cmd "$v"
+		measure xen-banner "$v" 1 "mem=512M cap_s=$XEN_CAP" --until "Linux version" \
+			--timeout "$XEN_CAP"
+	done
+}
+
 # --- main ------------------------------------------------------------------------
 setup_trace
 check_qemu
@@ -543,8 +646,15 @@ wants memory && { bench_memory_vms 1 16; bench_time_rss; bench_rss_breakdown; }
 wants scaling && { bench_memory_size; bench_memory_vms 4 64; }
 wants pvkernel && bench_pvkernel
 wants linux && bench_linux
+wants xen && bench_xen
 meta duration_s "$((SECONDS - start))"
 
+# Only some workloads: rewrite only their sections of the existing report.
+sections=()
+if [ "$ONLY" != "$ALL_WORKLOADS" ] && [ -f "$OUT" ]; then
+	wants xen && sections=(--sections XEN)
+	[ "$ONLY" = xen ] || { log "BENCH_ONLY=$ONLY: only BENCH_ONLY=xen can update $OUT in place; writing it whole"; sections=(); }
+fi
 python3 bench/report.py --results "$RESULTS" --meta "$META" \
-	--template bench/performance.md.in --out "$OUT"
+	--template bench/performance.md.in --out "$OUT" "${sections[@]}"
 log "wrote $OUT ($((SECONDS - start)) s)"
