@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 		best_of("cpu_ms", cpu_batch, all ? 50000000 : n);
 	if (!all && strcmp(what, "getpid") && strcmp(what, "forkexec") &&
 	    strcmp(what, "pagefault") && strcmp(what, "cpu")) {
-		fprintf(stderr, "usage: xbench getpid|forkexec|pagefault|cpu N | all | now | exit\n");
+		fprintf(stderr,
+			"usage: xbench getpid|forkexec|pagefault|cpu N | all | now | exit\n");
 		return 2;
 	}
 	return 0;
