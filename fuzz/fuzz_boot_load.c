@@ -3,12 +3,14 @@
  * libFuzzer: the one parse and the whole of boot_load() into a 16 MiB
  * guest, as `pvkit run` calls them.  Input layout:
  *
- *	byte 0     entry choice (bits 0-3 % 3) | 0x10: pvm mode offered
+ *	byte 0     entry choice (bits 0-2 % 4) | 0x08: the host deprivileges
+ *	           (auto may take a Xen PV entry) | 0x10: pvm mode offered
  *	           | 0x20: pvm mode required | 0x40: RNG seed
  *	           | 0x80: hardware_subarch given
  *	bytes 1-2  command line length (LE)
  *	bytes 3-5  initrd length (LE, 24 bits)
- *	then the command line, the initrd and, for the rest, the kernel image.
+ *	then the command line (none: the entry's default), the initrd and, for
+ *	the rest, the kernel image.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +36,20 @@ static const struct pvkit_pvm_info pvm_offer = {
 /* Whatever the image says, the CPU starts inside guest RAM, where it must. */
 static void check_entry(const struct boot_entry *entry)
 {
-	if (!guest_memory_ptr(&mem, entry->rip, 1) || entry->path[0] == '\0')
+	if (entry->path[0] == '\0')
+		__builtin_trap();
+	if (entry->mode == BOOT_CPU_XEN_PV) {
+		/* Virtual addresses: the entry in the segments, the stack and
+		 * start_info in the bootstrap mapping above them. */
+		const struct xen_pv_plan *x = &entry->xen;
+		if (entry->rip != x->entry || entry->rip < x->kernel_start ||
+		    entry->rip >= x->kernel_end || entry->rsi != x->start_info ||
+		    x->start_info < x->kernel_end || entry->rsp > x->region_end ||
+		    entry->rsp <= x->start_info || !guest_memory_ptr(&mem, x->cr3, 4096))
+			__builtin_trap();
+		return;
+	}
+	if (!guest_memory_ptr(&mem, entry->rip, 1))
 		__builtin_trap();
 	if (entry->mode == BOOT_CPU_PVM) {
 		/* On the host's trampoline, into the kernel's loaded bytes. */
@@ -85,8 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .image = img,
 	    .initrd = initrd_len ? initrd : NULL,
 	    .initrd_size = initrd_len,
-	    .cmdline = cmdline,
-	    .entry = (enum boot_entry_choice)((data[0] & 0x0f) % 3),
+	    .cmdline = cmdline_len ? cmdline : NULL,
+	    .entry = (enum boot_entry_choice)((data[0] & 0x07) % 4),
+	    .deprivilege = (data[0] & 0x08) != 0,
+	    .why_ring0 = (data[0] & 0x08) ? NULL : "fuzzed",
 	    .subarch_given = (data[0] & 0x80) != 0,
 	    .hardware_subarch = 0x1234,
 	    .rng_seed = (data[0] & 0x40) ? seed : NULL,
