@@ -63,15 +63,28 @@
 #define SI_PT_BASE	     88
 #define SI_CMD_LINE	     128
 
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4, 8, 5		/* namesz, descsz, XEN_ELFNOTE_XEN_VERSION */
-	.asciz "Xen"
-	.asciz "xen-3.0"
-	.balign 4
-	.long 4, 8, 1		/* XEN_ELFNOTE_ENTRY */
-	.asciz "Xen"
-	.quad _start
+XEN_PV_NOTES
+
+/* console_io write of the text between LABEL and LABEL_end. */
+.macro SAY label
+	lea	\label(%rip), %rdi
+	mov	$\label\()_end - \label, %esi
+	call	puts
+.endm
+
+/* SCHEDOP_shutdown(poweroff): pvkit exits 0. */
+.macro POWER_OFF
+	lea	shutdown_poweroff(%rip), %rsi
+	jmp	shutdown
+.endm
+
+/* %al = the decimal number after KEY= on the command line, or 0. */
+.macro CMDLINE_NUMBER key
+	mov	si_va(%rip), %rsi
+	add	$SI_CMD_LINE, %rsi
+	lea	\key(%rip), %rdi
+	call	find_number
+.endm
 
 /* A hypercall: number in %eax, arguments in rdi, rsi, rdx, r10, r8. */
 .macro HCALL nr
@@ -86,14 +99,19 @@
 	call	expect_refused
 .endm
 
-/* mmu_update of one entry: machine address %rax, value %rdx. */
-.macro MMU_UPDATE id
+/* The arguments of mmu_update of one entry: machine address %rax, value %rdx. */
+.macro MMU_UPDATE_ARGS
 	mov	%rax, req(%rip)
 	mov	%rdx, req+8(%rip)
 	lea	req(%rip), %rdi
 	mov	$1, %esi
 	xor	%edx, %edx
 	mov	$DOMID_SELF, %r10d
+.endm
+
+/* That mmu_update, to be refused: test ID. */
+.macro MMU_UPDATE id
+	MMU_UPDATE_ARGS
 	REFUSED	\id, HC_mmu_update
 .endm
 
@@ -154,8 +172,7 @@ _start:
 	call	summary
 	cmpb	$0, iret_mode(%rip)
 	jne	bad_iret
-	lea	shutdown_poweroff(%rip), %rsi
-	jmp	shutdown
+	POWER_OFF
 
 crash:
 	lea	shutdown_crash(%rip), %rsi
@@ -305,12 +322,7 @@ l4_slot_test:
 	add	l4(%rip), %rax
 	mov	l3(%rip), %rdx
 	or	$7, %rdx
-	mov	%rax, req(%rip)
-	mov	%rdx, req+8(%rip)
-	lea	req(%rip), %rdi
-	mov	$1, %esi
-	xor	%edx, %edx
-	mov	$DOMID_SELF, %r10d
+	MMU_UPDATE_ARGS
 	lea	-246(%rbx), %r12d
 	HCALL	HC_mmu_update
 	jmp	expect_refused
@@ -333,12 +345,7 @@ repair:
 	je	2f
 	mov	(%rcx,%rbx,8), %rdx
 	lea	(%rax,%rbx,8), %rax
-	mov	%rax, req(%rip)
-	mov	%rdx, req+8(%rip)
-	lea	req(%rip), %rdi
-	mov	$1, %esi
-	xor	%edx, %edx
-	mov	$DOMID_SELF, %r10d
+	MMU_UPDATE_ARGS
 	HCALL	HC_mmu_update
 2:	inc	%ebx
 	cmp	$272, %ebx
@@ -512,9 +519,7 @@ trace_call:
 	add	$8, %r9
 	cmp	$48, %r9
 	jb	1b
-	lea	trace_msg(%rip), %rdi
-	mov	$trace_msg_end - trace_msg, %esi
-	call	puts
+	SAY	trace_msg
 	pop	%rbx
 	pop	%rdi
 	pop	%rsi
@@ -536,9 +541,7 @@ trace_check:
 	mov	(%rcx,%rax,8), %rax
 	lea	pte_digits(%rip), %rdi
 	call	hex16
-	lea	result_msg(%rip), %rdi
-	mov	$result_msg_end - result_msg, %esi
-	call	puts
+	SAY	result_msg
 	pop	%rax
 	ret
 
@@ -604,27 +607,25 @@ rand_arg:
 
 /* ---- trap table, callbacks, exceptions ---------------------------------- */
 
-install_handlers:
-	lea	traps(%rip), %rdi
-	HCALL	HC_set_trap_table
-	test	%rax, %rax
-	jnz	crash
-	movl	$0, cb(%rip)		/* CALLBACKTYPE_event */
-	lea	event_handler(%rip), %rax
-	mov	%rax, cb+8(%rip)
-	xor	%edi, %edi		/* CALLBACKOP_register */
-	lea	cb(%rip), %rsi
-	HCALL	HC_callback_op
-	test	%rax, %rax
-	jnz	crash
-	movl	$1, cb(%rip)		/* CALLBACKTYPE_failsafe */
-	lea	failsafe_handler(%rip), %rax
+/* callback_op(CALLBACKOP_register, {TYPE, HANDLER}), or crash. */
+.macro REGISTER_CALLBACK type, handler
+	movl	$\type, cb(%rip)
+	lea	\handler(%rip), %rax
 	mov	%rax, cb+8(%rip)
 	xor	%edi, %edi
 	lea	cb(%rip), %rsi
 	HCALL	HC_callback_op
 	test	%rax, %rax
 	jnz	crash
+.endm
+
+install_handlers:
+	lea	traps(%rip), %rdi
+	HCALL	HC_set_trap_table
+	test	%rax, %rax
+	jnz	crash
+	REGISTER_CALLBACK 0, event_handler	/* CALLBACKTYPE_event */
+	REGISTER_CALLBACK 1, failsafe_handler	/* CALLBACKTYPE_failsafe */
 	ret
 
 /* Random set_debugreg calls may arm a breakpoint on the scratch area:
@@ -704,20 +705,15 @@ exception:
 	mov	%r12, %rax
 	lea	bounced_digits(%rip), %rdi
 	call	hex16
-	lea	bounced(%rip), %rdi
-	mov	$bounced_end - bounced, %esi
-	call	puts
-	lea	shutdown_poweroff(%rip), %rsi
-	jmp	shutdown
+	SAY	bounced
+	POWER_OFF
 1:	mov	%r12, %rax
 	lea	exc_vector(%rip), %rdi
 	call	hex16
 	mov	%r13, %rax
 	lea	exc_rip(%rip), %rdi
 	call	hex16
-	lea	exc_msg(%rip), %rdi
-	mov	$exc_msg_end - exc_msg, %esi
-	call	puts
+	SAY	exc_msg
 	jmp	crash
 
 /* ---- section 3: one bad HYPERVISOR_iret frame --------------------------- */
@@ -774,40 +770,25 @@ bad_iret:
 10:	HCALL	HC_iret
 	/* Still here: HYPERVISOR_iret returned an error instead. */
 	lea	stack_top(%rip), %rsp
-	lea	iret_refused(%rip), %rdi
-	mov	$iret_refused_end - iret_refused, %esi
-	call	puts
-	lea	shutdown_poweroff(%rip), %rsi
-	jmp	shutdown
+	SAY	iret_refused
+	POWER_OFF
 
 iret_landed:
 	lea	stack_top(%rip), %rsp
-	lea	landed(%rip), %rdi
-	mov	$landed_end - landed, %esi
-	call	puts
-	lea	shutdown_poweroff(%rip), %rsi
-	jmp	shutdown
+	SAY	landed
+	POWER_OFF
 
 /* ---- start of day, output ----------------------------------------------- */
 
 /* "hostile.iret=K" and "hostile.seed=N" (decimal) on the command line. */
 parse_cmdline:
-	mov	si_va(%rip), %rsi
-	add	$SI_CMD_LINE, %rsi
-	lea	iret_key(%rip), %rdi
-	call	find_number
+	CMDLINE_NUMBER iret_key
 	mov	%al, iret_mode(%rip)
-	mov	si_va(%rip), %rsi
-	add	$SI_CMD_LINE, %rsi
-	lea	seed_key(%rip), %rdi
-	call	find_number
+	CMDLINE_NUMBER seed_key
 	test	%rax, %rax
 	jz	1f
 	mov	%rax, rng(%rip)
-1:	mov	si_va(%rip), %rsi
-	add	$SI_CMD_LINE, %rsi
-	lea	trace_key(%rip), %rdi
-	call	find_number
+1:	CMDLINE_NUMBER trace_key
 	mov	%al, trace_mode(%rip)
 	ret
 
@@ -870,9 +851,7 @@ summary:
 	call	hex16
 	add	$16, %rbx
 	jmp	1b
-2:	lea	msg(%rip), %rdi
-	mov	$msg_end - msg, %esi
-	call	puts
+2:	SAY	msg
 	cmpq	$0, n_bad_errnos(%rip)
 	je	3f
 	mov	bad_errno_nr(%rip), %rax
@@ -881,17 +860,13 @@ summary:
 	mov	bad_errno_rax(%rip), %rax
 	lea	bad_rax_digits(%rip), %rdi
 	call	hex16
-	lea	bad_msg(%rip), %rdi
-	mov	$bad_msg_end - bad_msg, %esi
-	call	puts
+	SAY	bad_msg
 3:	cmpq	$0, n_violations(%rip)
 	je	4f
 	mov	violations(%rip), %rax
 	lea	violation_digits(%rip), %rdi
 	call	hex16
-	lea	violation_msg(%rip), %rdi
-	mov	$violation_msg_end - violation_msg, %esi
-	call	puts
+	SAY	violation_msg
 4:	ret
 
 /* console_io write of %esi bytes at %rdi. */

@@ -37,15 +37,7 @@
 	call	hex16
 .endm
 
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4, 8, 5		/* namesz, descsz, XEN_ELFNOTE_XEN_VERSION */
-	.asciz "Xen"
-	.asciz "xen-3.0"
-	.balign 4
-	.long 4, 8, 1		/* XEN_ELFNOTE_ENTRY */
-	.asciz "Xen"
-	.quad _start
+XEN_PV_NOTES
 
 	.section .text.entry, "ax"
 	.globl _start
