@@ -64,6 +64,9 @@ if [ -s "$work/guest.txt" ] && cmp -s "$work/guest.txt" "$work/host.txt"; then
 else
 	not_ok "linux xen: busybox script as on the host"
 	diff "$work/host.txt" "$work/guest.txt" | head -n 20 | sed 's/^/# /'
+	echo "# --- the guest's console from the script on (at most 80 lines), then pvkit's stderr ---"
+	sed -n '/^pvkit-script: begin/,$p' "$work/clean" | head -n 80 | sed 's/^/# /'
+	tail -n 20 "$work/err" | sed 's/^/# /'
 fi
 if [ "$rc" -eq 0 ]; then ok "linux xen: poweroff: status 0"; else
 	not_ok "linux xen: poweroff: status $rc"
