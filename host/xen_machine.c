@@ -196,6 +196,7 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	const struct xen_pv_plan *plan = &entry->xen;
 	/* hvc0 is a tty: the end of a piped stdin reaches the guest as ^D. */
 	m->console.eof_as_ctrl_d = true;
+	m->hypercalls.pvxen = true;
 	struct hv_area a = {.mem = &m->vm.mem, .base = plan->shared_info};
 	a.end = a.base + XEN_PV_HV_SIZE;
 	uint64_t ram_end = guest_memory_low_end(&m->vm.mem);
