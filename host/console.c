@@ -178,7 +178,12 @@ static void *input_thread(void *opaque)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
-			input_open = false; /* EOF: the guest simply gets no more input */
+			/* EOF: the guest gets no more input (but a ^D where its
+			 * console is a tty that wants one, eof_as_ctrl_d). */
+			input_open = false;
+			static const uint8_t ctrl_d = 0x04;
+			if (con->eof_as_ctrl_d && !deliver(con, &ctrl_d, 1))
+				break;
 			continue;
 		}
 		if (con->keyboard_escape)

@@ -44,6 +44,11 @@ struct console {
 	uint64_t out_limit;
 	struct stop_request *limit_stop;
 
+	/* The guest's console is a tty in canonical mode (a Xen PV guest's
+	 * hvc0): the end of a non-terminal stdin reaches it as ^D, so a shell
+	 * reading it ends as it would on a terminal. */
+	bool eof_as_ctrl_d;
+
 	/* stdin is a raw terminal (host/terminal.h): watch for `^A x`. */
 	bool keyboard_escape;
 	bool escape_pending; /* the last byte was ^A */

@@ -182,20 +182,17 @@ static int load_state(struct vcpu *vcpu, enum boot_cpu_mode mode, bool user_mode
 }
 
 /*
- * pvm mode: the kernel cannot write MSRs before it has an IDT to trap
- * through, so pvkit sets them before the first KVM_RUN.  `syscall` enters
- * at LSTAR with CS 0x10, SS 0x18; the sysret half names 0x20 so that user
- * CS/SS are 0x33/0x2b, Linux's layout, which pvkit's GDT has.
+ * A deprivileged kernel (pvm mode, and pvxen for a Xen PV domain) cannot
+ * write MSRs before it has an IDT to trap through, so pvkit sets the
+ * `syscall` MSRs before the first KVM_RUN.
  */
-static int set_syscall_msrs(struct vcpu *vcpu, uint64_t lstar)
+int cpu_setup_syscall_msrs(struct vcpu *vcpu, uint64_t star, uint64_t lstar)
 {
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[3];
 	} msrs = {.hdr.nmsrs = 3};
-	msrs.e[0] = (struct kvm_msr_entry){.index = MSR_STAR,
-					   .data = ((uint64_t)GDT_SEL_USER32 << 48) |
-						   ((uint64_t)GDT_SEL_CODE64 << 32)};
+	msrs.e[0] = (struct kvm_msr_entry){.index = MSR_STAR, .data = star};
 	msrs.e[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = lstar};
 	msrs.e[2] = (struct kvm_msr_entry){.index = MSR_SYSCALL_MASK, .data = SYSCALL_MASK};
 	int r = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
@@ -225,7 +222,11 @@ int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry)
 	    .rflags = RFLAGS_RESERVED,
 	};
 	bool pvm = entry->mode == BOOT_CPU_PVM;
-	if (pvm && set_syscall_msrs(vcpu, entry->pvm.syscall_entry) < 0)
+	/* `syscall` enters at LSTAR with CS 0x10, SS 0x18; the sysret half
+	 * names 0x20 so that user CS/SS are 0x33/0x2b, Linux's layout, which
+	 * pvkit's GDT has. */
+	uint64_t star = (uint64_t)GDT_SEL_USER32 << 48 | (uint64_t)GDT_SEL_CODE64 << 32;
+	if (pvm && cpu_setup_syscall_msrs(vcpu, star, entry->pvm.syscall_entry) < 0)
 		return -1;
 	return load_state(vcpu, entry->mode, false, pvm ? entry->pvm.idt : 0, &regs);
 }

@@ -58,6 +58,9 @@ int cpu_setup_entry(struct vcpu *vcpu, const struct boot_entry *entry);
 /* Start the vCPU in 64-bit user mode (CS 0x33, SS 0x2b) at rip/rsp. */
 int cpu_setup_user64(struct vcpu *vcpu, uint64_t rip, uint64_t rsp);
 
+/* MSR_STAR, MSR_LSTAR and MSR_SYSCALL_MASK for a kernel entered by `syscall`. */
+int cpu_setup_syscall_msrs(struct vcpu *vcpu, uint64_t star, uint64_t lstar);
+
 /* Build the kvm_sregs for an entry mode (for tests and for the above);
  * BOOT_CPU_PVM and `user_mode` start at CPL3.  IDTR is left empty. */
 void cpu_setup_sregs(struct kvm_sregs *sregs, enum boot_cpu_mode mode, bool user_mode);

@@ -187,6 +187,12 @@ int64_t hypercall_dispatch(struct hypercall_service *svc, const struct hypercall
 		return hc_clock(svc, args->a0);
 	case PVKIT_HC_HALT:
 		return hc_halt(svc, args->a0);
+	}
+	/* pvxen's calls exist only on a Xen PV machine: for any other guest
+	 * they are numbers ABI v1 never defined, refused as such. */
+	if (!svc->pvxen)
+		return PVKIT_ENOSYS;
+	switch (args->nr) {
 	case PVKIT_HC_SHUTDOWN:
 		return xen_hypercall_shutdown(svc, args->a0, args->a1, args->a2);
 	case PVKIT_HC_LOG:

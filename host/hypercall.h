@@ -17,6 +17,7 @@
 #ifndef PVKIT_HOST_HYPERCALL_H
 #define PVKIT_HOST_HYPERCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/pvkit_abi.h"
@@ -48,6 +49,7 @@ struct hypercall_service {
 	uint64_t start_monotonic_ns; /* CLOCK_MONOTONIC when the VM started */
 	uint32_t features;	     /* PVKIT_FEATURE_* advertised */
 	volatile int *interrupted;   /* set by a signal: HALT returns early */
+	bool pvxen;		     /* a Xen PV machine: pvxen's calls (abi/pvxen_abi.h) too */
 	uint64_t calls;		     /* statistics */
 };
 

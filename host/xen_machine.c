@@ -132,24 +132,6 @@ static int map_m2p_slot(struct hv_area *a, uint64_t nr_pages, uint64_t *l4e)
 	return 0;
 }
 
-static int set_msrs(struct vcpu *vcpu, uint64_t lstar)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[3];
-	} msrs = {.hdr.nmsrs = 3};
-	msrs.e[0] = (struct kvm_msr_entry){.index = MSR_STAR,
-					   .data = (uint64_t)PVXEN_SEL_SYSRET << 48 |
-						   (uint64_t)PVXEN_SEL_HV_CS << 32};
-	msrs.e[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = lstar};
-	msrs.e[2] = (struct kvm_msr_entry){.index = MSR_SYSCALL_MASK, .data = SYSCALL_MASK};
-	if (ioctl(vcpu->fd, KVM_SET_MSRS, &msrs) != 3) {
-		log_msg("KVM_SET_MSRS (STAR, LSTAR, SYSCALL_MASK) for pvxen: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int start_in_user_mode(struct vcpu *vcpu, const struct pvxen_header *h, uint64_t cr3)
 {
 	struct kvm_sregs s;
@@ -212,6 +194,9 @@ static int load_pvxen(struct hv_area *a, struct pvxen_header *h)
 int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 {
 	const struct xen_pv_plan *plan = &entry->xen;
+	/* hvc0 is a tty: the end of a piped stdin reaches the guest as ^D. */
+	m->console.eof_as_ctrl_d = true;
+	m->hypercalls.pvxen = true;
 	struct hv_area a = {.mem = &m->vm.mem, .base = plan->shared_info};
 	a.end = a.base + XEN_PV_HV_SIZE;
 	uint64_t ram_end = guest_memory_low_end(&m->vm.mem);
@@ -248,7 +233,10 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	if (!boot_block || h.boot < PVXEN_LINK_ADDRESS || h.boot + sizeof(boot) > h.image_end)
 		return -1;
 	memcpy(boot_block, &boot, sizeof(boot));
-	if (pvm_machine_add_doorbell(m) < 0 || set_msrs(&m->vcpu, h.syscall_entry) < 0 ||
+	if (pvm_machine_add_doorbell(m) < 0 ||
+	    cpu_setup_syscall_msrs(
+		&m->vcpu, (uint64_t)PVXEN_SEL_SYSRET << 48 | (uint64_t)PVXEN_SEL_HV_CS << 32,
+		h.syscall_entry) < 0 ||
 	    start_in_user_mode(&m->vcpu, &h, plan->cr3) < 0)
 		return -1;
 	log_debug("xen pv: pvxen at 0x%llx (%llu KiB), domain %llu pages, entry 0x%llx, "

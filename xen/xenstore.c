@@ -98,7 +98,12 @@ void xenstore_init(void)
 {
 	set(DOMAIN_PATH "/domid", "1");
 	set(DOMAIN_PATH "/name", "pvkit");
-	set(DOMAIN_PATH "/memory/target", "");
+	/* What a toolstack writes for a domain: its memory target in KiB (the
+	 * balloon driver reads it) and its one vCPU online (cpu_hotplug does). */
+	char target[24];
+	snprintf(target, sizeof(target), "%lu", (unsigned long)(xen_boot_info.nr_pages * 4));
+	set(DOMAIN_PATH "/memory/target", target);
+	set(DOMAIN_PATH "/cpu/0/availability", "online");
 	set(DOMAIN_PATH "/control", "");
 	set(DOMAIN_PATH "/device", "");
 }

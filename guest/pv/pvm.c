@@ -245,7 +245,8 @@ static void bench_line(const char *name, uint64_t value_x1000, const char *unit)
 
 #define SYSCALL_ROUNDS	2500
 #define GATE_ROUNDS	250
-#define LOOP_ITERATIONS 50000000ull
+#define LOOP_ITERATIONS 10000000ull
+#define NATIVE_LIMIT_PS 100000ull /* 100 ns an iteration */
 
 /* The best of a few batches: the machine is shared, and a batch that was
  * preempted only ever measures longer. */
@@ -351,19 +352,27 @@ static int test_isolation(void)
 }
 
 /*
- * Kernel code at native speed: a dec/jnz loop, timed by the clock.  Run
- * emulated (ring 0 on this host) the same loop takes ~1-5 us per iteration.
+ * Kernel code at native speed: a dec/jnz loop, timed by the clock.  Native,
+ * an iteration takes ~0.3 ns; emulated (ring 0 on this host) 1-5 us.  The
+ * line between them is drawn at 100 ns, 10x below the emulated floor, and
+ * the best of up to three runs counts: a vCPU preempted by a loaded host
+ * only ever looks slower, so one quiet run is enough to tell.
  */
 static int test_native_speed(void)
 {
-	uint64_t n = LOOP_ITERATIONS;
-	uint64_t t0 = ns_now();
-	asm volatile(".p2align 5\n1: dec %0; jnz 1b" : "+r"(n) : : "cc");
-	uint64_t t1 = ns_now();
-	uint64_t ps_per_iteration = (t1 - t0) * 1000 / LOOP_ITERATIONS;
-	bench_line("kernel_loop_ns_per_iteration", ps_per_iteration, "ns");
-	if (ps_per_iteration > 10000) {
-		printk("  %lu ps per iteration: not native\n", ps_per_iteration);
+	uint64_t best = UINT64_MAX;
+	for (int run = 0; run < 3 && best > NATIVE_LIMIT_PS; run++) {
+		uint64_t n = LOOP_ITERATIONS;
+		uint64_t t0 = ns_now();
+		asm volatile(".p2align 5\n1: dec %0; jnz 1b" : "+r"(n) : : "cc");
+		uint64_t t1 = ns_now();
+		uint64_t ps_per_iteration = (t1 - t0) * 1000 / LOOP_ITERATIONS;
+		if (ps_per_iteration < best)
+			best = ps_per_iteration;
+	}
+	bench_line("kernel_loop_ns_per_iteration", best, "ns");
+	if (best > NATIVE_LIMIT_PS) {
+		printk("  %lu ps per iteration at best: not native\n", best);
 		return 1;
 	}
 	return 0;

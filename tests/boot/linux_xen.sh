@@ -2,9 +2,10 @@
 # Debian's own kernel (linux-image-cloud-amd64, scripts/fetch-linux.sh) as a
 # Xen PV guest under pvxen (`--entry xen`, docs/xen-pv.md), natively: the
 # banner through console_io, hvc0, a busybox /init that forks and execs, a
-# busybox script (sort, sed, awk, sha256sum, gzip/gunzip, tar, find, expr,
-# 200 x /bin/true) whose output must equal the same script's on the host, and
-# the poweroff that ends pvkit with status 0.
+# busybox script (tests/xen/busybox-script.sh: sort, sed, awk, sha256sum,
+# gzip/gunzip, tar, find, seq, expr, 200 x /bin/true) whose output must equal
+# the same script's on the host, the poweroff that ends pvkit with status 0,
+# and an interactive shell on the project's initramfs that ends at EOF.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -12,14 +13,14 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 WAIT=${LINUX_XEN_WAIT_SECONDS:-120}
 names=("banner" "/init runs" "fork and exec from /init" "busybox script as on the host"
-	"poweroff: status 0" "interactive shell on hvc0")
+	"poweroff: status 0" "interactive shell on hvc0, EOF on stdin powers off (status 0)")
 
 why=$(kvm_missing)
 [ -z "$why" ] && why=$(pvm_host_missing)
 busybox=$(command -v busybox)
 [ -z "$why" ] && { [ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked'; } ||
 	why=${why:-"no static busybox (Debian's busybox-static)"}
-[ -z "$why" ] && ! command -v cpio >/dev/null && why="no cpio"
+[ -z "$why" ] && [ ! -f build/rootfs.cpio.gz ] && why="build/rootfs.cpio.gz not built (make)"
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "linux xen: $n" "$why"; done
 	exit 0
@@ -28,42 +29,23 @@ fetch_linux "linux xen"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/work" "$work/host"
-cp "$busybox" "$work/root/bin/busybox"
-applets="sh echo mount seq true poweroff cut sort sed awk sha256sum gzip gunzip tar find expr head cat mkdir uname"
-for a in $applets; do ln -s busybox "$work/root/bin/$a"; done
-# The same busybox script in the guest and on the host: the outputs must match.
-cat >"$work/root/script.sh" <<'SCRIPT'
-seq 2000 | sort -r | head -n 3
-printf 'pvkit xen
-second line
-' | sed 's/xen/pv/' | awk '{ print NR, $1, length($0) }'
-seq 50000 > numbers.txt
-sha256sum numbers.txt
-gzip -c numbers.txt > numbers.gz && gunzip -c numbers.gz | sha256sum
-mkdir -p tree/a/b && echo leaf > tree/a/b/c.txt && tar cf tree.tar tree && tar tf tree.tar | sort
-find tree -type f | sort
-expr 6 \* 7
-i=0; for n in $(seq 200); do /bin/true; i=$((i + 1)); done; echo "true x $i"
-SCRIPT
-cat >"$work/root/init" <<'INIT'
-#!/bin/sh
-mount -t proc proc /proc
-case " $(cat /proc/cmdline) " in *" pvkit.shell "*) exec sh ;; esac
+# The project's initramfs (build/rootfs: busybox and rootfs/init) plus the
+# workload, packed on the fly by `--initrd DIR`.  rootfs/init runs what the
+# command line names after "--", then powers off.
+cp -a build/rootfs "$work/root"
+cp tests/xen/busybox-script.sh "$work/root/script.sh"
+cat >"$work/root/test.sh" <<'TEST'
 echo "pvkit-init: up $(cut -d' ' -f1 /proc/uptime)"
 for n in $(seq 50); do /bin/true; done
 echo "pvkit-init: 50 x /bin/true, up $(cut -d' ' -f1 /proc/uptime)"
 echo "pvkit-script: begin"
-cd /work && sh /script.sh
+sh /script.sh
 echo "pvkit-script: end, up $(cut -d' ' -f1 /proc/uptime)"
-poweroff -f
-INIT
-chmod +x "$work/root/init"
-(cd "$work/root" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$work/initrd.gz"
+TEST
 
 start=$(date +%s%N)
-timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$work/initrd.gz" \
-	--mem 256M --cmdline "console=hvc0" </dev/null >"$work/out" 2>"$work/err"
+timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$work/root" \
+	--mem 256M --cmdline "console=hvc0 -- /bin/sh /test.sh" </dev/null >"$work/out" 2>"$work/err"
 rc=$?
 elapsed=$((($(date +%s%N) - start) / 1000000))
 tr -d '\r' <"$work/out" >"$work/clean"
@@ -72,15 +54,19 @@ check "linux xen: banner" grep -q 'Linux version [0-9]' "$work/clean"
 check "linux xen: /init runs" grep -q '^pvkit-init: up ' "$work/clean"
 check "linux xen: fork and exec from /init" grep -q '^pvkit-init: 50 x /bin/true' "$work/clean"
 sed -n '/^pvkit-script: begin/,/^pvkit-script: end/p' "$work/clean" | sed '1d;$d' >"$work/guest.txt"
-mkdir -p "$work/host/bin"
-for a in $applets; do ln -s "$busybox" "$work/host/bin/$a"; done
-(cd "$work/host" && PATH="$work/host/bin" "$busybox" sh "$work/root/script.sh") >"$work/host.txt" 2>&1
-# /bin/true in the script is the guest's; on the host it is the host's: same output.
+# The same script on the host, with the same busybox for every applet.
+mkdir -p "$work/host/bin" "$work/host/tmp"
+for a in $("$busybox" --list); do ln -s "$busybox" "$work/host/bin/$a"; done
+(cd "$work/host" && PATH="$work/host/bin" TMPDIR="$work/host/tmp" "$busybox" sh \
+	"$work/root/script.sh" 2>&1) >"$work/host.txt"
 if [ -s "$work/guest.txt" ] && cmp -s "$work/guest.txt" "$work/host.txt"; then
 	ok "linux xen: busybox script as on the host ($(wc -l <"$work/guest.txt") lines)"
 else
 	not_ok "linux xen: busybox script as on the host"
 	diff "$work/host.txt" "$work/guest.txt" | head -n 20 | sed 's/^/# /'
+	echo "# --- the guest's console from the script on (at most 80 lines), then pvkit's stderr ---"
+	sed -n '/^pvkit-script: begin/,$p' "$work/clean" | head -n 80 | sed 's/^/# /'
+	tail -n 20 "$work/err" | sed 's/^/# /'
 fi
 if [ "$rc" -eq 0 ]; then ok "linux xen: poweroff: status 0"; else
 	not_ok "linux xen: poweroff: status $rc"
@@ -89,16 +75,18 @@ fi
 echo "# start to exit ${elapsed} ms ($PVKIT); guest uptime at /init, after the loop, after the script:" \
 	"$(sed -n 's/^pvkit-[a-z]*: .*up //p' "$work/clean" | tr '\n' ' ')"
 
-# Commands on pvkit's stdin reach the shell through the console ring; its
-# output comes back; `poweroff -f` ends pvkit with status 0.
-printf 'echo typed $((6 * 7))\nuname -s\npoweroff -f\n' |
-	timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$work/initrd.gz" \
-		--mem 256M --cmdline "console=hvc0 quiet pvkit.shell" >"$work/shell" 2>&1
+# The project's initramfs as built (build/rootfs.cpio.gz) with no command:
+# an interactive shell on hvc0.  Commands on pvkit's stdin reach it through
+# the console ring, their output comes back, and the end of stdin reaches the
+# shell as ^D: it exits and /init powers off, pvkit with status 0.
+printf 'echo typed $((6 * 7))\nuname -s\n' |
+	timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd build/rootfs.cpio.gz \
+		--mem 256M --cmdline "console=hvc0 quiet" >"$work/shell" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -qx 'typed 42' &&
+if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -q 'typed 42$' &&
 	tr -d '\r' <"$work/shell" | grep -qx 'Linux'; then
-	ok "linux xen: interactive shell on hvc0"
+	ok "linux xen: interactive shell on hvc0, EOF on stdin powers off (status 0)"
 else
-	not_ok "linux xen: interactive shell on hvc0: status $rc"
+	not_ok "linux xen: interactive shell on hvc0, EOF on stdin powers off: status $rc"
 	tail -n 15 "$work/shell" | sed 's/^/# /'
 fi
