@@ -18,6 +18,16 @@
  *    thunk (CR3 loads, invlpg, debug registers); the #BP stub runs the
  *    thunk only for the int3 at xen_gate.
  *
+ * Isolation (docs/xen-pv.md): guest user mode runs on its own L4, whose
+ * slot 257 is pvxen's "user view" (xen/user_view.c): only this file's
+ * .entry.text and the xen_in_user flag readable by user code, and, for the
+ * CPU and the CPL0 stubs only (U clear), .cpl0.text, the descriptor tables,
+ * the CPL0 stack and the CR3 words.  At the IDT's address the user view
+ * maps the user IDT, whose stubs load the kernel's L4 first thing; every
+ * other native instruction of pvxen runs on the guest kernel's L4.  The
+ * way back to user mode loads the user's L4 in the same CPL0 stub that
+ * `iretq`s to user mode (xen_stub_0, at the #DE of xen_exit_trap).
+ *
  * Every native entry switches to pvxen's stack without touching the
  * interrupted one (guest user code may keep data below its RSP), builds an
  * iretq frame there followed by the general registers (struct xen_regs),
@@ -36,6 +46,8 @@
  * the return address in two 32-bit halves. */
 #define GATE_RET_LO 0x00002001
 #define GATE_RET_HI 0xffff8080 /* also: the top half of every pvxen address */
+#define EXIT_TRAP_LO 0x00002010 /* xen_exit_trap, also fixed (xen/pvxen.ld) */
+#define IRET_FRAME_SIZE 40
 #define PVXEN_MMIO_WINDOW_EOI 0xffff8080400000b0 /* PVXEN_MMIO_WINDOW + LAPIC EOI */
 #define PVXEN_LAPIC_EOI	      0x0b0
 #define PVXEN_LAPIC_TMICT     0x380
@@ -65,8 +77,26 @@ xen_trampoline:
 
 /* ---- syscall: hypercalls, guest system calls, the first entry ---------- */
 
-	.globl xen_syscall_entry
+/*
+ * The only pvxen code user mode can see.  From the guest kernel (or the
+ * first entry) the kernel's L4 is live: on to xen_syscall_kernel.  From user
+ * mode the user view is live and nothing of pvxen's is writable: `int3`, whose
+ * user-IDT stub loads the kernel's L4 and bounces natively to xen_bounce_3;
+ * xen_exception() recognises xen_syscall_int3_ret and carries on as for a
+ * system call (RCX and R11 are still the user's RIP and RFLAGS).  User code
+ * that jumps here itself gains nothing a `syscall` would not give it.
+ */
+	.section .entry.text, "ax"
+	.globl xen_syscall_entry, xen_syscall_int3_ret
 xen_syscall_entry:
+	cmpb	$0, xen_in_user(%rip)
+	je	xen_syscall_kernel
+	int3
+xen_syscall_int3_ret:
+	ud2
+
+	.text
+xen_syscall_kernel:
 	mov	%rsp, xen_scratch(%rip)
 	lea	xen_stack_top(%rip), %rsp
 	pushq	$PVXEN_SEL_HW_DS
@@ -80,10 +110,28 @@ xen_syscall_entry:
 	cld
 	call	xen_syscall
 	.globl xen_resume
+/*
+ * Back to the guest.  To its kernel, or to user mode on the kernel's L4 (a
+ * guest that gave its user mode no L4 of its own): restore and `iretq`.  To
+ * user mode on its own L4 (xen_exit_to_guest() set xen_in_user): the iretq
+ * frame goes where xen_stub_0 will find it on the CPL0 stack, the user's RAX
+ * beside it, RAX = the user's L4, and the #DE at xen_exit_trap.
+ */
 xen_resume:
 	movb	$0, xen_busy(%rip)
+	cmpb	$0, xen_in_user(%rip)
+	jne	1f
 	RESTORE_GPRS
 	iretq
+1:	mov	14 * 8(%rsp), %rax
+	mov	%rax, xen_exit_rax(%rip)
+.irp i, 0, 1, 2, 3, 4
+	mov	(15 + \i) * 8(%rsp), %rax
+	mov	%rax, xen_exit_frame + \i * 8(%rip)
+.endr
+	RESTORE_GPRS
+	mov	xen_exit_cr3(%rip), %rax
+	jmp	xen_exit_trap
 
 /* ---- CPL0 stubs (emulated: as few instructions as possible) ------------ */
 
@@ -95,16 +143,7 @@ xen_resume:
  */
 #define BOUNCE_RFLAGS 0x202
 
-.macro STUB vec
-xen_stub_\vec:
-	STUB_BODY \vec
-.endm
-
-.macro STUB_ERR vec
-xen_stub_\vec:
-	popq	xen_exc_error(%rip)
-	STUB_BODY \vec
-.endm
+	.section .cpl0.text, "ax"
 
 .macro STUB_BODY vec
 	popq	xen_exc_rip(%rip)
@@ -115,12 +154,56 @@ xen_stub_\vec:
 	iretq
 .endm
 
-.irp v, 0,1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+/* The user IDT's stubs run on the user view: load the kernel's L4 (from
+ * memory user code cannot write, never from a register) before anything
+ * else, then bounce as the kernel IDT's stubs do. */
+.macro TO_KERNEL_L4
+	push	%rax
+	mov	xen_entry_cr3(%rip), %rax
+	mov	%rax, %cr3
+	pop	%rax
+.endm
+
+.macro STUB vec
+xen_stub_\vec:
+	STUB_BODY \vec
+xen_ustub_\vec:
+	TO_KERNEL_L4
+	STUB_BODY \vec
+.endm
+
+.macro STUB_ERR vec
+xen_stub_\vec:
+	popq	xen_exc_error(%rip)
+	STUB_BODY \vec
+xen_ustub_\vec:
+	TO_KERNEL_L4
+	popq	xen_exc_error(%rip)
+	STUB_BODY \vec
+.endm
+
+.irp v, 1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
 	STUB \v
 .endr
 .irp v, 8,10,11,12,13,17,21,29,30
 	STUB_ERR \v
 .endr
+
+/* #DE: the way back to user mode on its own L4 (the `div` at xen_exit_trap,
+ * RAX = that L4, the iretq frame at the top of this stack), or a #DE. */
+xen_stub_0:
+	cmpl	$EXIT_TRAP_LO, (%rsp)
+	jne	1f
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	jne	1f
+	mov	%rax, %cr3
+	mov	xen_exit_rax(%rip), %rax
+	add	$IRET_FRAME_SIZE, %rsp
+	iretq
+1:	STUB_BODY 0
+xen_ustub_0:
+	TO_KERNEL_L4
+	STUB_BODY 0
 
 /* #PF: keep CR2 as well. */
 xen_stub_14:
@@ -130,8 +213,18 @@ xen_stub_14:
 	mov	%rax, xen_exc_cr2(%rip)
 	pop	%rax
 	STUB_BODY 14
+xen_ustub_14:
+	push	%rax
+	mov	xen_entry_cr3(%rip), %rax
+	mov	%rax, %cr3
+	mov	%cr2, %rax
+	mov	%rax, xen_exc_cr2(%rip)
+	pop	%rax
+	popq	xen_exc_error(%rip)
+	STUB_BODY 14
 
-/* #BP: the privileged gate (the int3 at xen_gate only), or an int3. */
+/* #BP: the privileged gate (the int3 at xen_gate only), or an int3.  The
+ * user IDT's has no gate: the user view does not map it. */
 xen_stub_3:
 	cmpl	$GATE_RET_LO, (%rsp)
 	jne	1f
@@ -139,12 +232,19 @@ xen_stub_3:
 	jne	1f
 	jmp	*%r11
 1:	STUB_BODY 3
+xen_ustub_3:
+	TO_KERNEL_L4
+	STUB_BODY 3
 
 /* pvxen's LAPIC timer.  In pvxen's own code (a bounce before it has saved
  * anything, or pvxen at work): acknowledge, note it, and ask for the tick
  * again shortly, in case pvxen is already on its way out to the guest; pvxen
  * looks at the note before it returns.  In the guest: bounced like an
- * exception (no exception is in flight then, so the same slots serve). */
+ * exception (no exception is in flight then, so the same slots serve).  In
+ * the user view pvxen's code is the entry's first instructions: they go on
+ * on the kernel's L4 (xen_syscall_entry). */
+xen_ustub_timer:
+	TO_KERNEL_L4
 xen_stub_timer:
 	cmpl	$GATE_RET_HI, 4(%rsp)
 	jne	1f
@@ -161,6 +261,7 @@ xen_stub_timer:
 xen_stub_ignore:
 	iretq
 
+	.text
 /* ---- bounces (native, on the interrupted stack, TF/IF clear) ----------- */
 
 .macro BOUNCE vec
@@ -176,6 +277,7 @@ xen_bounce_\vec:
 xen_bounce_common:
 	cmpb	$0, xen_busy(%rip)
 	jne	xen_fault_in_xen
+	movb	$0, xen_in_user(%rip)	/* the kernel's L4 is live now */
 	mov	%rsp, xen_scratch(%rip)
 	lea	xen_stack_top(%rip), %rsp
 	pushq	$PVXEN_SEL_HW_DS
@@ -232,6 +334,12 @@ xen_gate:
 	int3
 xen_gate_ret:
 	ret
+/* The way out to user mode on its own L4 (xen_resume, xen_stub_0). */
+	.balign	16
+	.globl	xen_exit_trap
+xen_exit_trap:
+	divb	xen_zero(%rip)
+	ud2
 
 	.text
 	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
@@ -266,20 +374,28 @@ xen_bounce_table:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
 	.quad	xen_bounce_\v
 .endr
-	.globl xen_stub_table
+	.globl xen_stub_table, xen_user_stub_table
 xen_stub_table:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	xen_stub_\v
+.endr
+xen_user_stub_table:
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	xen_ustub_\v
 .endr
 	.globl xen_thunk_set_dr
 xen_thunk_set_dr:
 	.quad	xen_thunk_set_dr0, xen_thunk_set_dr1, xen_thunk_set_dr2, xen_thunk_set_dr3
 	.quad	0, 0, xen_thunk_set_dr6, xen_thunk_set_dr7
-	.globl xen_stub_ignore_addr, xen_stub_timer_addr
+	.globl xen_stub_ignore_addr, xen_stub_timer_addr, xen_user_stub_timer_addr
 xen_stub_ignore_addr:
 	.quad	xen_stub_ignore
 xen_stub_timer_addr:
 	.quad	xen_stub_timer
+xen_user_stub_timer_addr:
+	.quad	xen_ustub_timer
+xen_zero:
+	.byte	0
 
 	.data
 	.balign	8
@@ -309,8 +425,27 @@ xen_stack_top:
 	.skip	4096
 	.globl xen_boot_stack_top
 xen_boot_stack_top:
-	.skip	16384
-	.globl xen_exc_stack_top
+
+/* Readable by user code (the user view maps the page U, read-only). */
+	.section .bss.entry, "aw", @nobits
+	.balign	4096
+	.globl	xen_in_user
+xen_in_user:		/* 1 while user mode runs on its own L4 */
+	.skip	4096
+
+/* The CPL0 stack (TSS.RSP0), and what the stubs read on the user view. */
+	.section .bss.cpl0, "aw", @nobits
+	.balign	4096
+	.skip	4096 - 64
+	.globl	xen_exc_stack_top, xen_exit_frame, xen_exit_rax, xen_entry_cr3, xen_exit_cr3
 xen_exc_stack_top:
+xen_exit_frame:		/* the user's iretq frame, for xen_stub_0 */
+	.skip	IRET_FRAME_SIZE
+xen_exit_rax:
+	.skip	8
+xen_entry_cr3:		/* the kernel's L4: what the user IDT's stubs load */
+	.skip	8
+xen_exit_cr3:		/* the user's L4: what xen_resume gives xen_stub_0 */
+	.skip	8
 
 	.section .note.GNU-stack, "", @progbits

@@ -82,6 +82,11 @@ extern uint8_t xen_exc_stack_top[];
 /* entry.S */
 extern uint64_t xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector;
 extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
+/* Isolation: 1 while user mode runs on its own L4 (set on the way out);
+ * the L4s the stubs load on the way in (kernel) and out (user). */
+extern volatile uint8_t xen_in_user;
+extern uint64_t xen_entry_cr3, xen_exit_cr3;
+extern const uint8_t xen_syscall_int3_ret[]; /* a user `syscall`, seen as #BP */
 long xen_copy(void *dst, const void *src, size_t n);
 void xen_gate(void);
 void xen_thunk_write_cr3(void);
@@ -181,7 +186,10 @@ void mm_init(void);
 uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
-void load_user_cr3(void);
+
+/* user_view.c */
+extern uint64_t user_view_l4e;
+void user_view_init(void);
 
 /* events.c */
 void raise_virq(unsigned virq);

@@ -21,7 +21,9 @@ static bool has_error_code(unsigned vector)
 	       vector == 29 || vector == 30;
 }
 
-/* Swap page tables and GS bases between the guest's kernel and user mode. */
+/* Swap GS bases between the guest's kernel and user mode.  The page tables
+ * follow on the way out (xen_exit_to_guest): pvxen itself always runs on
+ * the kernel's L4. */
 void toggle_guest_mode(struct xen_regs *r)
 {
 	(void)r;
@@ -36,10 +38,6 @@ void toggle_guest_mode(struct xen_regs *r)
 	}
 	write_gs_base(gs);
 	v->kernel_mode = !v->kernel_mode;
-	if (v->kernel_mode)
-		load_kernel_cr3();
-	else
-		load_user_cr3();
 }
 
 static void bounce(struct xen_regs *r, uint64_t handler, bool has_error, uint64_t error,
@@ -115,6 +113,13 @@ void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
+	if (vector == 3 && r->rip == (uint64_t)xen_syscall_int3_ret) {
+		/* A `syscall` from user mode, on the kernel's L4 now (entry.S). */
+		r->rip = r->rcx;
+		r->rflags = r->r11;
+		xen_syscall(r);
+		return;
+	}
 	if (vector == XEN_TIMER_BOUNCE) {
 		timer_interrupt();
 		deliver_events(r);
@@ -151,9 +156,16 @@ void xen_exception(struct xen_regs *r)
 }
 
 /* The hardware frame for the guest: user mode, IF on, IOPL 0 (the
- * guest's IOPL is virtual). */
+ * guest's IOPL is virtual).  Guest user mode with an L4 of its own gets it
+ * on the way out (xen_resume); the way back in loads xen_entry_cr3. */
 void xen_exit_to_guest(struct xen_regs *r)
 {
+	struct xen_vcpu *v = &xen_vcpu;
+	if (!v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3) {
+		xen_entry_cr3 = v->kernel_cr3;
+		xen_exit_cr3 = v->user_cr3;
+		xen_in_user = 1;
+	}
 	r->cs = PVXEN_SEL_HW_CS;
 	r->ss = PVXEN_SEL_HW_DS;
 	r->rflags = (r->rflags & ~(RFLAGS_IOPL | RFLAGS_VM | RFLAGS_NT)) | RFLAGS_IF | 2;

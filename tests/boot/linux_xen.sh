@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 WAIT=${LINUX_XEN_WAIT_SECONDS:-120}
 names=("banner" "/init runs" "fork and exec from /init" "busybox script as on the host"
-	"poweroff: status 0" "interactive shell on hvc0")
+	"poweroff: status 0" "interactive shell on hvc0" "user reads of kernel memory: SIGSEGV")
 
 why=$(kvm_missing)
 [ -z "$why" ] && why=$(pvm_host_missing)
@@ -101,4 +101,77 @@ if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -qx 'typed 42' &&
 else
 	not_ok "linux xen: interactive shell on hvc0: status $rc"
 	tail -n 15 "$work/shell" | sed 's/^/# /'
+fi
+
+# Isolation (docs/xen-pv.md): a user program that reads Linux's kernel
+# text, pvxen's own area or pvxen's direct map of guest RAM, or writes the
+# direct map, is killed by SIGSEGV (the shell reports 139) and the guest goes
+# on to power off.  `peek` is a tiny static program built here from C; with no
+# address it reads its own stack (status 0: the program itself works).
+iso="$work/iso"
+mkdir -p "$iso/bin" "$iso/proc"
+cp "$busybox" "$iso/bin/busybox"
+for a in sh echo poweroff; do ln -s busybox "$iso/bin/$a"; done
+cat >"$work/peek.c" <<'PEEK'
+/* peek [w] [HEX]: read (or write) one word at HEX, then exit 0. */
+static long sys(long nr, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+static unsigned long hex(const char *s)
+{
+	unsigned long v = 0;
+	for (; *s; s++)
+		v = v * 16 + (unsigned long)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+	return v;
+}
+__attribute__((used)) void peek_main(long *sp)
+{
+	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	int write = argc > 1 && argv[1][0] == 'w' && argv[1][1] == 0;
+	volatile unsigned long *p = (volatile unsigned long *)sp;
+	if (argc > 1 + write)
+		p = (volatile unsigned long *)hex(argv[1 + write]);
+	if (write)
+		*p = 0x5a5a5a5a5a5a5a5aul;
+	else
+		(void)*p;
+	sys(1, 1, (long)"peek: no fault\n", 15);
+	sys(60, 0, 0, 0);
+}
+__asm__(".globl _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall peek_main\n\thlt\n");
+PEEK
+iso_why=""
+gcc -static -nostdlib -O2 -fno-stack-protector -fno-pie -no-pie -o "$iso/bin/peek" "$work/peek.c" 2>"$work/peek.err" ||
+	iso_why="host gcc cannot build a static program: $(head -n 1 "$work/peek.err")"
+cat >"$iso/init" <<'INIT'
+#!/bin/sh
+/bin/peek; echo "iso: self $?"
+/bin/peek ffffffff81000000; echo "iso: linux kernel $?"
+/bin/peek ffff808000001000; echo "iso: pvxen area $?"
+/bin/peek ffff810000000000; echo "iso: pvxen direct map $?"
+/bin/peek w ffff810000000000; echo "iso: write pvxen direct map $?"
+/bin/peek ffff818000000000; echo "iso: pvxen m2p $?"
+echo "iso: still alive"
+poweroff -f
+INIT
+chmod +x "$iso/init"
+if [ -n "$iso_why" ]; then skip "linux xen: user reads of kernel memory: SIGSEGV" "$iso_why"; else
+	timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$iso" \
+		--mem 256M --cmdline "console=hvc0 quiet" </dev/null >"$work/iso.out" 2>"$work/iso.err"
+	rc=$?
+	tr -d '\r' <"$work/iso.out" >"$work/iso.clean"
+	want=$(printf 'iso: %s\n' "self 0" "linux kernel 139" "pvxen area 139" \
+		"pvxen direct map 139" "write pvxen direct map 139" "pvxen m2p 139" "still alive")
+	got=$(grep '^iso: ' "$work/iso.clean")
+	if [ "$rc" -eq 0 ] && [ "$got" = "$want" ]; then
+		ok "linux xen: user reads of kernel memory: SIGSEGV (139), the guest powers off"
+	else
+		not_ok "linux xen: user reads of kernel memory: SIGSEGV: status $rc"
+		printf '%s\n' "$got" | sed 's/^/# got: /'
+		tail -n 15 "$work/iso.clean" "$work/iso.err" | sed 's/^/# /'
+	fi
 fi
