@@ -80,25 +80,31 @@ xen_trampoline:
 /*
  * The only pvxen code user mode can see.  From the guest kernel (or the
  * first entry) the kernel's L4 is live: on to xen_syscall_kernel.  From user
- * mode the user view is live and nothing of pvxen's is writable: `int3`, whose
- * user-IDT stub loads the kernel's L4 and bounces natively to xen_bounce_3;
- * xen_exception() recognises xen_syscall_int3_ret and carries on as for a
- * system call (RCX and R11 are still the user's RIP and RFLAGS).  User code
- * that jumps here itself gains nothing a `syscall` would not give it.
+ * mode the user view is live and nothing of pvxen's is writable but one
+ * scratch word: R11 (the user's RFLAGS) goes there, then `int3`, whose
+ * user-IDT stub loads the kernel's L4 (through R11: no push and pop) and,
+ * seeing pvxen's RIP, comes straight back.  (If the
+ * kernel's L4 is already live, a tick having come in between, the kernel
+ * IDT's #BP bounces and xen_exception() recognises xen_syscall_int3_ret.)
+ * User code that jumps here itself gains nothing a `syscall` would not give
+ * it: every instruction here leads into the entry.
  */
 	.section .entry.text, "ax"
 	.globl xen_syscall_entry, xen_syscall_int3_ret
 xen_syscall_entry:
 	cmpb	$0, xen_in_user(%rip)
 	je	xen_syscall_kernel
+	mov	%r11, xen_user_scratch(%rip)
 	int3
 xen_syscall_int3_ret:
-	ud2
+	mov	xen_user_scratch(%rip), %r11
+	jmp	xen_syscall_kernel
 
 	.text
 xen_syscall_kernel:
 	mov	%rsp, xen_scratch(%rip)
 	lea	xen_stack_top(%rip), %rsp
+	movb	$0, xen_in_user(%rip)	/* the kernel's L4 is live now */
 	pushq	$PVXEN_SEL_HW_DS
 	pushq	xen_scratch(%rip)
 	pushq	%r11			/* RFLAGS */
@@ -224,7 +230,9 @@ xen_ustub_14:
 	STUB_BODY 14
 
 /* #BP: the privileged gate (the int3 at xen_gate only), or an int3.  The
- * user IDT's has no gate: the user view does not map it. */
+ * user IDT's: the `int3` of xen_syscall_entry (the only pvxen code user mode
+ * can run, so the top half of RIP suffices) back to it on the kernel's L4,
+ * or a user int3, bounced. */
 xen_stub_3:
 	cmpl	$GATE_RET_LO, (%rsp)
 	jne	1f
@@ -233,7 +241,12 @@ xen_stub_3:
 	jmp	*%r11
 1:	STUB_BODY 3
 xen_ustub_3:
-	TO_KERNEL_L4
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	jne	1f
+	mov	xen_entry_cr3(%rip), %r11
+	mov	%r11, %cr3
+	iretq
+1:	TO_KERNEL_L4
 	STUB_BODY 3
 
 /* pvxen's LAPIC timer.  In pvxen's own code (a bounce before it has saved
@@ -431,6 +444,14 @@ xen_boot_stack_top:
 	.balign	4096
 	.globl	xen_in_user
 xen_in_user:		/* 1 while user mode runs on its own L4 */
+	.skip	4096
+
+/* Writable by user code: the user's own R11 across xen_syscall_entry's
+ * switch, nothing pvxen trusts (one vCPU). */
+	.section .bss.scratch, "aw", @nobits
+	.balign	4096
+	.globl	xen_user_scratch
+xen_user_scratch:
 	.skip	4096
 
 /* The CPL0 stack (TSS.RSP0), and what the stubs read on the user view. */

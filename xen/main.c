@@ -247,11 +247,6 @@ int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 	return (int64_t)rax;
 }
 
-static uint64_t hv_gpa(const void *p)
-{
-	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
-}
-
 void pvkit_write(const char *s, size_t n)
 {
 	static char buf[4096];

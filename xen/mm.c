@@ -49,16 +49,11 @@ static uint64_t loaded_cr3;
 extern uint8_t xen_grant_frames[];
 extern const unsigned xen_grant_nr_frames;
 
-static uint64_t hv_gpa_of(const void *p)
-{
-	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
-}
-
 static bool mfn_mappable(uint64_t mfn)
 {
 	if (mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info)
 		return true;
-	uint64_t grant = hv_gpa_of(xen_grant_frames) / PAGE_SIZE;
+	uint64_t grant = hv_gpa(xen_grant_frames) / PAGE_SIZE;
 	return mfn >= grant && mfn < grant + xen_grant_nr_frames;
 }
 

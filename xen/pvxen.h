@@ -127,6 +127,11 @@ void debug_exception(void);
  * address in the hypervisor's hole. */
 int copy_from_guest(void *dst, uint64_t va, size_t n);
 int copy_to_guest(uint64_t va, const void *src, size_t n);
+/* The guest-physical address of something in pvxen's own area. */
+static inline uint64_t hv_gpa(const void *p)
+{
+	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
+}
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);

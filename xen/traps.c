@@ -161,10 +161,11 @@ void xen_exception(struct xen_regs *r)
 void xen_exit_to_guest(struct xen_regs *r)
 {
 	struct xen_vcpu *v = &xen_vcpu;
-	if (!v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3) {
+	/* Always set, never left over: whatever way pvxen was entered by. */
+	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3;
+	if (xen_in_user) {
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;
-		xen_in_user = 1;
 	}
 	r->cs = PVXEN_SEL_HW_CS;
 	r->ss = PVXEN_SEL_HW_DS;
