@@ -47,6 +47,7 @@
 #define GATE_RET_LO 0x00002001
 #define GATE_RET_HI 0xffff8080 /* also: the top half of every pvxen address */
 #define EXIT_TRAP_LO 0x00002010 /* xen_exit_trap, also fixed (xen/pvxen.ld) */
+#define SYSCALL_INT3_RET_LO 0x00003015 /* xen_syscall_int3_ret, fixed too */
 #define IRET_FRAME_SIZE 40
 #define PVXEN_MMIO_WINDOW_EOI 0xffff8080400000b0 /* PVXEN_MMIO_WINDOW + LAPIC EOI */
 #define PVXEN_LAPIC_EOI	      0x0b0
@@ -82,18 +83,17 @@ xen_trampoline:
  * first entry) the kernel's L4 is live: on to xen_syscall_kernel.  From user
  * mode the user view is live and nothing of pvxen's is writable but one
  * scratch word: R11 (the user's RFLAGS) goes there, then `int3`, whose
- * user-IDT stub loads the kernel's L4 (through R11: no push and pop) and,
- * seeing pvxen's RIP, comes straight back.  (If the
- * kernel's L4 is already live, a tick having come in between, the kernel
- * IDT's #BP bounces and xen_exception() recognises xen_syscall_int3_ret.)
- * User code that jumps here itself gains nothing a `syscall` would not give
- * it: every instruction here leads into the entry.
+ * user-IDT stub, seeing exactly xen_syscall_int3_ret, loads the kernel's L4
+ * (through R11: no push and pop) and comes straight back.  Nothing else
+ * ever returns into this page on the kernel's L4 (not a tick, not another
+ * 0xcc byte user code might jump to), so user code that jumps into it gains
+ * nothing a `syscall` would not give it.
  */
 	.section .entry.text, "ax"
 	.globl xen_syscall_entry, xen_syscall_int3_ret
 xen_syscall_entry:
 	cmpb	$0, xen_in_user(%rip)
-	je	xen_syscall_kernel
+	je	xen_syscall_kernel	/* rel32: SYSCALL_INT3_RET_LO counts on it */
 	mov	%r11, xen_user_scratch(%rip)
 	int3
 xen_syscall_int3_ret:
@@ -230,9 +230,8 @@ xen_ustub_14:
 	STUB_BODY 14
 
 /* #BP: the privileged gate (the int3 at xen_gate only), or an int3.  The
- * user IDT's: the `int3` of xen_syscall_entry (the only pvxen code user mode
- * can run, so the top half of RIP suffices) back to it on the kernel's L4,
- * or a user int3, bounced. */
+ * user IDT's: the `int3` of xen_syscall_entry back to it on the kernel's
+ * L4, or a user int3, bounced. */
 xen_stub_3:
 	cmpl	$GATE_RET_LO, (%rsp)
 	jne	1f
@@ -241,6 +240,8 @@ xen_stub_3:
 	jmp	*%r11
 1:	STUB_BODY 3
 xen_ustub_3:
+	cmpl	$SYSCALL_INT3_RET_LO, (%rsp)
+	jne	1f
 	cmpl	$GATE_RET_HI, 4(%rsp)
 	jne	1f
 	mov	xen_entry_cr3(%rip), %r11
@@ -253,14 +254,19 @@ xen_ustub_3:
  * anything, or pvxen at work): acknowledge, note it, and ask for the tick
  * again shortly, in case pvxen is already on its way out to the guest; pvxen
  * looks at the note before it returns.  In the guest: bounced like an
- * exception (no exception is in flight then, so the same slots serve).  In
- * the user view pvxen's code is the entry's first instructions: they go on
- * on the kernel's L4 (xen_syscall_entry). */
+ * exception (no exception is in flight then, so the same slots serve).  On
+ * the user view pvxen's code is xen_syscall_entry's: acknowledged there, on
+ * the user view (it maps the LAPIC window and xen_timer_fired for this, U
+ * clear), never resumed on the kernel's L4. */
 xen_ustub_timer:
+	cmpl	$GATE_RET_HI, 4(%rsp)
+	je	xen_timer_in_xen
 	TO_KERNEL_L4
+	STUB_BODY 32
 xen_stub_timer:
 	cmpl	$GATE_RET_HI, 4(%rsp)
 	jne	1f
+xen_timer_in_xen:
 	push	%rax
 	movabs	$PVXEN_MMIO_WINDOW_EOI, %rax
 	movl	$0, (%rax)
@@ -413,10 +419,7 @@ xen_zero:
 	.data
 	.balign	8
 	.globl xen_busy, xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector
-	.globl xen_timer_fired
 xen_busy:
-	.quad	0
-xen_timer_fired:
 	.quad	0
 xen_scratch:
 	.quad	0
@@ -467,6 +470,9 @@ xen_exit_rax:
 xen_entry_cr3:		/* the kernel's L4: what the user IDT's stubs load */
 	.skip	8
 xen_exit_cr3:		/* the user's L4: what xen_resume gives xen_stub_0 */
+	.skip	8
+	.globl	xen_timer_fired
+xen_timer_fired:	/* a tick arrived while pvxen (or its entry) ran */
 	.skip	8
 
 	.section .note.GNU-stack, "", @progbits

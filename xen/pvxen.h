@@ -39,7 +39,9 @@
 #define PTE_P	 (1ull << 0)
 #define PTE_RW	 (1ull << 1)
 #define PTE_U	 (1ull << 2)
+#define PTE_PCD	 (1ull << 4)
 #define PTE_PSE	 (1ull << 7)
+#define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* The guest's registers, as entry.S saves them: SAVE_GPRS order, then the
@@ -86,7 +88,6 @@ extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
  * the L4s the stubs load on the way in (kernel) and out (user). */
 extern volatile uint8_t xen_in_user;
 extern uint64_t xen_entry_cr3, xen_exit_cr3;
-extern const uint8_t xen_syscall_int3_ret[]; /* a user `syscall`, seen as #BP */
 long xen_copy(void *dst, const void *src, size_t n);
 void xen_gate(void);
 void xen_thunk_write_cr3(void);

@@ -113,13 +113,6 @@ void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
-	if (vector == 3 && r->rip == (uint64_t)xen_syscall_int3_ret) {
-		/* A `syscall` from user mode, on the kernel's L4 now (entry.S). */
-		r->rip = r->rcx;
-		r->rflags = r->r11;
-		xen_syscall(r);
-		return;
-	}
 	if (vector == XEN_TIMER_BOUNCE) {
 		timer_interrupt();
 		deliver_events(r);

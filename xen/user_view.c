@@ -9,6 +9,7 @@
  *   .cpl0.text    supervisor     the IDT stubs and the way out to user mode
  *   .bss.cpl0     supervisor     GDT, TSS, CPL0 stack, the CR3 words, and at
  *                                the IDT's address the user IDT
+ *   LAPIC window  supervisor     for the timer stub's EOI (PVXEN_MMIO_WINDOW)
  *
  * and nothing of slots 258 (the direct map of guest RAM) and 259 (the M2P).
  * On this host guest user mode and pvxen both run in hardware user mode,
@@ -21,8 +22,6 @@
  */
 #include "pvxen.h"
 
-#define PTE_NX (1ull << 63)
-
 extern uint8_t __entry_text_start[], __entry_text_end[], __cpl0_text_start[], __cpl0_text_end[];
 extern uint8_t __entry_bss_start[], __entry_bss_end[], __cpl0_bss_start[], __cpl0_bss_end[];
 extern uint8_t __scratch_bss_start[], __scratch_bss_end[];
@@ -31,6 +30,7 @@ extern uint8_t xen_idt[], xen_user_idt[];
 static uint64_t user_l3[512] __attribute__((aligned(4096)));
 static uint64_t user_l2[512] __attribute__((aligned(4096)));
 static uint64_t user_l1[512] __attribute__((aligned(4096)));
+static uint64_t user_l2_mmio[512] __attribute__((aligned(4096)));
 
 /* The L4 entry for slot 257 on user L4s (mm.c). */
 uint64_t user_view_l4e;
@@ -58,5 +58,8 @@ void user_view_init(void)
 	user_l1[((uint64_t)xen_user_idt - PVXEN_VIRT_BASE) / PAGE_SIZE] = 0;
 	user_l2[0] = hv_gpa(user_l1) | PTE_P | PTE_RW | PTE_U;
 	user_l3[0] = hv_gpa(user_l2) | PTE_P | PTE_RW | PTE_U;
+	user_l2_mmio[0] = PVXEN_MMIO_WINDOW_GPA | PTE_P | PTE_RW | PTE_PCD | PTE_PSE;
+	user_l3[(PVXEN_MMIO_WINDOW - PVXEN_VIRT_BASE) >> 30] =
+	    hv_gpa(user_l2_mmio) | PTE_P | PTE_RW;
 	user_view_l4e = hv_gpa(user_l3) | PTE_P | PTE_RW | PTE_U;
 }
