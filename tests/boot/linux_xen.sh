@@ -113,7 +113,7 @@ mkdir -p "$iso/bin" "$iso/proc"
 cp "$busybox" "$iso/bin/busybox"
 for a in sh echo poweroff; do ln -s busybox "$iso/bin/$a"; done
 cat >"$work/peek.c" <<'PEEK'
-/* peek [w] [HEX]: read (or write) one word at HEX, then exit 0. */
+/* peek [w|j] [HEX]: read (write, jump to) one word at HEX, then exit 0. */
 static long sys(long nr, long a, long b, long c)
 {
 	long ret;
@@ -131,12 +131,14 @@ __attribute__((used)) void peek_main(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
-	int write = argc > 1 && argv[1][0] == 'w' && argv[1][1] == 0;
+	char mode = argc > 2 ? argv[1][0] : 'r';
 	volatile unsigned long *p = (volatile unsigned long *)sp;
-	if (argc > 1 + write)
-		p = (volatile unsigned long *)hex(argv[1 + write]);
-	if (write)
+	if (argc > 1)
+		p = (volatile unsigned long *)hex(argv[argc - 1]);
+	if (mode == 'w')
 		*p = 0x5a5a5a5a5a5a5a5aul;
+	else if (mode == 'j')
+		((void (*)(void))p)();
 	else
 		(void)*p;
 	sys(1, 1, (long)"peek: no fault\n", 15);
@@ -151,7 +153,8 @@ gcc -static -nostdlib -O2 -fno-stack-protector -fno-pie -no-pie -o "$iso/bin/pee
 # its direct map and M2P; and, from build/pvxen.elf, what the user view holds:
 # the entry code and xen_in_user (readable), one scratch word (writable: the
 # user's own R11 across the entry), the CPL0 stubs, tables and CR3 words
-# (supervisor only), pvxen's data (absent).
+# (supervisor only), pvxen's data (absent); and a jump into the entry page
+# past its code, which runs on the user's L4 until it faults.
 sym() { nm build/pvxen.elf 2>/dev/null | awk -v s="$1" '$3 == s { print $1 }'; }
 cases=("self 0 -" "linux-kernel 139 ffffffff81000000" "linux-direct-map 139 ffff888000000000"
 	"linux-vmalloc 139 ffffc90000000000" "pvxen-area 139 ffff808000001000"
@@ -159,6 +162,7 @@ cases=("self 0 -" "linux-kernel 139 ffffffff81000000" "linux-direct-map 139 ffff
 	"pvxen-m2p 139 ffff818000000000" "pvxen-entry-text 0 $(sym xen_syscall_entry)"
 	"write-pvxen-entry-text 139 w $(sym xen_syscall_entry)"
 	"write-pvxen-user-scratch 0 w $(sym xen_user_scratch)"
+	"jump-into-pvxen-entry-page 139 j $(printf %x $((0x$(sym __entry_text_end) - 16)))"
 	"write-pvxen-in-user 139 w $(sym xen_in_user)" "pvxen-cpl0-stubs 139 $(sym __cpl0_text_start)"
 	"pvxen-gdt 139 $(sym xen_gdt)" "pvxen-idt 139 $(sym xen_idt)"
 	"pvxen-cr3-words 139 $(sym xen_entry_cr3)" "pvxen-vcpu-state 139 $(sym xen_vcpu)")
