@@ -8,12 +8,16 @@
 struct pvxen_boot xen_boot_info;
 struct xen_vcpu xen_vcpu;
 shared_info_t *xen_shared_info;
-uint64_t xen_gdt[XEN_GDT_ENTRIES] __attribute__((aligned(4096)));
-uint8_t xen_idt[256 * 16] __attribute__((aligned(4096)));
-uint8_t xen_tss[104] __attribute__((aligned(128)));
+/* The CPU's tables, also on the user view (xen/user_view.c), which maps
+ * xen_user_idt's frame at xen_idt's address. */
+#define CPL0_DATA __attribute__((section(".bss.cpl0"), aligned(4096)))
+uint64_t xen_gdt[XEN_GDT_ENTRIES] CPL0_DATA;
+uint8_t xen_idt[256 * 16] CPL0_DATA;
+uint8_t xen_user_idt[256 * 16] CPL0_DATA;
+uint8_t xen_tss[104] CPL0_DATA;
 
-extern const uint64_t xen_stub_table[32];
-extern const uint64_t xen_stub_ignore_addr, xen_stub_timer_addr;
+extern const uint64_t xen_stub_table[32], xen_user_stub_table[32];
+extern const uint64_t xen_stub_ignore_addr, xen_stub_timer_addr, xen_user_stub_timer_addr;
 
 static bool booted;
 
@@ -24,9 +28,9 @@ static uint64_t flat_descriptor(uint8_t access, uint8_t flags)
 	return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)(flags | 0xf) << 48);
 }
 
-static void set_gate(unsigned vector, uint64_t handler, unsigned dpl)
+static void set_gate(uint8_t *idt, unsigned vector, uint64_t handler, unsigned dpl)
 {
-	uint8_t *g = xen_idt + vector * 16;
+	uint8_t *g = idt + vector * 16;
 	uint64_t lo = (handler & 0xffff) | ((uint64_t)PVXEN_SEL_HV_CS << 16) |
 		      ((uint64_t)(0x8e | dpl << 5) << 40) | ((handler >> 16) & 0xffff) << 48;
 	uint64_t hi = handler >> 32;
@@ -60,10 +64,14 @@ static void init_cpu_tables(void)
 	uint16_t iomap = sizeof(xen_tss);
 	memcpy(xen_tss + 0x66, &iomap, 2);
 
-	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr,
-			 v == 3 || v == 4 ? 3 : 0);
-	set_gate(XEN_TIMER_VECTOR, xen_stub_timer_addr, 0);
+	for (unsigned v = 0; v < 256; v++) {
+		unsigned dpl = v == 3 || v == 4 ? 3 : 0;
+		set_gate(xen_idt, v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr, dpl);
+		set_gate(xen_user_idt, v, v < 32 ? xen_user_stub_table[v] : xen_stub_ignore_addr,
+			 dpl);
+	}
+	set_gate(xen_idt, XEN_TIMER_VECTOR, xen_stub_timer_addr, 0);
+	set_gate(xen_user_idt, XEN_TIMER_VECTOR, xen_user_stub_timer_addr, 0);
 }
 
 /* The first entry: the guest starts in kernel mode at its entry point. */
@@ -79,6 +87,7 @@ static void boot(struct xen_regs *r)
 	xen_vcpu.kernel_cr3 = xen_boot_info.cr3;
 	xen_vcpu.dr[6] = 0xffff0ff0;
 	xen_vcpu.dr[7] = 0x400;
+	user_view_init();
 	mm_init();
 	time_init();
 	xenstore_init();
@@ -236,11 +245,6 @@ int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 		     : [db] "r"(doorbell), "r"(rdi), "r"(rsi), "r"(rdx)
 		     : "memory");
 	return (int64_t)rax;
-}
-
-static uint64_t hv_gpa(const void *p)
-{
-	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
 }
 
 void pvkit_write(const char *s, size_t n)

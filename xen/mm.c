@@ -11,8 +11,10 @@
  *  - a leaf may map only the domain's frames, shared_info and the grant
  *    table frames; never pvxen or anything else;
  *  - no superpages (L2/L3 PSE), as Xen refuses them to PV guests;
- *  - L4 slots 256-271 are the hypervisor's: pvxen fills 257 and 258 in every
- *    L4 the guest uses and refuses updates there.
+ *  - L4 slots 256-271 are the hypervisor's: pvxen fills them in every L4
+ *    the guest uses and refuses updates there: 257-259 (pvxen, its direct
+ *    map, the M2P) on kernel L4s, only the user view (xen/user_view.c) in
+ *    slot 257 on the user base pointer's L4.
  *
  * Tables are known by level once the guest pins them or loads them (and
  * the domain builder's, from the start); an update to another frame is a
@@ -47,16 +49,11 @@ static uint64_t loaded_cr3;
 extern uint8_t xen_grant_frames[];
 extern const unsigned xen_grant_nr_frames;
 
-static uint64_t hv_gpa_of(const void *p)
-{
-	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
-}
-
 static bool mfn_mappable(uint64_t mfn)
 {
 	if (mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info)
 		return true;
-	uint64_t grant = hv_gpa_of(xen_grant_frames) / PAGE_SIZE;
+	uint64_t grant = hv_gpa(xen_grant_frames) / PAGE_SIZE;
 	return mfn >= grant && mfn < grant + xen_grant_nr_frames;
 }
 
@@ -144,12 +141,17 @@ static void set_pinned(uint64_t mfn, bool on)
 		frame_pinned[mfn / 8] &= (uint8_t) ~(1u << (mfn % 8));
 }
 
+/* The user base pointer's L4 (unless it is the kernel's too) gets only the
+ * user view; every other L4 all of pvxen. */
 static void install_hv_slots(uint64_t l4_mfn)
 {
+	uint64_t maddr = l4_mfn * PAGE_SIZE;
+	bool user_only = maddr == xen_vcpu.user_cr3 && maddr != xen_vcpu.kernel_cr3;
 	/* Written in place, never cleared first: this may be the live L4. */
 	uint64_t *t = table(l4_mfn);
 	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
-		t[i] = i == 257	  ? xen_boot_info.hv_l4e[0]
+		t[i] = user_only  ? (i == 257 ? user_view_l4e : 0)
+		       : i == 257 ? xen_boot_info.hv_l4e[0]
 		       : i == 258 ? xen_boot_info.hv_l4e[1]
 		       : i == 259 ? xen_boot_info.hv_l4e[2]
 				  : 0;
@@ -164,17 +166,28 @@ static int64_t get_l4(uint64_t mfn)
 	return rc;
 }
 
-/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4. */
+/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4; the L4s
+ * whose role changes get the slots of their new role. */
 static int64_t set_base(uint64_t *base, uint64_t new_mfn)
 {
 	if (new_mfn) {
-		int64_t rc = get_l4(new_mfn);
+		int64_t rc = get_table(new_mfn, TYPE_L4);
 		if (rc)
 			return rc;
 	}
-	if (*base)
-		put_table(*base / PAGE_SIZE);
+	uint64_t old_mfn = *base / PAGE_SIZE;
 	*base = new_mfn * PAGE_SIZE;
+	if (old_mfn) {
+		put_table(old_mfn);
+		if (type_of(old_mfn) == TYPE_L4)
+			install_hv_slots(old_mfn);
+	}
+	if (new_mfn)
+		install_hv_slots(new_mfn);
+	/* The other base pointer's L4 may have shared this one's role. */
+	uint64_t *other = base == &xen_vcpu.kernel_cr3 ? &xen_vcpu.user_cr3 : &xen_vcpu.kernel_cr3;
+	if (*other)
+		install_hv_slots(*other / PAGE_SIZE);
 	return 0;
 }
 
@@ -197,14 +210,11 @@ static void load_cr3(uint64_t cr3)
 	loaded_cr3 = cr3;
 }
 
+/* pvxen always runs on the kernel's L4: the user IDT's stubs load it on the
+ * way in from user mode, xen_stub_0 the user's on the way out. */
 void load_kernel_cr3(void)
 {
 	load_cr3(xen_vcpu.kernel_cr3);
-}
-
-void load_user_cr3(void)
-{
-	load_cr3(xen_vcpu.user_cr3);
 }
 
 static void flush_tlb(void)

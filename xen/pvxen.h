@@ -39,7 +39,9 @@
 #define PTE_P	 (1ull << 0)
 #define PTE_RW	 (1ull << 1)
 #define PTE_U	 (1ull << 2)
+#define PTE_PCD	 (1ull << 4)
 #define PTE_PSE	 (1ull << 7)
+#define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* The guest's registers, as entry.S saves them: SAVE_GPRS order, then the
@@ -82,6 +84,10 @@ extern uint8_t xen_exc_stack_top[];
 /* entry.S */
 extern uint64_t xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector;
 extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
+/* Isolation: 1 while user mode runs on its own L4 (set on the way out);
+ * the L4s the stubs load on the way in (kernel) and out (user). */
+extern volatile uint8_t xen_in_user;
+extern uint64_t xen_entry_cr3, xen_exit_cr3;
 long xen_copy(void *dst, const void *src, size_t n);
 void xen_gate(void);
 void xen_thunk_write_cr3(void);
@@ -122,6 +128,11 @@ void debug_exception(void);
  * address in the hypervisor's hole. */
 int copy_from_guest(void *dst, uint64_t va, size_t n);
 int copy_to_guest(uint64_t va, const void *src, size_t n);
+/* The guest-physical address of something in pvxen's own area. */
+static inline uint64_t hv_gpa(const void *p)
+{
+	return xen_boot_info.hv_base + ((uint64_t)p - PVXEN_VIRT_BASE);
+}
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);
@@ -181,7 +192,10 @@ void mm_init(void);
 uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
-void load_user_cr3(void);
+
+/* user_view.c */
+extern uint64_t user_view_l4e;
+void user_view_init(void);
 
 /* events.c */
 void raise_virq(unsigned virq);

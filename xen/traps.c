@@ -21,7 +21,9 @@ static bool has_error_code(unsigned vector)
 	       vector == 29 || vector == 30;
 }
 
-/* Swap page tables and GS bases between the guest's kernel and user mode. */
+/* Swap GS bases between the guest's kernel and user mode.  The page tables
+ * follow on the way out (xen_exit_to_guest): pvxen itself always runs on
+ * the kernel's L4. */
 void toggle_guest_mode(struct xen_regs *r)
 {
 	(void)r;
@@ -36,10 +38,6 @@ void toggle_guest_mode(struct xen_regs *r)
 	}
 	write_gs_base(gs);
 	v->kernel_mode = !v->kernel_mode;
-	if (v->kernel_mode)
-		load_kernel_cr3();
-	else
-		load_user_cr3();
 }
 
 static void bounce(struct xen_regs *r, uint64_t handler, bool has_error, uint64_t error,
@@ -151,9 +149,17 @@ void xen_exception(struct xen_regs *r)
 }
 
 /* The hardware frame for the guest: user mode, IF on, IOPL 0 (the
- * guest's IOPL is virtual). */
+ * guest's IOPL is virtual).  Guest user mode with an L4 of its own gets it
+ * on the way out (xen_resume); the way back in loads xen_entry_cr3. */
 void xen_exit_to_guest(struct xen_regs *r)
 {
+	struct xen_vcpu *v = &xen_vcpu;
+	/* Always set, never left over: whatever way pvxen was entered by. */
+	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3;
+	if (xen_in_user) {
+		xen_entry_cr3 = v->kernel_cr3;
+		xen_exit_cr3 = v->user_cr3;
+	}
 	r->cs = PVXEN_SEL_HW_CS;
 	r->ss = PVXEN_SEL_HW_DS;
 	r->rflags = (r->rflags & ~(RFLAGS_IOPL | RFLAGS_VM | RFLAGS_NT)) | RFLAGS_IF | 2;

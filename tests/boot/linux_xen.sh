@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 WAIT=${LINUX_XEN_WAIT_SECONDS:-120}
 names=("banner" "/init runs" "fork and exec from /init" "busybox script as on the host"
-	"poweroff: status 0" "interactive shell on hvc0, EOF on stdin powers off (status 0)")
+	"poweroff: status 0" "interactive shell on hvc0, EOF on stdin powers off (status 0)"
+	"user reads of kernel memory: SIGSEGV")
 
 why=$(kvm_missing)
 [ -z "$why" ] && why=$(pvm_host_missing)
@@ -89,4 +90,95 @@ if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -q 'typed 42$' &&
 else
 	not_ok "linux xen: interactive shell on hvc0, EOF on stdin powers off: status $rc"
 	tail -n 15 "$work/shell" | sed 's/^/# /'
+fi
+
+# Isolation (docs/xen-pv.md): a user program that reads Linux's kernel
+# text, pvxen's own area or pvxen's direct map of guest RAM, or writes the
+# direct map, is killed by SIGSEGV (the shell reports 139) and the guest goes
+# on to power off.  `peek` is a tiny static program built here from C; with no
+# address it reads its own stack (status 0: the program itself works).
+iso="$work/iso"
+mkdir -p "$iso/bin" "$iso/proc"
+cp "$busybox" "$iso/bin/busybox"
+for a in sh echo poweroff; do ln -s busybox "$iso/bin/$a"; done
+cat >"$work/peek.c" <<'PEEK'
+/* peek [w|j] [HEX]: read (write, jump to) one word at HEX, then exit 0. */
+static long sys(long nr, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+static unsigned long hex(const char *s)
+{
+	unsigned long v = 0;
+	for (; *s; s++)
+		v = v * 16 + (unsigned long)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+	return v;
+}
+__attribute__((used)) void peek_main(long *sp)
+{
+	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	char mode = argc > 2 ? argv[1][0] : 'r';
+	volatile unsigned long *p = (volatile unsigned long *)sp;
+	if (argc > 1)
+		p = (volatile unsigned long *)hex(argv[argc - 1]);
+	if (mode == 'w')
+		*p = 0x5a5a5a5a5a5a5a5aul;
+	else if (mode == 'j')
+		((void (*)(void))p)();
+	else
+		(void)*p;
+	sys(1, 1, (long)"peek: no fault\n", 15);
+	sys(60, 0, 0, 0);
+}
+__asm__(".globl _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall peek_main\n\thlt\n");
+PEEK
+iso_why=""
+gcc -static -nostdlib -O2 -fno-stack-protector -fno-pie -no-pie -o "$iso/bin/peek" "$work/peek.c" 2>"$work/peek.err" ||
+	iso_why="host gcc cannot build a static program: $(head -n 1 "$work/peek.err")"
+# Addresses: Linux's kernel text, direct map and vmalloc area; pvxen's area,
+# its direct map and M2P; and, from build/pvxen.elf, what the user view holds:
+# the entry code and xen_in_user (readable), one scratch word (writable: the
+# user's own R11 across the entry), the CPL0 stubs, tables and CR3 words
+# (supervisor only), pvxen's data (absent); and a jump into the entry page
+# past its code, which runs on the user's L4 until it faults.
+sym() { nm build/pvxen.elf 2>/dev/null | awk -v s="$1" '$3 == s { print $1 }'; }
+cases=("self 0 -" "linux-kernel 139 ffffffff81000000" "linux-direct-map 139 ffff888000000000"
+	"linux-vmalloc 139 ffffc90000000000" "pvxen-area 139 ffff808000001000"
+	"pvxen-direct-map 139 ffff810000000000" "write-pvxen-direct-map 139 w ffff810000000000"
+	"pvxen-m2p 139 ffff818000000000" "pvxen-entry-text 0 $(sym xen_syscall_entry)"
+	"write-pvxen-entry-text 139 w $(sym xen_syscall_entry)"
+	"write-pvxen-user-scratch 0 w $(sym xen_user_scratch)"
+	"jump-into-pvxen-entry-page 139 j $(printf %x $((0x$(sym __entry_text_end) - 16)))"
+	"write-pvxen-in-user 139 w $(sym xen_in_user)" "pvxen-cpl0-stubs 139 $(sym __cpl0_text_start)"
+	"pvxen-gdt 139 $(sym xen_gdt)" "pvxen-idt 139 $(sym xen_idt)"
+	"pvxen-cr3-words 139 $(sym xen_entry_cr3)" "pvxen-vcpu-state 139 $(sym xen_vcpu)")
+{
+	echo '#!/bin/sh'
+	for c in "${cases[@]}"; do
+		set -- $c
+		[ "$3" = "-" ] && args="" || args="${*:3}"
+		echo "/bin/peek $args; echo \"iso: $1 \$?\""
+	done
+	echo 'echo "iso: still alive"'
+	echo 'poweroff -f'
+} >"$iso/init"
+want=$(for c in "${cases[@]}"; do set -- $c; echo "iso: $1 $2"; done; echo "iso: still alive")
+[ -z "$(sym xen_vcpu)" ] && iso_why="no build/pvxen.elf (make)"
+chmod +x "$iso/init"
+if [ -n "$iso_why" ]; then skip "linux xen: user reads of kernel memory: SIGSEGV" "$iso_why"; else
+	timeout "$WAIT" "$PVKIT" run --entry xen --kernel "$vmlinuz" --initrd "$iso" \
+		--mem 256M --cmdline "console=hvc0 quiet" </dev/null >"$work/iso.out" 2>"$work/iso.err"
+	rc=$?
+	tr -d '\r' <"$work/iso.out" >"$work/iso.clean"
+	got=$(grep '^iso: ' "$work/iso.clean")
+	if [ "$rc" -eq 0 ] && [ "$got" = "$want" ]; then
+		ok "linux xen: user reads of kernel memory: SIGSEGV (139), the guest powers off (${#cases[@]} cases)"
+	else
+		not_ok "linux xen: user reads of kernel memory: SIGSEGV: status $rc"
+		printf '%s\n' "$got" | sed 's/^/# got: /'
+		tail -n 15 "$work/iso.clean" "$work/iso.err" | sed 's/^/# /'
+	fi
 fi
