@@ -16,3 +16,12 @@ $(BUILD)/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(BUILD)/libhost-san.a $
 tests: $(UNIT_TESTS)
 include tests/guests/build.mk
 include tests/pvm/build.mk
+
+# tests/xen/fsgs-check.c: a freestanding static program to run inside a Linux
+# guest (pvkit run --initrd DIR): do a process's FS/GS bases, selectors and
+# SSE/AVX registers survive interrupts and process switches?
+$(BUILD)/tests/fsgs-check: tests/xen/fsgs-check.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -static -nostdlib -ffreestanding -fno-stack-protector \
+		-fno-pie -no-pie -mgeneral-regs-only -o $@ $<
+tests: $(BUILD)/tests/fsgs-check

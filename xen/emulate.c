@@ -70,6 +70,46 @@ static uint64_t *gpr(struct xen_regs *r, unsigned n)
 	}
 }
 
+static uint64_t read_xcr0(void)
+{
+	uint32_t lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
+
+#define XFEATURE_PKRU (1ull << 9)
+
+/* What pv_cpuid offers for XCR0: the hardware's, less PKRU. */
+static uint64_t guest_xcr0(void)
+{
+	return read_xcr0() & ~XFEATURE_PKRU;
+}
+
+/* The standard-format XSAVE area for the components in mask: the end of
+ * the last one, by the hardware's per-component offsets. */
+static uint32_t xsave_size(uint64_t mask)
+{
+	uint32_t size = 576; /* the legacy area and the XSAVE header */
+	for (unsigned i = 2; i < 64; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		uint32_t a, b, c, d;
+		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(i));
+		if (b + a > size)
+			size = b + a;
+	}
+	return size;
+}
+
+/* xsetbv (XCR0): the domain runs with the XCR0 it has; writing the value
+ * pv_cpuid offers as the only choice is accepted (the kernel then saves
+ * those components), any other raises #GP. */
+static bool emulate_xsetbv(struct xen_regs *r)
+{
+	uint64_t value = (uint32_t)r->rax | r->rdx << 32;
+	return (uint32_t)r->rcx == 0 && value == guest_xcr0();
+}
+
 /* CPUID as a 64-bit PV guest of Xen sees it: the host's leaves without
  * what PV cannot use, and Xen's leaves at 0x40000000. */
 static void pv_cpuid(struct xen_regs *r)
@@ -99,10 +139,12 @@ static void pv_cpuid(struct xen_regs *r)
 		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
 		if (leaf == 1) {
 			/* ecx: no MONITOR, VMX, SMX, EST, TM2, PDCM, PCID, x2APIC,
-			 * TSC deadline, OSXSAVE reflects the guest's CR4 (off);
-			 * the hypervisor bit on. */
+			 * TSC deadline; the hypervisor bit on.  XSAVE and OSXSAVE
+			 * as the hardware has them: the domain's native code runs
+			 * with this host's CR4 and XCR0, so its kernel must save
+			 * that state (XSAVE), not just x87/SSE (FXSAVE). */
 			c &= ~(1u << 3 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | 1u << 15 |
-			       1u << 17 | 1u << 21 | 1u << 24 | 1u << 27);
+			       1u << 17 | 1u << 21 | 1u << 24);
 			c |= 1u << 31;
 			/* edx: no VME, DE, PSE, MTRR, PGE, PSE36, ACPI, DS, TM, PBE. */
 			d &= ~(1u << 1 | 1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 17 |
@@ -110,6 +152,23 @@ static void pv_cpuid(struct xen_regs *r)
 		} else if (leaf == 7 && sub == 0) {
 			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX) */
 			b &= ~(1u << 7 | 1u << 10 | 1u << 11 | 1u << 4 | 1u << 20);
+		} else if (leaf == 0xd && sub == 0) {
+			/* The features to enable: the XCR0 the domain runs with
+			 * (xsetbv cannot change it, see emulate_xsetbv) less PKRU,
+			 * which a PV kernel does not manage; the size is that
+			 * mask's, from the per-component offsets (the hardware's
+			 * EBX counts PKRU). */
+			uint64_t mask = guest_xcr0();
+			a = (uint32_t)mask;
+			d = (uint32_t)(mask >> 32);
+			b = c = xsave_size(mask);
+		} else if (leaf == 0xd && sub == 1) {
+			/* No XSAVES (CPL0 only), XSAVEC or XFD: the standard
+			 * format, no supervisor states; EBX (XSAVES's size)
+			 * would count the host's XSS components. */
+			a &= ~(1u << 1 | 1u << 3 | 1u << 4);
+			b = xsave_size(guest_xcr0());
+			c = d = 0;
 		} else if (leaf == 0x80000001u) {
 			d &= ~(1u << 26); /* no 1 GiB pages */
 			c &= ~(1u << 2);  /* no SVM */
@@ -555,6 +614,11 @@ bool emulate_privileged(struct xen_regs *r, unsigned vector)
 			if (!emulate_rdmsr(r))
 				return false;
 			r->rip += i + 2;
+			return true;
+		case 0x01: /* xsetbv */
+			if (len < i + 3 || p[2] != 0xd1 || !emulate_xsetbv(r))
+				return false;
+			r->rip += i + 3;
 			return true;
 		case 0x06: /* clts */
 			xen_vcpu.fpu_ts = false;

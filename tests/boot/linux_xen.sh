@@ -14,7 +14,8 @@ PVKIT=${PVKIT:-build/pvkit-san}
 WAIT=${LINUX_XEN_WAIT_SECONDS:-120}
 names=("banner" "/init runs" "fork and exec from /init" "busybox script as on the host"
 	"poweroff: status 0" "interactive shell on hvc0, EOF on stdin powers off (status 0)"
-	"user reads of kernel memory: SIGSEGV")
+	"user reads of kernel memory: SIGSEGV"
+	"a process's FS/GS bases, selectors, SSE and AVX registers kept across process switches")
 
 why=$(kvm_missing)
 [ -z "$why" ] && why=$(pvm_host_missing)
@@ -22,6 +23,7 @@ busybox=$(command -v busybox)
 [ -z "$why" ] && { [ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked'; } ||
 	why=${why:-"no static busybox (Debian's busybox-static)"}
 [ -z "$why" ] && [ ! -f build/rootfs.cpio.gz ] && why="build/rootfs.cpio.gz not built (make)"
+[ -z "$why" ] && [ ! -x build/tests/fsgs-check ] && why="build/tests/fsgs-check not built (make tests)"
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "linux xen: $n" "$why"; done
 	exit 0
@@ -35,6 +37,7 @@ trap 'rm -rf "$work"' EXIT
 # command line names after "--", then powers off.
 cp -a build/rootfs "$work/root"
 cp tests/xen/busybox-script.sh "$work/root/script.sh"
+cp build/tests/fsgs-check "$work/root/bin/fsgs-check"
 cat >"$work/root/test.sh" <<'TEST'
 echo "pvkit-init: up $(cut -d' ' -f1 /proc/uptime)"
 for n in $(seq 50); do /bin/true; done
@@ -42,6 +45,7 @@ echo "pvkit-init: 50 x /bin/true, up $(cut -d' ' -f1 /proc/uptime)"
 echo "pvkit-script: begin"
 sh /script.sh
 echo "pvkit-script: end, up $(cut -d' ' -f1 /proc/uptime)"
+/bin/fsgs-check 3 3
 TEST
 
 start=$(date +%s%N)
@@ -90,6 +94,16 @@ if [ "$rc" -eq 0 ] && tr -d '\r' <"$work/shell" | grep -q 'typed 42$' &&
 else
 	not_ok "linux xen: interactive shell on hvc0, EOF on stdin powers off: status $rc"
 	tail -n 15 "$work/shell" | sed 's/^/# /'
+fi
+
+# Three processes check their FS/GS bases, selectors, SSE and AVX registers
+# for 3 s while the kernel switches between them (tests/xen/fsgs-check.c):
+# with FXSAVE-only switching, %ymm's upper halves passed between processes.
+if [ "$(grep -c '^fsgs-check: process [0-9] (.*): ok' "$work/clean")" -eq 3 ]; then
+	ok "linux xen: a process's FS/GS bases, selectors, SSE and AVX registers kept across process switches ($(grep -c '(SSE, AVX)' "$work/clean") of 3 with AVX)"
+else
+	not_ok "linux xen: a process's FS/GS bases, selectors, SSE and AVX registers kept across process switches"
+	grep '^fsgs-check\|x86/fpu' "$work/clean" | sed 's/^/# /'
 fi
 
 # Isolation (docs/xen-pv.md): a user program that reads Linux's kernel
