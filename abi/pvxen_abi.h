@@ -99,11 +99,11 @@ struct pvxen_boot {
  * a reason (may be 0) that pvkit prints on stderr.  LOG prints rsi bytes at
  * gpa rdi on stderr (what pvxen refuses, named once).
  */
-#define PVKIT_HC_SHUTDOWN	16u
-#define PVKIT_HC_LOG		17u
+#define PVKIT_HC_SHUTDOWN 16u
+#define PVKIT_HC_LOG	  17u
 /* CONSOLE_READ: up to rsi bytes of console input to gpa rdi; returns how
  * many (0: none waiting).  For the domain's console ring. */
-#define PVKIT_HC_CONSOLE_READ 18u
+#define PVKIT_HC_CONSOLE_READ	18u
 #define PVKIT_SHUTDOWN_POWEROFF 0u /* pvkit exits 0 */
 #define PVKIT_SHUTDOWN_REBOOT	1u /* pvkit exits EXIT_STATUS_GUEST_REBOOT */
 #define PVKIT_SHUTDOWN_CRASH	3u /* pvkit exits EXIT_STATUS_GUEST_CRASH */
