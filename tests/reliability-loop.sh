@@ -12,9 +12,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "$src/../reliability.XXXXXX")
 logdir=$(mktemp -d /tmp/pvkit-reliability.XXXXXX)
 trap 'kill "$hog" 2>/dev/null; rm -rf "$work"' EXIT
-git clone -q "$src" "$work/pvkit"
+git clone -q "$src" "$work"
 # Prime the Linux kernel cache once, so later runs test pvkit, not the mirror.
-[ -d "$src/build/linux" ] && mkdir -p "$work/pvkit/build" && cp -a "$src/build/linux" "$work/pvkit/build/"
+[ -d "$src/build/linux" ] && mkdir -p "$work/build" && cp -a "$src/build/linux" "$work/build/"
 
 sh -c 'while :; do :; done' &
 hog=$!
@@ -22,8 +22,8 @@ pass=0 fail=0
 for i in $(seq 1 "$runs"); do
 	start=$(date +%s)
 	# Every run from a clean tree (all of build/ but the cached kernel).
-	find "$work/pvkit/build" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + 2>/dev/null
-	(cd "$work/pvkit" && make check) >"$logdir/run$i.log" 2>&1
+	find "$work/build" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + 2>/dev/null
+	(cd "$work" && make check) >"$logdir/run$i.log" 2>&1
 	rc=$?
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/run$i.log" | tail -n1)
 	if [ "$rc" -eq 0 ]; then
