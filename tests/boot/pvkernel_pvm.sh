@@ -31,17 +31,7 @@ names=("default: pvm backend" "bundled kernel" "--pv-mode ring0" "ring 0 native 
 	"no note" "bad --pv-mode" "ELF note" "single address space" "exception report"
 	"console")
 
-why=$(kvm_missing)
-[ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
-[ -z "$why" ] && [ ! -s build/pvkernel ] && why="build/pvkernel not built (make)"
-[ -z "$why" ] && why=$(pvm_host_missing)
-if [ -n "$why" ]; then
-	for n in "${names[@]}"; do skip "pvkernel pvm: $n" "$why"; done
-	exit 0
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pvm_guest_suite "pvkernel pvm" build/pvkernel "${names[@]}"
 
 # check_refused NAME LABEL PATTERN: pvkit refused to start it (bad input):
 # status 2, one stderr line matching, no stdout.

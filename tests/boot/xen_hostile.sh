@@ -39,17 +39,7 @@ declare -A KNOWN_GAPS=(
 names=()
 for s in "${SEEDS[@]}"; do names+=("seed $s"); done
 for k in "${IRETS[@]}"; do names+=("bad iret $k"); done
-why=$(kvm_missing)
-[ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
-[ -z "$why" ] && [ ! -s "$GUEST" ] && why="$GUEST not built (make tests)"
-[ -z "$why" ] && why=$(pvm_host_missing)
-if [ -n "$why" ]; then
-	for n in "${names[@]}"; do skip "xen hostile: $n" "$why"; done
-	exit 0
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pvm_guest_suite "xen hostile" "$GUEST" "${names[@]}"
 
 # run NAME CMDLINE: the guest under pvkit-san; $rc, $work/NAME.{out,err},
 # $other: stderr without the boot line and pvkit's "refused hypercall" notes.

@@ -19,17 +19,7 @@ PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
 GUEST=build/guests/xen_pv_costs.elf
 names=("costs guest" "costs guest: output" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
 
-why=$(kvm_missing)
-[ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
-[ -z "$why" ] && [ ! -s "$GUEST" ] && why="$GUEST not built (make tests)"
-[ -z "$why" ] && why=$(pvm_host_missing)
-if [ -n "$why" ]; then
-	for n in "${names[@]}"; do skip "xen pv: $n" "$why"; done
-	exit 0
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pvm_guest_suite "xen pv" "$GUEST" "${names[@]}"
 
 timeout 60 "$PVKIT" run --entry xen --kernel "$GUEST" --mem 64M </dev/null >"$work/costs.out" 2>"$work/costs.err"
 rc=$?

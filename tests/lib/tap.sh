@@ -83,6 +83,25 @@ pvm_host_missing() {
 	fi
 }
 
+# pvm_guest_suite SUITE FILE NAME...: the start of a suite that boots FILE
+# deprivileged under $PVKIT on a PVM host.  If that cannot happen here,
+# every NAME is reported skipped ("SUITE: NAME") with the reason and the
+# suite ends; otherwise sets work, a directory removed at exit.
+pvm_guest_suite() {
+	local suite=$1 file=$2 why
+	shift 2
+	why=$(kvm_missing)
+	[ -z "$why" ] && [ ! -x "$PVKIT" ] && why="$PVKIT not built (make)"
+	[ -z "$why" ] && [ ! -s "$file" ] && why="$file not built (make check builds it)"
+	[ -z "$why" ] && why=$(pvm_host_missing)
+	if [ -n "$why" ]; then
+		for n in "$@"; do skip "$suite: $n" "$why"; done
+		exit 0
+	fi
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+}
+
 # fetch_linux NAME: Debian's kernel (scripts/fetch-linux.sh) in $vmlinuz, or
 # a failed TAP line for suite NAME and exit 1.
 fetch_linux() {

@@ -154,6 +154,25 @@ static int avx_usable(void)
 	return (lo & 6) == 6;
 }
 
+/* %xmm/%ymm 0-15, one statement each: the register number must be a literal. */
+#define EACH_VECTOR_REGISTER(X)                                                                    \
+	X(0);                                                                                      \
+	X(1);                                                                                      \
+	X(2);                                                                                      \
+	X(3);                                                                                      \
+	X(4);                                                                                      \
+	X(5);                                                                                      \
+	X(6);                                                                                      \
+	X(7);                                                                                      \
+	X(8);                                                                                      \
+	X(9);                                                                                      \
+	X(10);                                                                                     \
+	X(11);                                                                                     \
+	X(12);                                                                                     \
+	X(13);                                                                                     \
+	X(14);                                                                                     \
+	X(15)
+
 /* The upper halves of %ymm0-15: seed's values, with the lower halves kept. */
 static void load_ymm_upper(uint64_t seed)
 {
@@ -161,44 +180,14 @@ static void load_ymm_upper(uint64_t seed)
 	for (unsigned i = 0; i < 16; i++)
 		v[i][0] = v[i][1] = ~xmm_value(seed, i);
 #define LOAD(n) asm volatile("vinsertf128 $1, %0, %%ymm" #n ", %%ymm" #n ::"m"(v[n]))
-	LOAD(0);
-	LOAD(1);
-	LOAD(2);
-	LOAD(3);
-	LOAD(4);
-	LOAD(5);
-	LOAD(6);
-	LOAD(7);
-	LOAD(8);
-	LOAD(9);
-	LOAD(10);
-	LOAD(11);
-	LOAD(12);
-	LOAD(13);
-	LOAD(14);
-	LOAD(15);
+	EACH_VECTOR_REGISTER(LOAD);
 #undef LOAD
 }
 
 static void store_ymm_upper(uint64_t v[16][2])
 {
 #define STORE(n) asm volatile("vextractf128 $1, %%ymm" #n ", %0" : "=m"(v[n]))
-	STORE(0);
-	STORE(1);
-	STORE(2);
-	STORE(3);
-	STORE(4);
-	STORE(5);
-	STORE(6);
-	STORE(7);
-	STORE(8);
-	STORE(9);
-	STORE(10);
-	STORE(11);
-	STORE(12);
-	STORE(13);
-	STORE(14);
-	STORE(15);
+	EACH_VECTOR_REGISTER(STORE);
 #undef STORE
 }
 
@@ -209,22 +198,7 @@ static void load_xmm(uint64_t seed)
 	for (unsigned i = 0; i < 16; i++)
 		v[i][0] = v[i][1] = xmm_value(seed, i);
 #define LOAD(n) asm volatile("movdqa %0, %%xmm" #n ::"m"(v[n]))
-	LOAD(0);
-	LOAD(1);
-	LOAD(2);
-	LOAD(3);
-	LOAD(4);
-	LOAD(5);
-	LOAD(6);
-	LOAD(7);
-	LOAD(8);
-	LOAD(9);
-	LOAD(10);
-	LOAD(11);
-	LOAD(12);
-	LOAD(13);
-	LOAD(14);
-	LOAD(15);
+	EACH_VECTOR_REGISTER(LOAD);
 #undef LOAD
 }
 
@@ -232,22 +206,7 @@ static void load_xmm(uint64_t seed)
 static void store_xmm(uint64_t v[16][2])
 {
 #define STORE(n) asm volatile("movdqu %%xmm" #n ", %0" : "=m"(v[n]))
-	STORE(0);
-	STORE(1);
-	STORE(2);
-	STORE(3);
-	STORE(4);
-	STORE(5);
-	STORE(6);
-	STORE(7);
-	STORE(8);
-	STORE(9);
-	STORE(10);
-	STORE(11);
-	STORE(12);
-	STORE(13);
-	STORE(14);
-	STORE(15);
+	EACH_VECTOR_REGISTER(STORE);
 #undef STORE
 }
 
