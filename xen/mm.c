@@ -9,7 +9,7 @@
  *  - every present entry gets the U bit (the kernel runs in user mode: as
  *    64-bit Xen does, and what lets it touch its own memory here);
  *  - a leaf may map only the domain's frames, shared_info and the grant
- *    table frames; never pvxen or anything else;
+ *    table frames (grant_table.c); never pvxen or anything else;
  *  - no superpages (L2/L3 PSE), as Xen refuses them to PV guests;
  *  - L4 slots 256-271 are the hypervisor's: pvxen fills them in every L4
  *    the guest uses and refuses updates there: 257-259 (pvxen, its direct
@@ -42,19 +42,15 @@ enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4 };
  * refers to in turn, so that a freed page table can become anything again.
  */
 static uint8_t frame_type[MAX_TRACKED_FRAMES];
+/* For a frame of TYPE_NONE: its writable references (get_writable_page). */
 static uint16_t frame_refs[MAX_TRACKED_FRAMES];
 static uint8_t frame_pinned[MAX_TRACKED_FRAMES / 8];
 static uint64_t loaded_cr3;
 
-extern uint8_t xen_grant_frames[];
-extern const unsigned xen_grant_nr_frames;
-
 static bool mfn_mappable(uint64_t mfn)
 {
-	if (mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info)
-		return true;
-	uint64_t grant = hv_gpa(xen_grant_frames) / PAGE_SIZE;
-	return mfn >= grant && mfn < grant + xen_grant_nr_frames;
+	return mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info ||
+	       grant_frame_mappable(mfn);
 }
 
 static uint64_t *table(uint64_t mfn)
@@ -106,8 +102,8 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 		frame_refs[mfn]++;
 		return 0;
 	}
-	if (frame_type[mfn] != TYPE_NONE)
-		return -XEN_EINVAL; /* already a table of another level */
+	if (frame_type[mfn] != TYPE_NONE || frame_refs[mfn])
+		return -XEN_EINVAL; /* a table of another level, or a writable page */
 	frame_type[mfn] = (uint8_t)level;
 	frame_refs[mfn] = 1;
 	uint64_t *t = table(mfn);
@@ -217,7 +213,7 @@ void load_kernel_cr3(void)
 	load_cr3(xen_vcpu.kernel_cr3);
 }
 
-static void flush_tlb(void)
+void flush_tlb(void)
 {
 	xen_write_cr3(loaded_cr3);
 }
@@ -504,4 +500,63 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
 			xen_gdt[f * 512 + index] = desc;
 	install_hw_selectors();
 	return 0;
+}
+
+/* ---- for grant mappings (grant_table.c) ------------------------------------ */
+
+/*
+ * Xen's writable type (PGT_writable_page) for the mappings that take it, a
+ * writable grant mapping or the destination of a grant copy: a frame that is
+ * no page table, counted in frame_refs; while any is held the frame cannot
+ * become a table (get_table), as no table can be taken writable.
+ */
+int64_t get_writable_page(uint64_t mfn)
+{
+	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES || frame_type[mfn] != TYPE_NONE)
+		return -XEN_EINVAL;
+	if (frame_refs[mfn] == UINT16_MAX)
+		return -XEN_EBUSY;
+	frame_refs[mfn]++;
+	return 0;
+}
+
+void put_writable_page(uint64_t mfn)
+{
+	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_NONE && frame_refs[mfn])
+		frame_refs[mfn]--;
+}
+
+/* The machine address of the L1 entry for va in the live tables; 0 where
+ * there is none (or va is no guest address). */
+uint64_t l1e_maddr_of(uint64_t va)
+{
+	if (!is_canonical(va) || (va >= XEN_PV_HOLE_START_VA && va < XEN_PV_HOLE_END_VA))
+		return 0;
+	uint64_t *e = l1_entry(va);
+	return e ? (uint64_t)e - PVXEN_DIRECT_MAP : 0;
+}
+
+/* The entry at maddr if it is in one of the domain's L1 tables (the only
+ * place Xen writes a grant mapping's PTE), else NULL. */
+uint64_t *l1_table_entry(uint64_t maddr)
+{
+	uint64_t mfn = maddr / PAGE_SIZE;
+	if ((maddr & 7) || !mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_L1)
+		return NULL;
+	return maddr_ptr(maddr, 8);
+}
+
+/* Whether a present entry of any L1 table in use maps mfn: every mapping the
+ * CPU can reach is in one, since tables are typed from the L4 down. */
+bool frame_is_mapped(uint64_t mfn)
+{
+	for (uint64_t t = 0; t < MAX_TRACKED_FRAMES && mfn_is_domain_ram(t); t++) {
+		if (frame_type[t] != TYPE_L1)
+			continue;
+		const uint64_t *e = table(t);
+		for (unsigned i = 0; i < 512; i++)
+			if ((e[i] & PTE_P) && (e[i] & PTE_ADDR) == mfn * PAGE_SIZE)
+				return true;
+	}
+	return false;
 }

@@ -21,6 +21,7 @@
 #include "kernel.h" /* pvkernel's memory functions and vsnprintf (guest/kernel) */
 
 #define PAGE_SIZE		     4096ull
+#define XEN_DOMID		     1 /* the domain's id (xenstore's "domid") */
 #define XEN_PV_HOLE_START_VA	     0xffff800000000000ull
 #define XEN_PV_HOLE_END_VA	     0xffff880000000000ull /* end of Xen's PML4 slots 256-271 */
 #define XEN_GDT_ENTRIES		     8192
@@ -192,6 +193,14 @@ void mm_init(void);
 uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
+void flush_tlb(void);
+/* For grant mappings: Xen's writable page type, the L1 entries a mapping may
+ * use, and whether any L1 in use maps a frame. */
+int64_t get_writable_page(uint64_t mfn);
+void put_writable_page(uint64_t mfn);
+uint64_t l1e_maddr_of(uint64_t va);
+uint64_t *l1_table_entry(uint64_t maddr);
+bool frame_is_mapped(uint64_t mfn);
 
 /* user_view.c */
 extern uint64_t user_view_l4e;
@@ -206,7 +215,11 @@ bool port_pending(uint32_t port);
 void deliver_events(struct xen_regs *r);
 int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
+
+/* grant_table.c */
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
+/* A grant table frame the domain may map now (v2's status frame only under v2). */
+bool grant_frame_mappable(uint64_t mfn);
 
 /* xenstore.c */
 void xenstore_init(void);
