@@ -14,7 +14,9 @@
  * mapping writes holds no reference of its own: the mapping (its handle)
  * does, until GNTTABOP_unmap_grant_ref finds that PTE still there, with the
  * frame and access the grant gave (XSA-224, XSA-234: any other PTE at that
- * address is refused, and the references stay).
+ * address is refused, and the references stay).  As with Xen, a guest that
+ * overwrites a grant PTE by other means drops the mapping's writable
+ * reference with it (mm.c's put_l1e) and can no longer unmap the grant.
  *
  * The v2 status frame is shared with the domain only while v2 is in force;
  * going back to v1 is refused with -EBUSY while the domain still maps it
@@ -207,11 +209,10 @@ static int16_t create_host_mapping(uint64_t addr, uint64_t mfn, uint32_t flags)
 	uint64_t *e = host_l1e(addr, flags);
 	if (!e)
 		return GNTST_general_error;
-	/* What the entry mapped before holds no references (mm.c), so there
-	 * is none to drop. */
 	uint64_t old = __atomic_exchange_n(e, grant_pte(mfn, flags), __ATOMIC_SEQ_CST);
 	if (old & PTE_P)
 		flush_tlb();
+	put_l1e(old); /* what the entry mapped before */
 	return GNTST_okay;
 }
 
@@ -232,15 +233,15 @@ static int16_t replace_host_mapping(uint64_t addr, uint64_t mfn, uint64_t new_ad
 	uint64_t replacement = 0;
 	if (new_addr && (flags & GNTMAP_contains_pte))
 		return GNTST_general_error;
-	/* On a failure below the stolen PTE is gone, as with Xen. */
 	if (new_addr && !steal_linear_address(new_addr, &replacement))
 		return GNTST_general_error;
 	uint64_t *e = host_l1e(addr, flags);
-	if (!e)
+	uint64_t want = grant_pte(mfn, flags);
+	if (!e || (*e & PTE_ADDR) != mfn * PAGE_SIZE || ((*e ^ want) & (PTE_P | PTE_RW))) {
+		/* The stolen PTE is gone, with what it held, as with Xen. */
+		put_l1e(replacement);
 		return GNTST_general_error;
-	uint64_t old = *e, want = grant_pte(mfn, flags);
-	if ((old & PTE_ADDR) != mfn * PAGE_SIZE || ((old ^ want) & (PTE_P | PTE_RW)))
-		return GNTST_general_error;
+	}
 	*e = replacement;
 	return GNTST_okay;
 }

@@ -53,6 +53,30 @@ static bool mfn_mappable(uint64_t mfn)
 	       grant_frame_mappable(mfn);
 }
 
+/* A writable mapping was taken down and may linger in the TLB: a frame must
+ * not become a page table before the next flush (Xen's tlbflush_timestamp). */
+static bool tlb_may_map_writable;
+
+/* What a present L1 entry holds (Xen's get_page_from_l1e): a writable one, a
+ * writable reference on the domain frame it maps. */
+static int64_t get_l1e(uint64_t pte)
+{
+	uint64_t target = (pte & PTE_ADDR) / PAGE_SIZE;
+	if (!(pte & PTE_P))
+		return 0;
+	if (!mfn_mappable(target))
+		return -XEN_EINVAL;
+	return (pte & PTE_RW) && mfn_is_domain_ram(target) ? get_writable_page(target) : 0;
+}
+
+void put_l1e(uint64_t pte)
+{
+	if ((pte & (PTE_P | PTE_RW)) != (PTE_P | PTE_RW))
+		return;
+	put_writable_page((pte & PTE_ADDR) / PAGE_SIZE);
+	tlb_may_map_writable = true;
+}
+
 static uint64_t *table(uint64_t mfn)
 {
 	return maddr_ptr(mfn * PAGE_SIZE, PAGE_SIZE);
@@ -70,12 +94,16 @@ static bool hv_slot(unsigned level, unsigned index)
 
 static void put_table(uint64_t mfn);
 
-/* Drop what entries [0, upto) of a table hold on the tables below it. */
+/* Drop what entries [0, upto) of a table hold on the tables (or, from an
+ * L1, the writable pages) below it. */
 static void put_children(uint64_t mfn, unsigned level, unsigned upto)
 {
-	if (level == TYPE_L1)
-		return;
 	const uint64_t *t = table(mfn);
+	if (level == TYPE_L1) {
+		for (unsigned i = 0; i < upto; i++)
+			put_l1e(t[i]);
+		return;
+	}
 	for (unsigned i = 0; i < upto; i++)
 		if (!hv_slot(level, i) && (t[i] & PTE_P))
 			put_table((t[i] & PTE_ADDR) / PAGE_SIZE);
@@ -104,6 +132,8 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 	}
 	if (frame_type[mfn] != TYPE_NONE || frame_refs[mfn])
 		return -XEN_EINVAL; /* a table of another level, or a writable page */
+	if (tlb_may_map_writable)
+		flush_tlb();
 	frame_type[mfn] = (uint8_t)level;
 	frame_refs[mfn] = 1;
 	uint64_t *t = table(mfn);
@@ -111,7 +141,7 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 		if (hv_slot(level, i) || !(t[i] & PTE_P))
 			continue;
 		uint64_t target = (t[i] & PTE_ADDR) / PAGE_SIZE;
-		bool ok = level == TYPE_L1 ? mfn_mappable(target)
+		bool ok = level == TYPE_L1 ? get_l1e(t[i]) == 0
 					   : !(t[i] & PTE_PSE) && get_table(target, level - 1) == 0;
 		if (!ok) {
 			put_children(mfn, level, i);
@@ -216,6 +246,7 @@ void load_kernel_cr3(void)
 void flush_tlb(void)
 {
 	xen_write_cr3(loaded_cr3);
+	tlb_may_map_writable = false;
 }
 
 /* Check and write one entry of a table of a known level (0: untyped). */
@@ -233,19 +264,17 @@ static int64_t write_entry(uint64_t maddr, uint64_t val, bool preserve_ad)
 		uint64_t target = (val & PTE_ADDR) / PAGE_SIZE;
 		if (level > TYPE_L1 && (val & PTE_PSE))
 			return -XEN_EINVAL;
-		if (level == TYPE_L1 && !mfn_mappable(target))
-			return -XEN_EINVAL;
-		if (level > TYPE_L1) {
-			int64_t rc = get_table(target, level - 1);
-			if (rc)
-				return rc;
-		}
+		int64_t rc = level == TYPE_L1 ? get_l1e(val) : get_table(target, level - 1);
+		if (rc)
+			return rc;
 		val |= PTE_U;
 	}
 	if (preserve_ad)
 		val |= old & (1ull << 5 | 1ull << 6);
 	*slot = val;
-	if (level > TYPE_L1 && (old & PTE_P))
+	if (level == TYPE_L1)
+		put_l1e(old);
+	else if (level > TYPE_L1 && (old & PTE_P))
 		put_table((old & PTE_ADDR) / PAGE_SIZE);
 	return 0;
 }
@@ -365,12 +394,14 @@ int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 	uint64_t *e = l1_entry(va);
 	if (!e)
 		return -XEN_EINVAL;
-	if (val & PTE_P) {
-		if (!mfn_mappable((val & PTE_ADDR) / PAGE_SIZE))
-			return -XEN_EINVAL;
+	int64_t rc = get_l1e(val);
+	if (rc)
+		return rc;
+	if (val & PTE_P)
 		val |= PTE_U;
-	}
+	uint64_t old = *e;
 	*e = val;
+	put_l1e(old);
 	flush(va, flags);
 	return 0;
 }

@@ -198,6 +198,8 @@ void flush_tlb(void);
  * use, and whether any L1 in use maps a frame. */
 int64_t get_writable_page(uint64_t mfn);
 void put_writable_page(uint64_t mfn);
+/* What an L1 entry taken down held (a writable one: its writable reference). */
+void put_l1e(uint64_t pte);
 uint64_t l1e_maddr_of(uint64_t va);
 uint64_t *l1_table_entry(uint64_t maddr);
 bool frame_is_mapped(uint64_t mfn);
