@@ -303,10 +303,12 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 	}
 	if (!pinned(a) || (!ro && !pinned_writable(a))) {
 		int16_t rc = claim_entry(ref, a, ro, true);
-		if (rc == GNTST_okay && !pinned(a))
+		if (rc == GNTST_okay && !pinned(a)) {
 			rc = granted_frame(ref, a);
+			if (rc != GNTST_okay)
+				release_status(ref, a, ro); /* what claim_entry set */
+		}
 		if (rc != GNTST_okay) {
-			release_status(ref, a, ro);
 			op->status = rc;
 			return;
 		}
@@ -467,22 +469,21 @@ static int16_t acquire_grant_for_copy(grant_ref_t ref, bool ro, struct copy_side
 		return GNTST_general_error;
 	if (!pinned(a) || (!ro && !pinned_writable(a))) {
 		int16_t rc = claim_entry(ref, a, ro, false);
-		if (rc == GNTST_okay) {
-			struct active_grant now = *a;
-			rc = granted_frame(ref, &now);
-			/* Already pinned: the entry must still grant what it did. */
-			if (rc == GNTST_okay && pinned(a) &&
-			    (now.mfn != a->mfn ||
-			     (a->sub_page &&
-			      (!now.sub_page || now.start != a->start || now.length != a->length))))
-				rc = GNTST_general_error;
-			if (rc == GNTST_okay && !pinned(a))
-				*a = now;
-		}
+		if (rc != GNTST_okay)
+			return rc;
+		struct active_grant now = *a;
+		rc = granted_frame(ref, &now);
+		/* Already pinned: the entry must still grant what it did. */
+		if (rc == GNTST_okay && pinned(a) &&
+		    (now.mfn != a->mfn || (a->sub_page && (!now.sub_page || now.start != a->start ||
+							   now.length != a->length))))
+			rc = GNTST_general_error;
 		if (rc != GNTST_okay) {
 			release_status(ref, a, ro);
 			return rc;
 		}
+		if (!pinned(a))
+			*a = now;
 	}
 	(*pin)++;
 	s->have_grant = true;

@@ -21,9 +21,10 @@
  *      HYPERVISOR_iret (section 3), sched_op's block/poll/shutdown and
  *      console writes (which could print all of RAM) get invalid commands,
  *      update_va_mapping keeps a page present and writable and leaves the
- *      guest's own pages alone (steer_mapping), and a multicall
- *      has at most 15 entries (their results are written back into the
- *      list: a huge count would run them over the guest's own stack); `hostile.trace=1`
+ *      guest's own pages alone (steer_mapping), and a multicall or a
+ *      batch of grant table ops has at most 15 entries (their results are
+ *      written back into the list: a huge count would run them over the
+ *      guest's own stack); `hostile.trace=1`
  *      prints each call before it is made;
  *   3. with `hostile.iret=K` on the command line, after the summary, one
  *      bad HYPERVISOR_iret frame (K = 1..9, below).  The guest cannot come
@@ -49,6 +50,7 @@
 #define HC_sched_op	     29
 #define HC_callback_op	     30
 #define HC_multicall	     13
+#define HC_grant_table_op    20
 #define HC_set_callbacks     4
 #define CALLS		     6000
 #define SCRATCH_SIZE	     0x10000
@@ -425,8 +427,11 @@ random_calls:
 	jne	6f
 	or	$2, %rdi		/* never CONSOLEIO_write */
 6:	cmp	$HC_multicall, %rbx
-	jne	13f
+	jne	15f
 	and	$15, %esi		/* a multicall writes results into its list */
+15:	cmp	$HC_grant_table_op, %rbx
+	jne	13f
+	and	$15, %edx		/* so do batches of grant ops, their status */
 13:	cmp	$HC_update_va_mapping, %rbx
 	jne	11f
 	call	steer_mapping
