@@ -40,10 +40,13 @@ enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4 };
  * while something holds it as one (a pin, a base pointer, an entry of a
  * table one level up); the last reference going away releases the tables it
  * refers to in turn, so that a freed page table can become anything again.
+ * A frame that is no table counts its writable references instead (Xen's
+ * PGT_writable_page: each writable L1 entry, writable grant mapping or grant
+ * copy destination holds one): none may be held for a frame to become a
+ * table, and none can be taken on a table.
  */
 static uint8_t frame_type[MAX_TRACKED_FRAMES];
-/* For a frame of TYPE_NONE: its writable references (get_writable_page). */
-static uint16_t frame_refs[MAX_TRACKED_FRAMES];
+static uint16_t frame_refs[MAX_TRACKED_FRAMES]; /* of the type; TYPE_NONE: writable */
 static uint8_t frame_pinned[MAX_TRACKED_FRAMES / 8];
 static uint64_t loaded_cr3;
 
@@ -51,6 +54,24 @@ static bool mfn_mappable(uint64_t mfn)
 {
 	return mfn_is_domain_ram(mfn) || mfn * PAGE_SIZE == xen_boot_info.shared_info ||
 	       grant_frame_mappable(mfn);
+}
+
+/* A writable reference (Xen's get_page_type(PGT_writable_page)): refused
+ * for a page table. */
+int64_t get_writable_page(uint64_t mfn)
+{
+	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES || frame_type[mfn] != TYPE_NONE)
+		return -XEN_EINVAL;
+	if (frame_refs[mfn] == UINT16_MAX)
+		return -XEN_EBUSY;
+	frame_refs[mfn]++;
+	return 0;
+}
+
+void put_writable_page(uint64_t mfn)
+{
+	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_NONE && frame_refs[mfn])
+		frame_refs[mfn]--;
 }
 
 /* A writable mapping was taken down and may linger in the TLB: a frame must
@@ -533,29 +554,7 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
 	return 0;
 }
 
-/* ---- for grant mappings (grant_table.c) ------------------------------------ */
-
-/*
- * Xen's writable type (PGT_writable_page) for the mappings that take it, a
- * writable grant mapping or the destination of a grant copy: a frame that is
- * no page table, counted in frame_refs; while any is held the frame cannot
- * become a table (get_table), as no table can be taken writable.
- */
-int64_t get_writable_page(uint64_t mfn)
-{
-	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES || frame_type[mfn] != TYPE_NONE)
-		return -XEN_EINVAL;
-	if (frame_refs[mfn] == UINT16_MAX)
-		return -XEN_EBUSY;
-	frame_refs[mfn]++;
-	return 0;
-}
-
-void put_writable_page(uint64_t mfn)
-{
-	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_NONE && frame_refs[mfn])
-		frame_refs[mfn]--;
-}
+/* ---- for the grant table (grant_table.c) ----------------------------------- */
 
 /* The machine address of the L1 entry for va in the live tables; 0 where
  * there is none (or va is no guest address). */

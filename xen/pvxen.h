@@ -194,12 +194,14 @@ uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
 void flush_tlb(void);
-/* For grant mappings: Xen's writable page type, the L1 entries a mapping may
- * use, and whether any L1 in use maps a frame. */
+/* Xen's writable page type (refused for a page table; a table cannot be made
+ * of a frame that holds it), and what an L1 entry taken down held. */
 int64_t get_writable_page(uint64_t mfn);
 void put_writable_page(uint64_t mfn);
-/* What an L1 entry taken down held (a writable one: its writable reference). */
 void put_l1e(uint64_t pte);
+/* For grant mappings: the L1 entry for a linear address (its machine
+ * address), an entry of an L1 table by machine address (NULL if it is not
+ * one), whether any L1 in use maps a frame. */
 uint64_t l1e_maddr_of(uint64_t va);
 uint64_t *l1_table_entry(uint64_t maddr);
 bool frame_is_mapped(uint64_t mfn);
