@@ -123,7 +123,10 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 			frame_refs[mfn] = 0;
 			return -XEN_EINVAL;
 		}
-		t[i] |= PTE_U;
+		/* Only where it is missing: a write to a table KVM shadows costs
+		 * an exit into the host kernel, a read nothing. */
+		if (!(t[i] & PTE_U))
+			t[i] |= PTE_U;
 	}
 	return 0;
 }
@@ -147,14 +150,20 @@ static void install_hv_slots(uint64_t l4_mfn)
 {
 	uint64_t maddr = l4_mfn * PAGE_SIZE;
 	bool user_only = maddr == xen_vcpu.user_cr3 && maddr != xen_vcpu.kernel_cr3;
-	/* Written in place, never cleared first: this may be the live L4. */
+	/* Written in place, never cleared first: this may be the live L4.  And
+	 * only the slots that change: the L4s are shadowed by KVM, so every
+	 * write is an exit into the host kernel, and a context switch moves
+	 * both base pointers. */
 	uint64_t *t = table(l4_mfn);
-	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
-		t[i] = user_only  ? (i == 257 ? user_view_l4e : 0)
-		       : i == 257 ? xen_boot_info.hv_l4e[0]
-		       : i == 258 ? xen_boot_info.hv_l4e[1]
-		       : i == 259 ? xen_boot_info.hv_l4e[2]
-				  : 0;
+	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++) {
+		uint64_t e = user_only	? (i == 257 ? user_view_l4e : 0)
+			     : i == 257 ? xen_boot_info.hv_l4e[0]
+			     : i == 258 ? xen_boot_info.hv_l4e[1]
+			     : i == 259 ? xen_boot_info.hv_l4e[2]
+					: 0;
+		if (t[i] != e)
+			t[i] = e;
+	}
 }
 
 /* A reference to mfn as an L4, with the hypervisor's slots filled in. */
@@ -166,8 +175,16 @@ static int64_t get_l4(uint64_t mfn)
 	return rc;
 }
 
-/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4; the L4s
- * whose role changes get the slots of their new role. */
+/*
+ * Move a base pointer (kernel or user; 0: none) to new_mfn's L4.  Only the
+ * L4s whose role changes get the slots of their new role: the one taking
+ * the role, and the other base pointer's if it is the old or new one (an
+ * L4 that was both kernel and user base, or becomes both).  An L4 that
+ * just loses a role keeps its slots until it takes one again: it is not
+ * loaded meanwhile, and rewriting them would cost two L4 writes each way
+ * whenever Linux lends its user L4 out (every text_poke, thousands at
+ * boot), each an exit into the host kernel.
+ */
 static int64_t set_base(uint64_t *base, uint64_t new_mfn)
 {
 	if (new_mfn) {
@@ -177,17 +194,14 @@ static int64_t set_base(uint64_t *base, uint64_t new_mfn)
 	}
 	uint64_t old_mfn = *base / PAGE_SIZE;
 	*base = new_mfn * PAGE_SIZE;
-	if (old_mfn) {
+	if (old_mfn)
 		put_table(old_mfn);
-		if (type_of(old_mfn) == TYPE_L4)
-			install_hv_slots(old_mfn);
-	}
 	if (new_mfn)
 		install_hv_slots(new_mfn);
-	/* The other base pointer's L4 may have shared this one's role. */
 	uint64_t *other = base == &xen_vcpu.kernel_cr3 ? &xen_vcpu.user_cr3 : &xen_vcpu.kernel_cr3;
-	if (*other)
-		install_hv_slots(*other / PAGE_SIZE);
+	uint64_t other_mfn = *other / PAGE_SIZE;
+	if (other_mfn && (other_mfn == old_mfn || other_mfn == new_mfn))
+		install_hv_slots(other_mfn);
 	return 0;
 }
 
@@ -383,6 +397,9 @@ static int64_t mmuext_one(const void *req)
 {
 	const struct mmuext_op *op = req;
 	uint64_t mfn = op->arg1.mfn;
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: mmuext cmd %u arg 0x%llx kmode %d", op->cmd, (unsigned long long)mfn,
+			xen_vcpu.kernel_mode);
 	switch (op->cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:

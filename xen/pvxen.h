@@ -208,6 +208,11 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
 
+/* pit.c: PIT channel 2 and port 0x61, as Xen emulates them for PV guests */
+bool pit_port(uint16_t port);
+uint8_t pit_read(uint16_t port);
+void pit_write(uint16_t port, uint8_t value);
+
 /* xenstore.c */
 void xenstore_init(void);
 void xenstore_kick(void);
