@@ -26,6 +26,8 @@
  */
 #include "pvxen.h"
 
+#include <xen/memory.h>
+
 /* The domain has at most as many frames as the M2P describes (1 GiB). */
 #define MAX_TRACKED_FRAMES PVXEN_M2P_MAX_PAGES
 #define HV_SLOT_FIRST	   256
@@ -161,7 +163,7 @@ static void install_hv_slots(uint64_t l4_mfn)
 			     : i == 258 ? xen_boot_info.hv_l4e[1]
 			     : i == 259 ? xen_boot_info.hv_l4e[2]
 					: 0;
-		if (t[i] != e)
+		if ((t[i] | PTE_A) != (e | PTE_A)) /* the CPU sets A as it walks */
 			t[i] = e;
 	}
 }
@@ -464,6 +466,66 @@ static int64_t mmuext_one(const void *req)
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid)
 {
 	return run_batch(ops, count, done_ptr, domid, sizeof(struct mmuext_op), mmuext_one);
+}
+
+/* ---- the reservation ---------------------------------------------------- */
+
+/*
+ * The balloon's operations, with the p2m and M2P kept the identity: a frame
+ * given back (decrease) leaves the domain's reservation (xen/main.c says
+ * why it stays mappable); increase hands given-back frames out again
+ * (their numbers go out in the list), populate_physmap takes the ones the
+ * guest names.
+ * Linux gives back the frames of its memory map's holes at boot.  A frame
+ * that is a page table cannot go (Xen would keep it until unpinned; the
+ * guest gains nothing by it).  Each returns how many extents were done.
+ */
+int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent)
+{
+	struct xen_memory_reservation res;
+	if (copy_from_guest(&res, arg, sizeof(res)) < 0)
+		return -XEN_EFAULT;
+	if (res.domid != DOMID_SELF)
+		return -XEN_ESRCH;
+	if (res.extent_order > (op == XENMEM_decrease_reservation ? 9u : 0u))
+		return start_extent < res.nr_extents ? -XEN_EINVAL : (int64_t)start_extent;
+	uint64_t pages = 1ull << res.extent_order;
+	uint64_t list = (uint64_t)res.extent_start.p;
+	uint64_t i;
+	for (i = start_extent; i < res.nr_extents; i++) {
+		xen_pfn_t mfn;
+		if (op != XENMEM_increase_reservation &&
+		    copy_from_guest(&mfn, list + i * sizeof(mfn), sizeof(mfn)) < 0)
+			return i ? (int64_t)i : -XEN_EFAULT;
+		if (op == XENMEM_decrease_reservation) {
+			if (mfn + pages < mfn)
+				break;
+			uint64_t k;
+			for (k = 0; k < pages; k++)
+				if (!mfn_is_domain_ram(mfn + k) || frame_is_released(mfn + k) ||
+				    type_of(mfn + k) != TYPE_NONE)
+					break;
+			if (k < pages)
+				break;
+			for (k = 0; k < pages; k++)
+				set_frame_released(mfn + k, true);
+			continue;
+		}
+		if (op == XENMEM_increase_reservation) {
+			for (mfn = 0; mfn < xen_boot_info.nr_pages && !frame_is_released(mfn);
+			     mfn++)
+				;
+			if (mfn == xen_boot_info.nr_pages)
+				break; /* nothing to give */
+		} else if (!frame_is_released(mfn)) {
+			break; /* populated already: the p2m stays the identity */
+		}
+		if (copy_to_guest(list + i * sizeof(mfn), &mfn, sizeof(mfn)) < 0)
+			return i ? (int64_t)i : -XEN_EFAULT;
+		set_frame_released(mfn, false);
+		memset(table(mfn), 0, PAGE_SIZE); /* no data of its last life */
+	}
+	return (int64_t)i;
 }
 
 /* ---- descriptor tables ------------------------------------------------- */

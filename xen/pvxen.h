@@ -40,6 +40,7 @@
 #define PTE_RW	 (1ull << 1)
 #define PTE_U	 (1ull << 2)
 #define PTE_PCD	 (1ull << 4)
+#define PTE_A	 (1ull << 5)
 #define PTE_PSE	 (1ull << 7)
 #define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -136,6 +137,10 @@ static inline uint64_t hv_gpa(const void *p)
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);
+/* The domain's reservation: frames given back are not its RAM. */
+void set_frame_released(uint64_t mfn, bool released);
+bool frame_is_released(uint64_t mfn);
+uint64_t domain_pages(void); /* nr_pages less the frames given back */
 static inline bool is_canonical(uint64_t va)
 {
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
@@ -186,6 +191,8 @@ void install_hw_selectors(void);
 int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid);
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid);
+/* XENMEM_{increase,decrease}_reservation, XENMEM_populate_physmap */
+int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent);
 int64_t do_set_gdt(uint64_t frames, uint64_t entries);
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
 void mm_init(void);
