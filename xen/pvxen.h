@@ -178,6 +178,7 @@ void stop_singleshot_timer(void);
 /* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
 void timer_check(void);
 void timer_interrupt(void);
+void timer_tick_noted(void); /* the tick pvxen's stub noted, now seen */
 /* Wait (in pvkit) until the guest's timer is due or input arrives. */
 void wait_for_event(uint64_t until_ns);
 void publish_vcpu_time(void);
