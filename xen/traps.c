@@ -159,7 +159,8 @@ void xen_exit_to_guest(struct xen_regs *r)
 {
 	struct xen_vcpu *v = &xen_vcpu;
 	/* Always set, never left over: whatever way pvxen was entered by. */
-	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3;
+	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3 &&
+		      !(xen_boot_info.flags & PVXEN_BOOT_NO_ISOLATION);
 	if (xen_in_user) {
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;
