@@ -191,8 +191,8 @@ static const struct cli_option run_table[] = {
      CLI_FLAG(struct run_options, seccomp, false)},
     {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
      CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
-    {"isolation", NULL, "off: Xen PV user mode sees the kernel",
-     .fallback = "on", CLI_CHOICE(struct run_options, isolation, isolation_choices)},
+    {"isolation", NULL, "off: Xen PV user mode sees the kernel", .fallback = "on",
+     CLI_CHOICE(struct run_options, isolation, isolation_choices)},
 };
 
 static const struct cli_exit_status run_statuses[] = {
