@@ -634,6 +634,7 @@ XEN_WORKLOADS = (
     ("forkexec_us", "fork + exec + exit + wait of a static program, us", 1, 0),
     ("pagefault_ns", "page fault (first touch of an anonymous 4 KiB page), ns", 1, 0),
     ("cpu_ms", "CPU-bound loop (50M xorshift rounds), ms", 1, 1),
+    ("clock_ns", "clock_gettime(CLOCK_MONOTONIC), ns (the vDSO: no system call)", 1, 0),
     ("script_ms", "busybox script (tests/xen/busybox-script.sh), ms", 1, 0),
 )
 

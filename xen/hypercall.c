@@ -451,6 +451,12 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 			return -XEN_EFAULT;
 		return register_runstate((uint64_t)area.addr.v);
 	}
+	case VCPUOP_register_vcpu_time_memory_area: {
+		struct vcpu_register_time_memory_area area;
+		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+			return -XEN_EFAULT;
+		return register_time_area((uint64_t)area.addr.v);
+	}
 	case VCPUOP_stop_periodic_timer:
 		return 0;
 	case VCPUOP_stop_singleshot_timer:

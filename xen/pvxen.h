@@ -184,6 +184,7 @@ void wait_for_event(uint64_t until_ns);
 void publish_vcpu_time(void);
 uint64_t system_time_ns(void);
 int64_t register_runstate(uint64_t area);
+int64_t register_time_area(uint64_t area); /* the vDSO's pvclock */
 
 /* main.c */
 void install_hw_selectors(void);

@@ -14,6 +14,7 @@ static uint64_t boot_tsc;
 static uint32_t tsc_mul;
 static int8_t tsc_shift;
 static uint64_t runstate_area;
+static uint64_t time_area;  /* the guest's second pvclock (its vDSO's); 0: none */
 static int64_t mono_offset; /* pvkit's monotonic clock - system time */
 static bool timer_armed;
 static uint64_t timer_deadline; /* system time */
@@ -68,6 +69,24 @@ void publish_vcpu_time(void)
 	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	t->version++;
+	if (time_area)
+		copy_to_guest(time_area, t, sizeof(*t)); /* Xen ignores a fault here too */
+}
+
+/*
+ * VCPUOP_register_vcpu_time_memory_area: a copy of the pvclock where the
+ * guest kernel asks, which Linux maps into its processes' vDSO so that
+ * clock_gettime() reads the TSC in user mode instead of making a system
+ * call (26 us here with isolation, 30 ns without).  The data never changes
+ * after boot (one TSC-based clock), so the copy made now stays right; one
+ * vCPU reads it, never while pvxen writes.
+ */
+int64_t register_time_area(uint64_t area)
+{
+	time_area = area;
+	if (area)
+		publish_vcpu_time();
+	return 0;
 }
 
 void time_init(void)
