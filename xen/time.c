@@ -138,6 +138,22 @@ void timer_check(void)
 	}
 }
 
+/*
+ * A tick that landed in pvxen's own code, noted by its stub, which also
+ * asked the LAPIC for another one 20 us later in case pvxen was already on
+ * its way out.  Now that it is seen, that retry would only be a trap for
+ * nothing, and one that lands in pvxen again asks for the next: while
+ * pvxen and its stubs keep the CPU busy (a fault-heavy guest), ticks would
+ * keep coming every 20 us.  So the LAPIC goes back to the guest's deadline,
+ * or stops.
+ */
+void timer_tick_noted(void)
+{
+	timer_check();
+	if (!timer_armed)
+		lapic_write(LAPIC_TMICT, 0);
+}
+
 /* The timer interrupt (vector XEN_TIMER_VECTOR). */
 void timer_interrupt(void)
 {

@@ -100,7 +100,7 @@ void deliver_events(struct xen_regs *r)
 	struct vcpu_info *vi = xen_vcpu.vcpu_info;
 	if (xen_timer_fired) {
 		xen_timer_fired = 0;
-		timer_check();
+		timer_tick_noted();
 	}
 	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
 		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)

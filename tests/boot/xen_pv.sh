@@ -4,7 +4,9 @@
 #   costs guest      tests/guests/xen_pv_costs.S: 2000 hypercalls and 2000
 #                    int3 bounces through the kernel's trap table and
 #                    HYPERVISOR_iret, then poweroff: status 0; the costs
-#                    go out as TAP comments (docs/xen-pv.md quotes them)
+#                    go out as TAP comments (docs/xen-pv.md quotes them);
+#                    before that it checks that PIT channel 2 counts and
+#                    drives OUT (xen/pit.c), or it crashes (status 7)
 #   auto             the same guest without --entry: the Xen PV entry here
 #                    (ring 0 is emulated), the boot line says why
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
