@@ -120,11 +120,14 @@ void xen_exception(struct xen_regs *r)
 		return;
 	}
 	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
+		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx) rcx 0x%llx", vector,
 			(unsigned long long)error, (unsigned long long)r->rip,
-			(unsigned long long)xen_exc_cr2);
+			(unsigned long long)xen_exc_cr2, (unsigned long long)r->rcx);
+	/* Every way back checks for events, as Xen does on each return to the
+	 * guest: also what consumes a tick noted in pvxen (deliver_events). */
 	if (vector == 14 && (emulate_m2p_read(r, xen_exc_cr2, error) ||
 			     emulate_page_table_write(r, xen_exc_cr2, error))) {
+		deliver_events(r);
 		xen_exit_to_guest(r);
 		return;
 	}
@@ -145,6 +148,7 @@ void xen_exception(struct xen_regs *r)
 		return;
 	}
 	inject_trap(r, vector, has_error_code(vector), error);
+	deliver_events(r);
 	xen_exit_to_guest(r);
 }
 
