@@ -48,6 +48,9 @@ static int64_t do_set_trap_table(uint64_t list)
 			return -XEN_EFAULT;
 		if (ti.address == 0)
 			return 0;
+		/* As Xen: the entries before a bad one stay installed. */
+		if (!is_canonical(ti.address))
+			return -XEN_EINVAL;
 		v->traps[ti.vector].address = ti.address;
 		v->traps[ti.vector].flags = ti.flags;
 	}

@@ -18,7 +18,11 @@
  *
  * Tables are known by level once the guest pins them or loads them (and
  * the domain builder's, from the start); an update to another frame is a
- * plain write, as Xen allows for ordinary writable pages.
+ * plain write, as Xen allows for ordinary writable pages.  A frame is a
+ * page table or mapped writable, never both (Xen's page types): a writable
+ * mapping of a table is refused, and so is a frame becoming a table while
+ * one exists; read-only mappings of tables are fine (Linux keeps its page
+ * tables mapped that way and writes them through ptwr, below).
  *
  * pvxen protects the guest's user space from the guest's own mistakes as
  * far as these checks go, not itself from the guest kernel: the VM boundary
@@ -35,13 +39,17 @@
 /* Xen marks a preempted batch in the count's top bit. */
 #define MMU_UPDATE_PREEMPTED (~(~0ull >> 1))
 
-enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4 };
+enum { TYPE_NONE, TYPE_L1, TYPE_L2, TYPE_L3, TYPE_L4, TYPE_WRITABLE };
 
 /*
  * Xen's page types, reference-counted: a frame is a table of one level
  * while something holds it as one (a pin, a base pointer, an entry of a
- * table one level up); the last reference going away releases the tables it
- * refers to in turn, so that a freed page table can become anything again.
+ * table one level up), or a writable page while writable mappings of it
+ * exist (each present, writable entry of a table typed L1 is one
+ * reference).  The type changes only while nothing holds the frame; the
+ * last reference going away releases what the frame refers to in turn (a
+ * table's tables, an L1's writable mappings), so that a freed page table
+ * can become anything again.
  */
 static uint8_t frame_type[MAX_TRACKED_FRAMES];
 static uint16_t frame_refs[MAX_TRACKED_FRAMES];
@@ -64,9 +72,12 @@ static uint64_t *table(uint64_t mfn)
 	return maddr_ptr(mfn * PAGE_SIZE, PAGE_SIZE);
 }
 
-static unsigned type_of(uint64_t mfn)
+/* The frame's level as a page table; TYPE_NONE for any other frame. */
+static unsigned table_level(uint64_t mfn)
 {
-	return mfn < MAX_TRACKED_FRAMES ? frame_type[mfn] : TYPE_NONE;
+	if (mfn >= MAX_TRACKED_FRAMES || frame_type[mfn] == TYPE_WRITABLE)
+		return TYPE_NONE;
+	return frame_type[mfn];
 }
 
 static bool hv_slot(unsigned level, unsigned index)
@@ -74,56 +85,110 @@ static bool hv_slot(unsigned level, unsigned index)
 	return level == TYPE_L4 && index >= HV_SLOT_FIRST && index <= HV_SLOT_LAST;
 }
 
+/* A reference to a tracked frame as `type` (Xen's get_page_type): 1 if it
+ * is the first (the frame takes the type), 0 if another, or -errno. */
+static int64_t get_type(uint64_t mfn, unsigned type)
+{
+	if (frame_type[mfn] == TYPE_NONE) {
+		frame_type[mfn] = (uint8_t)type;
+		frame_refs[mfn] = 1;
+		return 1;
+	}
+	if (frame_type[mfn] != type || frame_refs[mfn] == UINT16_MAX)
+		return -XEN_EINVAL; /* of another type, or the count is full */
+	frame_refs[mfn]++;
+	return 0;
+}
+
+/* Drop a reference of the frame's type: true if it was the last one. */
+static bool put_type(uint64_t mfn)
+{
+	if (--frame_refs[mfn])
+		return false;
+	frame_type[mfn] = TYPE_NONE;
+	return true;
+}
+
+/* A writable mapping of mfn.  Only the domain's RAM is counted: the other
+ * frames an L1 may map (shared_info, the grant frames) never become page
+ * tables. */
+static int64_t get_writable(uint64_t mfn)
+{
+	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES)
+		return 0;
+	return get_type(mfn, TYPE_WRITABLE) < 0 ? -XEN_EBUSY : 0; /* Xen's errno */
+}
+
+static void put_writable(uint64_t mfn)
+{
+	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_WRITABLE)
+		put_type(mfn);
+}
+
+static int64_t get_table(uint64_t mfn, unsigned level);
 static void put_table(uint64_t mfn);
 
-/* Drop what entries [0, upto) of a table hold on the tables below it. */
+/* What a present entry of a table of `level` holds on its target: the
+ * table one level down, or for an L1 entry, the writable type of the frame
+ * it maps writable. */
+static int64_t get_entry(unsigned level, uint64_t e)
+{
+	uint64_t target = (e & PTE_ADDR) / PAGE_SIZE;
+	if (level == TYPE_L1) {
+		if (!mfn_mappable(target))
+			return -XEN_EINVAL;
+		return (e & PTE_RW) ? get_writable(target) : 0;
+	}
+	if (e & PTE_PSE)
+		return -XEN_EINVAL;
+	return get_table(target, level - 1);
+}
+
+static void put_entry(unsigned level, uint64_t e)
+{
+	uint64_t target = (e & PTE_ADDR) / PAGE_SIZE;
+	if (level > TYPE_L1)
+		put_table(target);
+	else if (e & PTE_RW)
+		put_writable(target);
+}
+
+/* Drop what entries [0, upto) of a table hold on their targets. */
 static void put_children(uint64_t mfn, unsigned level, unsigned upto)
 {
-	if (level == TYPE_L1)
-		return;
 	const uint64_t *t = table(mfn);
 	for (unsigned i = 0; i < upto; i++)
 		if (!hv_slot(level, i) && (t[i] & PTE_P))
-			put_table((t[i] & PTE_ADDR) / PAGE_SIZE);
+			put_entry(level, t[i]);
 }
 
 static void put_table(uint64_t mfn)
 {
-	if (mfn >= MAX_TRACKED_FRAMES || !frame_type[mfn] || --frame_refs[mfn])
-		return;
-	unsigned level = frame_type[mfn];
-	frame_type[mfn] = TYPE_NONE;
-	put_children(mfn, level, 512);
+	unsigned level = table_level(mfn);
+	if (level != TYPE_NONE && put_type(mfn))
+		put_children(mfn, level, 512);
 }
 
 /* A reference to mfn as a table of `level`; the first one checks its
- * entries (and references the tables below), giving each the U bit. */
+ * entries (and takes what they hold on their targets), giving each the U
+ * bit. */
 static int64_t get_table(uint64_t mfn, unsigned level)
 {
 	if (!mfn_is_domain_ram(mfn) || mfn >= MAX_TRACKED_FRAMES)
 		return -XEN_EINVAL;
-	if (frame_type[mfn] == level) {
-		if (frame_refs[mfn] == UINT16_MAX)
-			return -XEN_EBUSY;
-		frame_refs[mfn]++;
-		return 0;
-	}
-	if (frame_type[mfn] != TYPE_NONE)
-		return -XEN_EINVAL; /* already a table of another level */
-	frame_type[mfn] = (uint8_t)level;
-	frame_refs[mfn] = 1;
+	int64_t rc = get_type(mfn, level);
+	if (rc <= 0)
+		return rc; /* another reference, or a frame of another type */
 	uint64_t *t = table(mfn);
 	for (unsigned i = 0; i < 512; i++) {
 		if (hv_slot(level, i) || !(t[i] & PTE_P))
 			continue;
-		uint64_t target = (t[i] & PTE_ADDR) / PAGE_SIZE;
-		bool ok = level == TYPE_L1 ? mfn_mappable(target)
-					   : !(t[i] & PTE_PSE) && get_table(target, level - 1) == 0;
-		if (!ok) {
+		rc = get_entry(level, t[i]);
+		if (rc) {
 			put_children(mfn, level, i);
 			frame_type[mfn] = TYPE_NONE;
 			frame_refs[mfn] = 0;
-			return -XEN_EINVAL;
+			return rc;
 		}
 		/* Only where it is missing: a write to a table KVM shadows costs
 		 * an exit into the host kernel, a read nothing. */
@@ -213,7 +278,12 @@ void mm_init(void)
 	 * kernel base pointer: two references. */
 	uint64_t mfn = xen_boot_info.cr3 / PAGE_SIZE;
 	loaded_cr3 = xen_boot_info.cr3;
-	get_l4(mfn);
+	/* The first reference walks the builder's tables: their types and the
+	 * writable mappings of every frame (tables are mapped read-only). */
+	int64_t rc = get_l4(mfn);
+	if (rc)
+		xen_crash("the domain builder's page tables are not valid for Xen (%lld)",
+			  (long long)rc);
 	get_l4(mfn);
 	set_pinned(mfn, true);
 }
@@ -238,35 +308,30 @@ static void flush_tlb(void)
 	xen_write_cr3(loaded_cr3);
 }
 
-/* Check and write one entry of a table of a known level (0: untyped). */
+/* Check and write one entry of a table of a known level (0: untyped): the
+ * new value's references are taken before the old one's are dropped, so
+ * rewriting an entry with the same target never releases it. */
 static int64_t write_entry(uint64_t maddr, uint64_t val, bool preserve_ad)
 {
 	uint64_t mfn = maddr / PAGE_SIZE;
 	if (!mfn_is_domain_ram(mfn) || (maddr & 7))
 		return -XEN_EINVAL;
 	uint64_t *slot = maddr_ptr(maddr, 8), old = *slot;
-	unsigned level = type_of(mfn);
+	unsigned level = table_level(mfn);
 	unsigned index = (maddr & (PAGE_SIZE - 1)) / 8;
 	if (hv_slot(level, index))
 		return -XEN_EPERM;
 	if (level != TYPE_NONE && (val & PTE_P)) {
-		uint64_t target = (val & PTE_ADDR) / PAGE_SIZE;
-		if (level > TYPE_L1 && (val & PTE_PSE))
-			return -XEN_EINVAL;
-		if (level == TYPE_L1 && !mfn_mappable(target))
-			return -XEN_EINVAL;
-		if (level > TYPE_L1) {
-			int64_t rc = get_table(target, level - 1);
-			if (rc)
-				return rc;
-		}
+		int64_t rc = get_entry(level, val);
+		if (rc)
+			return rc;
 		val |= PTE_U;
 	}
 	if (preserve_ad)
 		val |= old & (1ull << 5 | 1ull << 6);
 	*slot = val;
-	if (level > TYPE_L1 && (old & PTE_P))
-		put_table((old & PTE_ADDR) / PAGE_SIZE);
+	if (level != TYPE_NONE && (old & PTE_P))
+		put_entry(level, old);
 	return 0;
 }
 
@@ -279,7 +344,7 @@ static int64_t mmu_update_one(const void *req)
 	if (rc && (xen_boot_info.flags & PVXEN_BOOT_TRACE))
 		xen_log("xen: mmu_update ptr 0x%llx val 0x%llx (type %u): %lld",
 			(unsigned long long)u->ptr, (unsigned long long)u->val,
-			type_of((u->ptr & ~7ull) / PAGE_SIZE), (long long)rc);
+			table_level((u->ptr & ~7ull) / PAGE_SIZE), (long long)rc);
 	return rc;
 }
 
@@ -328,19 +393,19 @@ int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t
 	return run_batch(reqs, count, done_ptr, domid, sizeof(struct mmu_update), mmu_update_one);
 }
 
-/* The L1 entry for va in the live tables, or NULL. */
-static uint64_t *l1_entry(uint64_t va)
+/* The machine address of the L1 entry for va in the live tables, or 0. */
+static uint64_t l1_entry(uint64_t va)
 {
 	uint64_t mfn = loaded_cr3 / PAGE_SIZE;
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t e = table(mfn)[(va >> shift) & 511];
 		if (!(e & PTE_P) || (e & PTE_PSE))
-			return NULL;
+			return 0;
 		mfn = (e & PTE_ADDR) / PAGE_SIZE;
 		if (!maddr_ptr(mfn * PAGE_SIZE, PAGE_SIZE))
-			return NULL;
+			return 0;
 	}
-	return &table(mfn)[(va >> 12) & 511];
+	return mfn * PAGE_SIZE + ((va >> 12) & 511) * 8;
 }
 
 /*
@@ -350,11 +415,12 @@ static uint64_t *l1_entry(uint64_t va)
  */
 uint64_t page_table_write_target(uint64_t va)
 {
-	uint64_t *e = l1_entry(va);
-	if (!e || !(*e & PTE_P))
+	uint64_t maddr = l1_entry(va);
+	uint64_t e = maddr ? *(uint64_t *)maddr_ptr(maddr, 8) : 0;
+	if (!(e & PTE_P))
 		return 0;
-	uint64_t mfn = (*e & PTE_ADDR) / PAGE_SIZE;
-	if (!mfn_is_domain_ram(mfn) || type_of(mfn) == TYPE_NONE)
+	uint64_t mfn = (e & PTE_ADDR) / PAGE_SIZE;
+	if (!mfn_is_domain_ram(mfn) || table_level(mfn) == TYPE_NONE)
 		return 0;
 	return mfn * PAGE_SIZE + (va & (PAGE_SIZE - 1));
 }
@@ -382,15 +448,14 @@ int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
 	if (va >= XEN_PV_HOLE_START_VA && va < XEN_PV_HOLE_END_VA)
 		return -XEN_EINVAL;
-	uint64_t *e = l1_entry(va);
-	if (!e)
+	/* As Xen: the entry must be in a table typed L1 (the live tables are
+	 * typed from their L4 down, so this holds for any va they reach). */
+	uint64_t maddr = l1_entry(va);
+	if (!maddr || table_level(maddr / PAGE_SIZE) != TYPE_L1)
 		return -XEN_EINVAL;
-	if (val & PTE_P) {
-		if (!mfn_mappable((val & PTE_ADDR) / PAGE_SIZE))
-			return -XEN_EINVAL;
-		val |= PTE_U;
-	}
-	*e = val;
+	int64_t rc = write_entry(maddr, val, false);
+	if (rc)
+		return rc;
 	flush(va, flags);
 	return 0;
 }
@@ -448,12 +513,12 @@ static int64_t mmuext_one(const void *req)
 	case MMUEXT_SET_LDT:
 		return op->arg2.nr_ents == 0 ? 0 : -XEN_EINVAL;
 	case MMUEXT_CLEAR_PAGE:
-		if (!mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE)
+		if (!mfn_is_domain_ram(mfn) || table_level(mfn) != TYPE_NONE)
 			return -XEN_EINVAL;
 		memset(table(mfn), 0, PAGE_SIZE);
 		return 0;
 	case MMUEXT_COPY_PAGE:
-		if (!mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE ||
+		if (!mfn_is_domain_ram(mfn) || table_level(mfn) != TYPE_NONE ||
 		    !mfn_is_domain_ram(op->arg2.src_mfn))
 			return -XEN_EINVAL;
 		memcpy(table(mfn), table(op->arg2.src_mfn), PAGE_SIZE);
@@ -503,7 +568,7 @@ int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent)
 			uint64_t k;
 			for (k = 0; k < pages; k++)
 				if (!mfn_is_domain_ram(mfn + k) || frame_is_released(mfn + k) ||
-				    type_of(mfn + k) != TYPE_NONE)
+				    table_level(mfn + k) != TYPE_NONE)
 					break;
 			if (k < pages)
 				break;
@@ -572,7 +637,7 @@ int64_t do_set_gdt(uint64_t frames, uint64_t entries)
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
 {
 	uint64_t mfn = maddr / PAGE_SIZE;
-	if ((maddr & 7) || !mfn_is_domain_ram(mfn) || type_of(mfn) != TYPE_NONE)
+	if ((maddr & 7) || !mfn_is_domain_ram(mfn) || table_level(mfn) != TYPE_NONE)
 		return -XEN_EINVAL;
 	if (!fix_descriptor(&desc))
 		return -XEN_EINVAL;

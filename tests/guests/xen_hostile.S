@@ -10,7 +10,10 @@
  *      257/258 or a non-canonical address, mmuext_op pinning or loading a
  *      frame that is no page table, trap tables with non-canonical
  *      handlers, set_gdt on writable, foreign or too many frames, pointers
- *      that point nowhere.  A request pvxen carries out is a violation;
+ *      that point nowhere, a frame mapped writable becoming a page table
+ *      (pinned, an L2 entry's L1), a writable mapping of an L1 pinned
+ *      once its writable mapping was gone.  A request pvxen carries out is
+ *      a violation;
  *   2. CALLS hypercalls with numbers and arguments from a PRNG (xorshift64*,
  *      seed from `hostile.seed=N` on the command line, else fixed): mostly
  *      numbers 0-63, some any 64-bit value; arguments any 64-bit value,
@@ -32,7 +35,9 @@
  *      with a reason (pvkit status 7).
  *
  * Output: "xen-hostile: tests 0x.. violations 0x.. calls 0x.. values 0x..
- * errnos 0x.. bad-errnos 0x.. debug-traps 0x.. events 0x..", then poweroff
+ * errnos 0x.. bad-errnos 0x.. debug-traps 0x.. events 0x..", a line
+ * "xen-hostile: request 0xN result 0xR" for each request of section 1,
+ * then poweroff
  * (status 0).  An exception it did not cause on purpose: a line, then
  * SCHEDOP_shutdown(crash).
  */
@@ -115,8 +120,8 @@ XEN_PV_NOTES
 	REFUSED	\id, HC_mmu_update
 .endm
 
-/* mmuext_op CMD on frame %rax. */
-.macro MMUEXT id, cmd
+/* The arguments of mmuext_op CMD on frame %rax. */
+.macro MMUEXT_ARGS cmd
 	movl	$\cmd, ext(%rip)
 	mov	%rax, ext+8(%rip)
 	movq	$0, ext+16(%rip)
@@ -124,7 +129,20 @@ XEN_PV_NOTES
 	mov	$1, %esi
 	xor	%edx, %edx
 	mov	$DOMID_SELF, %r10d
+.endm
+
+/* That mmuext_op, to be refused: test ID. */
+.macro MMUEXT id, cmd
+	MMUEXT_ARGS \cmd
 	REFUSED	\id, HC_mmuext_op
+.endm
+
+/* update_va_mapping of victim to itself with PTE flags FLAGS, INVLPG. */
+.macro MAP_VICTIM flags
+	lea	victim(%rip), %rdi
+	mov	%rdi, %rsi
+	or	$\flags, %rsi
+	mov	$2, %edx		/* UVMF_INVLPG */
 .endm
 
 /* set_gdt of one frame %rax, ENTRIES entries. */
@@ -170,6 +188,7 @@ _start:
 	call	refused_pvxen_slots
 	call	install_handlers
 	call	summary
+	call	print_results
 	cmpb	$0, iret_mode(%rip)
 	jne	bad_iret
 	POWER_OFF
@@ -292,6 +311,30 @@ refused_requests:
 	mov	$0x8000000000000000, %rdi
 	mov	$4, %esi
 	REFUSED	46, HC_multicall
+	/* A frame mapped writable becoming a page table: pinned as an L1, an
+	 * L2 entry's L1 (victim is mapped writable and all zeros, so only
+	 * that mapping stands in the way; L2 slot 511 is empty). */
+	call	victim_frame
+	MMUEXT	47, 0			/* MMUEXT_PIN_L1_TABLE */
+	mov	l2(%rip), %rax
+	add	$511 * 8, %rax
+	lea	victim(%rip), %rdx
+	or	$7, %rdx
+	MMU_UPDATE 48
+	/* Counts drop with the mappings: victim mapped read-only can be
+	 * pinned as an L1, and then no writable mapping of it is allowed. */
+	MAP_VICTIM 5
+	HCALL	HC_update_va_mapping
+	call	victim_frame
+	MMUEXT_ARGS 0			/* MMUEXT_PIN_L1_TABLE */
+	HCALL	HC_mmuext_op
+	MAP_VICTIM 7
+	REFUSED	49, HC_update_va_mapping
+	call	victim_frame
+	MMUEXT_ARGS 4			/* MMUEXT_UNPIN_TABLE */
+	HCALL	HC_mmuext_op
+	MAP_VICTIM 7
+	HCALL	HC_update_va_mapping
 	call	install_handlers	/* in case a trap table got through */
 	ret
 
@@ -332,10 +375,7 @@ l4_slot_test:
  * that one violation does not hide the others. */
 repair:
 	push	%rbx
-	lea	victim(%rip), %rdi
-	mov	%rdi, %rsi
-	or	$7, %rsi
-	mov	$2, %edx		/* UVMF_INVLPG */
+	MAP_VICTIM 7
 	HCALL	HC_update_va_mapping
 	mov	$256, %ebx
 1:	mov	l4(%rip), %rax
@@ -368,14 +408,22 @@ scratch_frame:
 	shr	$12, %rax
 	ret
 
+victim_frame:
+	lea	victim(%rip), %rax
+	shr	$12, %rax
+	ret
+
 scratch_pte:
 	lea	scratch(%rip), %rax
 	or	$7, %rax
 	ret
 
-/* The result %rax of test %r12d must be -errno, one of Xen's. */
+/* The result %rax of test %r12d must be -errno, one of Xen's (kept for
+ * print_results). */
 expect_refused:
 	incq	n_tests(%rip)
+	lea	results(%rip), %rdx
+	mov	%rax, (%rdx,%r12,8)
 	mov	%rax, %rdx
 	add	$4095, %rdx
 	cmp	$4094, %rdx		/* -4095..-1 */
@@ -869,6 +917,26 @@ summary:
 	SAY	violation_msg
 4:	ret
 
+/* Each section-1 request's result, a line each: the suite checks the
+ * errno where Xen's is known. */
+print_results:
+	push	%rbx
+	mov	$1, %ebx
+1:	cmp	n_tests(%rip), %rbx
+	ja	2f
+	mov	%rbx, %rax
+	lea	request_digits(%rip), %rdi
+	call	hex16
+	lea	results(%rip), %rax
+	mov	(%rax,%rbx,8), %rax
+	lea	request_result_digits(%rip), %rdi
+	call	hex16
+	SAY	request_msg
+	inc	%ebx
+	jmp	1b
+2:	pop	%rbx
+	ret
+
 /* console_io write of %esi bytes at %rdi. */
 puts:
 	mov	%rdi, %rdx
@@ -1004,6 +1072,13 @@ result_msg_end:
 iret_refused:
 	.ascii	"xen-hostile: bad iret refused with an error\n"
 iret_refused_end:
+request_msg:
+	.ascii	"xen-hostile: request 0x"
+request_digits:
+	.ascii	"................ result 0x"
+request_result_digits:
+	.ascii	"................\n"
+request_msg_end:
 
 	.bss
 	.balign	4096
@@ -1031,6 +1106,7 @@ trace_mode:	.quad 0
 n_tests:	.quad 0
 n_violations:	.quad 0
 violations:	.quad 0		/* bit N: test N was carried out */
+results:	.skip 64 * 8	/* test N's result */
 l4_saved:	.skip 272 * 8
 n_calls:	.quad 0
 n_values:	.quad 0
