@@ -44,7 +44,7 @@ static bool next(struct decoder *d, uint8_t *b)
 	return true;
 }
 
-static bool skip(struct decoder *d, unsigned n)
+static bool advance(struct decoder *d, unsigned n)
 {
 	if (d->at + n > d->avail || d->at + n > INSN_MAX_LENGTH)
 		return false;
@@ -119,14 +119,14 @@ static bool parse_modrm(struct decoder *d)
 		if (index != 4)
 			ea += d->regs->gpr[index] << (sib >> 6);
 		if ((sib & 7) == 5 && mod == 0) {
-			if (!skip(d, 4))
+			if (!advance(d, 4))
 				return false;
 			ea += (uint64_t)signed_bytes(d->bytes + d->at - 4, 4);
 		} else {
 			ea += d->regs->gpr[base];
 		}
 	} else if (rm == 5 && mod == 0) {
-		if (!skip(d, 4))
+		if (!advance(d, 4))
 			return false;
 		d->rip_relative = true;
 		ea = (uint64_t)signed_bytes(d->bytes + d->at - 4, 4);
@@ -134,7 +134,7 @@ static bool parse_modrm(struct decoder *d)
 		ea = d->regs->gpr[rm | (d->rex & REX_B ? 8 : 0)];
 	}
 	unsigned disp = mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	if (!skip(d, disp))
+	if (!advance(d, disp))
 		return false;
 	if (disp) {
 		int64_t v = signed_bytes(d->bytes + d->at - disp, disp);
@@ -761,7 +761,7 @@ bool insn_decode(const uint8_t *bytes, unsigned avail, const struct insn_regs *r
 	if (has_modrm && !parse_modrm(&d))
 		return false;
 	unsigned imm = d.map == MAP_ONE ? one_byte_immediate(&d) : two_byte_immediate(&d);
-	if (!skip(&d, imm))
+	if (!advance(&d, imm))
 		return false;
 	out->length = d.at;
 	if (d.rip_relative)

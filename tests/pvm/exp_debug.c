@@ -123,36 +123,42 @@ static void guest_debug(const char *what, uint32_t control, const char *start, u
 	pvm_vm_destroy(&vm);
 }
 
-/* RFLAGS.TF in native code. */
+/* RFLAGS.TF in native code: the one debug facility that works here. */
 static void single_step(void)
 {
 	struct pvm_vm vm;
-	struct pvm_stop stop;
 
 	if (!debug_vm(&vm))
 		return;
-	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_dbg_tf_user), 0, 0, 0) == 0) {
-		pvm_vm_run(&vm, 5000, &stop);
-		report_note("TF: %s; %llu #DB recorded", pvm_stop_describe(&stop),
-			    (unsigned long long)pvm_data(&vm, D_COUNT));
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_dbg_tf_user), 0, 0, 0) == 0 &&
+	    exp_run_to_doorbell(&vm, 5000, "single-step")) {
+		uint64_t steps = pvm_data(&vm, D_RESULT(2));
+
+		report_check(
+		    steps == 5 && frame_rip(&vm, 0) == pvm_gaddr(pvm_g_dbg_tf_first) + 1,
+		    "RFLAGS.TF single-steps native code: a #DB through the guest IDT after "
+		    "each of the 5 instructions (%llu seen, the first at RIP 0x%llx)",
+		    (unsigned long long)steps, (unsigned long long)frame_rip(&vm, 0));
 	}
 	pvm_vm_destroy(&vm);
 }
 
-/* `icebp` (INT1) in native code. */
+/* `icebp` (INT1): the architecture makes it a trap after the instruction. */
 static void icebp(void)
 {
 	struct pvm_vm vm;
 	struct pvm_stop stop;
 
-	if (!debug_vm(&vm))
+	if (!exp_vm(&vm, false, NULL)) /* vector 1: the catch-all handler */
 		return;
 	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_dbg_icebp), 0, 0, 0) == 0) {
 		pvm_vm_run(&vm, 5000, &stop);
-		report_note("icebp: %s; %llu #DB recorded, RIP 0x%llx (after icebp: 0x%llx)",
-			    pvm_stop_describe(&stop), (unsigned long long)pvm_data(&vm, D_COUNT),
-			    (unsigned long long)frame_rip(&vm, 0),
-			    (unsigned long long)pvm_gaddr(pvm_g_dbg_icebp) + 1);
+		report_check(
+		    stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 1 &&
+			stop.frame_rip == pvm_gaddr(pvm_g_dbg_icebp),
+		    "icebp in native code: #DB through the guest IDT with RIP at the icebp "
+		    "itself, not after it (%s)",
+		    pvm_stop_describe(&stop));
 	}
 	pvm_vm_destroy(&vm);
 }

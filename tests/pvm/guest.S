@@ -1068,6 +1068,8 @@ pvm_g_dbg_tf_user:
 	pushfq
 	orq	$0x100, (%rsp)
 	popfq
+	.globl pvm_g_dbg_tf_first
+pvm_g_dbg_tf_first:
 	nop
 	nop
 	pushfq
