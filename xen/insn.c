@@ -9,7 +9,8 @@
  * and directions follow the opcode; where an opcode's width depends on
  * details this decoder does not model (x87 environments, XSAVE areas, EVEX
  * element sizes) it errs on the wide side.  Gather/scatter (VSIB) operands
- * are not listed: their addresses come from vector registers.
+ * are not listed: their addresses come from vector registers.  AMD's XOP
+ * encodings (8f with a map above 7, on no Zen CPU) decode as `pop`.
  */
 #include "insn.h"
 
