@@ -121,7 +121,7 @@ extern bool debug_breakpoints_on, debug_step_armed;
 int64_t set_debugreg(unsigned reg, uint64_t value);
 void debug_step_begin(struct xen_regs *r);		 /* on the way out */
 void debug_step_end(struct xen_regs *r, bool completed); /* on the way in */
-bool debug_trap(const struct xen_regs *r, bool stepped); /* #DB: the guest's? */
+bool debug_trap(struct xen_regs *r, bool stepped);	 /* #DB: the guest's? */
 
 /* Guest memory through the current page tables; -1 on a fault or an
  * address in the hypervisor's hole. */

@@ -8,7 +8,8 @@
 #   debug registers  tests/guests/xen_debugregs.S: watchpoints and an
 #                    instruction breakpoint set with set_debugreg trap as
 #                    the hardware's would (pvxen emulates them: this host
-#                    arms no debug register for native code), 7 cases
+#                    arms no debug register for native code), and
+#                    icebp, 8 cases
 #   auto             the same guest without --entry: the Xen PV entry here
 #                    (ring 0 is emulated), the boot line says why
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
@@ -40,8 +41,8 @@ fi
 timeout 60 "$PVKIT" run --entry xen --kernel "$DEBUG_GUEST" --mem 64M </dev/null \
 	>"$work/debug.out" 2>"$work/debug.err"
 rc=$?
-if [ "$rc" -eq 0 ] && grep -q '^xen-pv debug: 7 cases passed' "$work/debug.out"; then
-	ok "xen pv: debug registers: 7 breakpoint cases behave as the hardware's (emulated by single-stepping)"
+if [ "$rc" -eq 0 ] && grep -q '^xen-pv debug: 8 cases passed' "$work/debug.out"; then
+	ok "xen pv: debug registers: 8 cases (breakpoints emulated by single-stepping, icebp) behave as the hardware's"
 else
 	not_ok "xen pv: debug registers: status $rc"
 	sed 's/^/# /' "$work/debug.out" "$work/debug.err"

@@ -16,8 +16,9 @@
  *   6  an instruction breakpoint: a fault before it, RIP at it; the handler
  *      returns with RF and the instruction runs, once
  *   7  DR7 cleared: nothing traps
+ *   8  `icebp`: a #DB after it (this host reports it at it; pvxen moves it)
  *
- * Output: "xen-pv debug: 7 cases passed", then poweroff (status 0); a failed
+ * Output: "xen-pv debug: 8 cases passed", then poweroff (status 0); a failed
  * case prints its number and crashes the domain (status 7).
  */
 #include "guest.inc"
@@ -147,6 +148,12 @@ case6_target:
 	movl	$3, var(%rip)
 	EXPECT_COUNT 5
 
+	mov	$8, %r12d
+	.byte	0xf1			/* icebp */
+case8_after:
+	EXPECT_COUNT 6
+	EXPECT_RIP case8_after
+
 	mov	$HC_console_io, %eax
 	xor	%edi, %edi		/* CONSOLEIO_write */
 	mov	$passed_end - passed, %esi
@@ -205,7 +212,7 @@ shutdown_poweroff:
 shutdown_crash:
 	.long	3
 passed:
-	.ascii	"xen-pv debug: 7 cases passed\n"
+	.ascii	"xen-pv debug: 8 cases passed\n"
 passed_end:
 
 	.data
