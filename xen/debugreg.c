@@ -40,7 +40,6 @@ bool debug_breakpoints_on, debug_step_armed;
 
 /* The instruction being stepped: what pvxen decoded before it ran. */
 static struct {
-	uint64_t rip;
 	bool guest_tf; /* the guest's own TF, under pvxen's */
 	struct insn insn;
 } step;
@@ -155,7 +154,6 @@ static void decode_next(struct xen_regs *r)
 	for (unsigned i = 0; i < 16; i++)
 		regs.gpr[i] = *gpr(r, i);
 	regs.rip = r->rip;
-	regs.rflags = r->rflags;
 	regs.fs_base = read_fs_base();
 	regs.gs_base = read_gs_base();
 	uint8_t bytes[INSN_MAX_LENGTH];
@@ -180,7 +178,6 @@ void debug_step_begin(struct xen_regs *r)
 	decode_next(r);
 	if (step.insn.kind == INSN_SYSCALL || step.insn.kind == INSN_ICEBP)
 		return;
-	step.rip = r->rip;
 	step.guest_tf = r->rflags & RFLAGS_TF;
 	r->rflags |= RFLAGS_TF;
 	debug_step_armed = true;

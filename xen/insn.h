@@ -20,7 +20,7 @@
  * numbering (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15). */
 struct insn_regs {
 	uint64_t gpr[16];
-	uint64_t rip, rflags, fs_base, gs_base;
+	uint64_t rip, fs_base, gs_base;
 };
 
 struct insn_access {
