@@ -327,8 +327,16 @@ static int64_t do_get_debugreg(uint64_t reg)
 
 static int64_t do_memory_op(uint64_t cmd, uint64_t arg)
 {
-	switch (cmd & 0xf) {
+	/* The low bits are the operation, the rest where a preempted call of
+	 * it goes on (Xen's MEMOP_CMD_MASK, MEMOP_EXTENT_SHIFT). */
+	unsigned op = (unsigned)(cmd & 0x3f);
+	switch (op) {
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return do_reservation_op(op, arg, cmd >> 6);
 	case XENMEM_current_reservation:
+		return (int64_t)domain_pages();
 	case XENMEM_maximum_reservation:
 		return (int64_t)xen_boot_info.nr_pages;
 	case XENMEM_machphys_mapping: {
@@ -396,6 +404,12 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
 			return -XEN_EFAULT;
 		return register_runstate((uint64_t)area.addr.v);
+	}
+	case VCPUOP_register_vcpu_time_memory_area: {
+		struct vcpu_register_time_memory_area area;
+		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+			return -XEN_EFAULT;
+		return register_time_area((uint64_t)area.addr.v);
 	}
 	case VCPUOP_stop_periodic_timer:
 		return 0;

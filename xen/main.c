@@ -222,6 +222,39 @@ bool mfn_is_domain_ram(uint64_t mfn)
 	return mfn < xen_boot_info.nr_pages;
 }
 
+/*
+ * Frames the domain gave back (XENMEM_decrease_reservation), one bit each.
+ * Linux gives back the frames under its memory map's holes and then maps
+ * some of them as its p2m's identity ("I/O") frames, as a domain may map
+ * the legacy area: so a given-back frame stays mappable.  pvxen has no use
+ * for it meanwhile; it only leaves the reservation until populated again.
+ */
+static uint8_t frame_released[PVXEN_M2P_MAX_PAGES / 8];
+static uint64_t nr_released;
+
+void set_frame_released(uint64_t mfn, bool released)
+{
+	uint8_t bit = (uint8_t)(1u << (mfn % 8));
+	if (released && !(frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] |= bit;
+		nr_released++;
+	} else if (!released && (frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] &= (uint8_t)~bit;
+		nr_released--;
+	}
+}
+
+bool frame_is_released(uint64_t mfn)
+{
+	return mfn < xen_boot_info.nr_pages && mfn < PVXEN_M2P_MAX_PAGES &&
+	       (frame_released[mfn / 8] & (1u << (mfn % 8)));
+}
+
+uint64_t domain_pages(void)
+{
+	return xen_boot_info.nr_pages - nr_released;
+}
+
 /* ---- pvkit ------------------------------------------------------------- */
 
 int64_t pvkit_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)

@@ -26,6 +26,8 @@
  */
 #include "pvxen.h"
 
+#include <xen/memory.h>
+
 /* The domain has at most as many frames as the M2P describes (1 GiB). */
 #define MAX_TRACKED_FRAMES PVXEN_M2P_MAX_PAGES
 #define HV_SLOT_FIRST	   256
@@ -123,7 +125,10 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 			frame_refs[mfn] = 0;
 			return -XEN_EINVAL;
 		}
-		t[i] |= PTE_U;
+		/* Only where it is missing: a write to a table KVM shadows costs
+		 * an exit into the host kernel, a read nothing. */
+		if (!(t[i] & PTE_U))
+			t[i] |= PTE_U;
 	}
 	return 0;
 }
@@ -147,14 +152,20 @@ static void install_hv_slots(uint64_t l4_mfn)
 {
 	uint64_t maddr = l4_mfn * PAGE_SIZE;
 	bool user_only = maddr == xen_vcpu.user_cr3 && maddr != xen_vcpu.kernel_cr3;
-	/* Written in place, never cleared first: this may be the live L4. */
+	/* Written in place, never cleared first: this may be the live L4.  And
+	 * only the slots that change: the L4s are shadowed by KVM, so every
+	 * write is an exit into the host kernel, and a context switch moves
+	 * both base pointers. */
 	uint64_t *t = table(l4_mfn);
-	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
-		t[i] = user_only  ? (i == 257 ? user_view_l4e : 0)
-		       : i == 257 ? xen_boot_info.hv_l4e[0]
-		       : i == 258 ? xen_boot_info.hv_l4e[1]
-		       : i == 259 ? xen_boot_info.hv_l4e[2]
-				  : 0;
+	for (unsigned i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++) {
+		uint64_t e = user_only	? (i == 257 ? user_view_l4e : 0)
+			     : i == 257 ? xen_boot_info.hv_l4e[0]
+			     : i == 258 ? xen_boot_info.hv_l4e[1]
+			     : i == 259 ? xen_boot_info.hv_l4e[2]
+					: 0;
+		if ((t[i] | PTE_A) != (e | PTE_A)) /* the CPU sets A as it walks */
+			t[i] = e;
+	}
 }
 
 /* A reference to mfn as an L4, with the hypervisor's slots filled in. */
@@ -166,8 +177,16 @@ static int64_t get_l4(uint64_t mfn)
 	return rc;
 }
 
-/* Move a base pointer (kernel or user; 0: none) to new_mfn's L4; the L4s
- * whose role changes get the slots of their new role. */
+/*
+ * Move a base pointer (kernel or user; 0: none) to new_mfn's L4.  Only the
+ * L4s whose role changes get the slots of their new role: the one taking
+ * the role, and the other base pointer's if it is the old or new one (an
+ * L4 that was both kernel and user base, or becomes both).  An L4 that
+ * just loses a role keeps its slots until it takes one again: it is not
+ * loaded meanwhile, and rewriting them would cost two L4 writes each way
+ * whenever Linux lends its user L4 out (every text_poke, thousands at
+ * boot), each an exit into the host kernel.
+ */
 static int64_t set_base(uint64_t *base, uint64_t new_mfn)
 {
 	if (new_mfn) {
@@ -177,17 +196,14 @@ static int64_t set_base(uint64_t *base, uint64_t new_mfn)
 	}
 	uint64_t old_mfn = *base / PAGE_SIZE;
 	*base = new_mfn * PAGE_SIZE;
-	if (old_mfn) {
+	if (old_mfn)
 		put_table(old_mfn);
-		if (type_of(old_mfn) == TYPE_L4)
-			install_hv_slots(old_mfn);
-	}
 	if (new_mfn)
 		install_hv_slots(new_mfn);
-	/* The other base pointer's L4 may have shared this one's role. */
 	uint64_t *other = base == &xen_vcpu.kernel_cr3 ? &xen_vcpu.user_cr3 : &xen_vcpu.kernel_cr3;
-	if (*other)
-		install_hv_slots(*other / PAGE_SIZE);
+	uint64_t other_mfn = *other / PAGE_SIZE;
+	if (other_mfn && (other_mfn == old_mfn || other_mfn == new_mfn))
+		install_hv_slots(other_mfn);
 	return 0;
 }
 
@@ -383,6 +399,9 @@ static int64_t mmuext_one(const void *req)
 {
 	const struct mmuext_op *op = req;
 	uint64_t mfn = op->arg1.mfn;
+	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
+		xen_log("xen: mmuext cmd %u arg 0x%llx kmode %d", op->cmd, (unsigned long long)mfn,
+			xen_vcpu.kernel_mode);
 	switch (op->cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:
@@ -447,6 +466,66 @@ static int64_t mmuext_one(const void *req)
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid)
 {
 	return run_batch(ops, count, done_ptr, domid, sizeof(struct mmuext_op), mmuext_one);
+}
+
+/* ---- the reservation ---------------------------------------------------- */
+
+/*
+ * The balloon's operations, with the p2m and M2P kept the identity: a frame
+ * given back (decrease) leaves the domain's reservation (xen/main.c says
+ * why it stays mappable); increase hands given-back frames out again
+ * (their numbers go out in the list), populate_physmap takes the ones the
+ * guest names.
+ * Linux gives back the frames of its memory map's holes at boot.  A frame
+ * that is a page table cannot go (Xen would keep it until unpinned; the
+ * guest gains nothing by it).  Each returns how many extents were done.
+ */
+int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent)
+{
+	struct xen_memory_reservation res;
+	if (copy_from_guest(&res, arg, sizeof(res)) < 0)
+		return -XEN_EFAULT;
+	if (res.domid != DOMID_SELF)
+		return -XEN_ESRCH;
+	if (res.extent_order > (op == XENMEM_decrease_reservation ? 9u : 0u))
+		return start_extent < res.nr_extents ? -XEN_EINVAL : (int64_t)start_extent;
+	uint64_t pages = 1ull << res.extent_order;
+	uint64_t list = (uint64_t)res.extent_start.p;
+	uint64_t i;
+	for (i = start_extent; i < res.nr_extents; i++) {
+		xen_pfn_t mfn;
+		if (op != XENMEM_increase_reservation &&
+		    copy_from_guest(&mfn, list + i * sizeof(mfn), sizeof(mfn)) < 0)
+			return i ? (int64_t)i : -XEN_EFAULT;
+		if (op == XENMEM_decrease_reservation) {
+			if (mfn + pages < mfn)
+				break;
+			uint64_t k;
+			for (k = 0; k < pages; k++)
+				if (!mfn_is_domain_ram(mfn + k) || frame_is_released(mfn + k) ||
+				    type_of(mfn + k) != TYPE_NONE)
+					break;
+			if (k < pages)
+				break;
+			for (k = 0; k < pages; k++)
+				set_frame_released(mfn + k, true);
+			continue;
+		}
+		if (op == XENMEM_increase_reservation) {
+			for (mfn = 0; mfn < xen_boot_info.nr_pages && !frame_is_released(mfn);
+			     mfn++)
+				;
+			if (mfn == xen_boot_info.nr_pages)
+				break; /* nothing to give */
+		} else if (!frame_is_released(mfn)) {
+			break; /* populated already: the p2m stays the identity */
+		}
+		if (copy_to_guest(list + i * sizeof(mfn), &mfn, sizeof(mfn)) < 0)
+			return i ? (int64_t)i : -XEN_EFAULT;
+		set_frame_released(mfn, false);
+		memset(table(mfn), 0, PAGE_SIZE); /* no data of its last life */
+	}
+	return (int64_t)i;
 }
 
 /* ---- descriptor tables ------------------------------------------------- */

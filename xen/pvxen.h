@@ -40,6 +40,7 @@
 #define PTE_RW	 (1ull << 1)
 #define PTE_U	 (1ull << 2)
 #define PTE_PCD	 (1ull << 4)
+#define PTE_A	 (1ull << 5)
 #define PTE_PSE	 (1ull << 7)
 #define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -135,6 +136,10 @@ static inline uint64_t hv_gpa(const void *p)
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);
+/* The domain's reservation: frames given back are not its RAM. */
+void set_frame_released(uint64_t mfn, bool released);
+bool frame_is_released(uint64_t mfn);
+uint64_t domain_pages(void); /* nr_pages less the frames given back */
 static inline bool is_canonical(uint64_t va)
 {
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
@@ -172,11 +177,13 @@ void stop_singleshot_timer(void);
 /* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
 void timer_check(void);
 void timer_interrupt(void);
+void timer_tick_noted(void); /* the tick pvxen's stub noted, now seen */
 /* Wait (in pvkit) until the guest's timer is due or input arrives. */
 void wait_for_event(uint64_t until_ns);
 void publish_vcpu_time(void);
 uint64_t system_time_ns(void);
 int64_t register_runstate(uint64_t area);
+int64_t register_time_area(uint64_t area); /* the vDSO's pvclock */
 
 /* main.c */
 void install_hw_selectors(void);
@@ -185,6 +192,8 @@ void install_hw_selectors(void);
 int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid);
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid);
+/* XENMEM_{increase,decrease}_reservation, XENMEM_populate_physmap */
+int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent);
 int64_t do_set_gdt(uint64_t frames, uint64_t entries);
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
 void mm_init(void);
@@ -206,6 +215,11 @@ void deliver_events(struct xen_regs *r);
 int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
+
+/* pit.c: PIT channel 2 and port 0x61, as Xen emulates them for PV guests */
+bool pit_port(uint16_t port);
+uint8_t pit_read(uint16_t port);
+void pit_write(uint16_t port, uint8_t value);
 
 /* xenstore.c */
 void xenstore_init(void);

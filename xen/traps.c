@@ -100,7 +100,7 @@ void deliver_events(struct xen_regs *r)
 	struct vcpu_info *vi = xen_vcpu.vcpu_info;
 	if (xen_timer_fired) {
 		xen_timer_fired = 0;
-		timer_check();
+		timer_tick_noted();
 	}
 	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
 		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
@@ -123,11 +123,14 @@ void xen_exception(struct xen_regs *r)
 		return;
 	}
 	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
+		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx) rcx 0x%llx", vector,
 			(unsigned long long)error, (unsigned long long)r->rip,
-			(unsigned long long)xen_exc_cr2);
+			(unsigned long long)xen_exc_cr2, (unsigned long long)r->rcx);
+	/* Every way back checks for events, as Xen does on each return to the
+	 * guest: also what consumes a tick noted in pvxen (deliver_events). */
 	if (vector == 14 && (emulate_m2p_read(r, xen_exc_cr2, error) ||
 			     emulate_page_table_write(r, xen_exc_cr2, error))) {
+		deliver_events(r);
 		xen_exit_to_guest(r);
 		return;
 	}
@@ -152,6 +155,7 @@ void xen_exception(struct xen_regs *r)
 		return;
 	}
 	inject_trap(r, vector, has_error_code(vector), error);
+	deliver_events(r);
 	xen_exit_to_guest(r);
 }
 
@@ -164,7 +168,8 @@ void xen_exit_to_guest(struct xen_regs *r)
 	if (debug_breakpoints_on)
 		debug_step_begin(r);
 	/* Always set, never left over: whatever way pvxen was entered by. */
-	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3;
+	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3 &&
+		      !(xen_boot_info.flags & PVXEN_BOOT_NO_ISOLATION);
 	if (xen_in_user) {
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;

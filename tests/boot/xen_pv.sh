@@ -4,7 +4,9 @@
 #   costs guest      tests/guests/xen_pv_costs.S: 2000 hypercalls and 2000
 #                    int3 bounces through the kernel's trap table and
 #                    HYPERVISOR_iret, then poweroff: status 0; the costs
-#                    go out as TAP comments (docs/xen-pv.md quotes them)
+#                    go out as TAP comments (docs/xen-pv.md quotes them);
+#                    before that it checks that PIT channel 2 counts and
+#                    drives OUT (xen/pit.c), or it crashes (status 7)
 #   debug registers  tests/guests/xen_debugregs.S: watchpoints and an
 #                    instruction breakpoint set with set_debugreg trap as
 #                    the hardware's would (pvxen emulates them: this host
@@ -15,6 +17,8 @@
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
 #   lying notes      ENTRY outside the segments, HV_START_LOW below the
 #                    kernel: one line each, status 2, nothing printed
+#   isolation off    `--isolation off` for a kernel that is not Xen PV: one
+#                    line, status 2
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -23,7 +27,8 @@ PVKIT=${PVKIT:-build/pvkit-san}
 PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
 GUEST=build/guests/xen_pv_costs.elf
 DEBUG_GUEST=build/guests/xen_debugregs.elf
-names=("costs guest" "costs guest: output" "debug registers" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
+names=("costs guest" "costs guest: output" "debug registers" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY"
+	"lying HV_START_LOW" "--isolation off without Xen PV")
 
 pvm_guest_suite "xen pv" "$GUEST" "${names[@]}"
 
@@ -110,3 +115,13 @@ patch_note 1 0xdead0000 "$work/entry.elf"
 bad_input "lying ENTRY" "$work/entry.elf" "Xen entry 0xdead0000 is outside the segments"
 patch_note 12 0x1000 "$work/hv.elf"
 bad_input "lying HV_START_LOW" "$work/hv.elf" "HV_START_LOW 0x1000 is below the kernel"
+
+"$PVKIT" run --isolation off --kernel build/pvkernel --mem 64M </dev/null >"$work/iso.out" 2>"$work/iso.err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l <"$work/iso.err")" -eq 1 ] && [ ! -s "$work/iso.out" ] &&
+	grep -q -- '--isolation off: only for a Xen PV guest' "$work/iso.err"; then
+	ok "xen pv: --isolation off without Xen PV: $(cat "$work/iso.err")"
+else
+	not_ok "xen pv: --isolation off without Xen PV: status $rc"
+	sed 's/^/# /' "$work/iso.err" "$work/iso.out"
+fi

@@ -32,6 +32,11 @@
 #define PVM_PD_HI    0x12000
 #define PVM_HIGH     0xffffff8000000000
 #define PVM_HIGH_256 0xffff800000000000
+/* The same tables at slots where a 64-bit Xen PV guest lives: 257 (pvxen),
+ * 273 (Linux's direct map), 402 (its vmalloc area). */
+#define PVM_HIGH_257 0xffff808000000000
+#define PVM_HIGH_273 0xffff888000000000
+#define PVM_HIGH_402 0xffffc90000000000
 
 #define PVM_GDT	 0x5000
 #define PVM_TSS	 0x5800
