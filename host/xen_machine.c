@@ -12,9 +12,11 @@
  *    same hardware mode as the guest (PLATFORM.md);
  *  - puts those two L4 entries into the domain's first L4 (pvxen puts them
  *    into every later one);
- *  - sets STAR/LSTAR/SYSCALL_MASK, CR4.FSGSBASE and the descriptor tables,
- *    and starts the vCPU in user mode on pvxen's `syscall` trampoline: the
- *    only way into code this host runs natively.
+ *  - sets STAR/LSTAR/SYSCALL_MASK, CR4 and the descriptor tables, and
+ *    starts the vCPU in user mode on pvxen's `syscall` trampoline: the only
+ *    way into code this host runs natively.  The vCPU's CR4 has no
+ *    FSGSBASE, yet {rd,wr}{fs,gs}base work in native code: it runs with
+ *    the host's CR4 (tests/pvm experiment `debug`).
  */
 #include <errno.h>
 #include <stdlib.h>

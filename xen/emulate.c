@@ -32,7 +32,7 @@
 #define CR0_AM 0x40000ull
 #define CR0_PG 0x80000000ull
 
-static uint64_t *gpr(struct xen_regs *r, unsigned n)
+uint64_t *gpr(struct xen_regs *r, unsigned n)
 {
 	switch (n) {
 	case 0:

@@ -316,52 +316,6 @@ static int64_t do_fpu_taskswitch(uint64_t set)
 	return 0;
 }
 
-#define DR6_DEFAULT 0xffff0ff0ull
-#define DR7_DEFAULT 0x400ull
-
-/* Xen's rules for a PV guest's debug registers: breakpoints only on guest
- * addresses, I/O breakpoints only with CR4.DE (and kept out of the
- * hardware: the guest's port I/O is emulated anyway). */
-int64_t set_debugreg(unsigned reg, uint64_t value)
-{
-	if (reg > 7 || reg == 4 || reg == 5)
-		return -XEN_EINVAL;
-	if (reg < 4) {
-		if (value >= XEN_PV_HOLE_START_VA && value < XEN_PV_HOLE_END_VA)
-			return -XEN_EPERM;
-		xen_vcpu.dr[reg] = value;
-		xen_set_dr(reg, value);
-		return 0;
-	}
-	if (reg == 6) {
-		xen_vcpu.dr[6] = (value & 0xe00f) | DR6_DEFAULT;
-		return 0;
-	}
-	if (value >> 32)
-		return -XEN_EPERM;
-	uint64_t hw = value;
-	for (unsigned bp = 0; bp < 4; bp++) {
-		bool enabled = value & (3ull << (bp * 2));
-		unsigned type = (value >> (16 + bp * 4)) & 3;
-		if (type == 2 && enabled) {
-			if (!xen_vcpu.cr4_de)
-				return -XEN_EPERM;
-			hw &= ~(3ull << (bp * 2));
-		}
-	}
-	xen_vcpu.dr[7] = value | DR7_DEFAULT;
-	xen_set_dr(7, hw | DR7_DEFAULT);
-	return 0;
-}
-
-/* A #DB: what the hardware's DR6 says goes into the guest's. */
-void debug_exception(void)
-{
-	uint64_t dr6 = xen_get_dr(6);
-	xen_vcpu.dr[6] = (xen_vcpu.dr[6] & ~0x400full) | (dr6 & 0xe00f) | DR6_DEFAULT;
-	xen_set_dr(6, DR6_DEFAULT);
-}
-
 static int64_t do_set_debugreg(uint64_t reg, uint64_t value)
 {
 	return set_debugreg((unsigned)(reg > 7 ? 8 : reg), value);

@@ -102,6 +102,8 @@ static void boot(struct xen_regs *r)
 
 void xen_syscall(struct xen_regs *r)
 {
+	if (debug_step_armed)
+		debug_step_end(r, false);
 	if (!booted)
 		boot(r);
 	else if (xen_vcpu.kernel_mode)
@@ -150,17 +152,6 @@ uint64_t xen_read_cr3(void)
 void xen_invlpg(uint64_t va)
 {
 	gate(xen_thunk_invlpg, va, 0);
-}
-
-void xen_set_dr(unsigned reg, uint64_t value)
-{
-	if (reg < 8 && xen_thunk_set_dr[reg])
-		gate(xen_thunk_set_dr[reg], value, 0);
-}
-
-uint64_t xen_get_dr(unsigned reg)
-{
-	return gate(reg == 6 ? xen_thunk_get_dr6 : xen_thunk_get_dr7, 0, 0);
 }
 
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */

@@ -94,16 +94,11 @@ void xen_gate(void);
 void xen_thunk_write_cr3(void);
 void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
-extern void (*const xen_thunk_set_dr[8])(void); /* DR0-3, DR6, DR7; NULL for 4, 5 */
-void xen_thunk_get_dr6(void);
-void xen_thunk_get_dr7(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
 uint64_t xen_read_cr3(void);
 void xen_invlpg(uint64_t va);
-void xen_set_dr(unsigned reg, uint64_t value);
-uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
 /* The guest's view of CR4 (only DE and FSGSBASE may change). */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
@@ -121,9 +116,13 @@ bool set_guest_cr4(uint64_t value);
 	}
 SEGMENT_BASE_ACCESSORS(fs)
 SEGMENT_BASE_ACCESSORS(gs)
-/* Debug registers: the guest's view, and what goes into the hardware. */
+/* debugreg.c: the guest's debug registers; its breakpoints, emulated by
+ * single-stepping while DR7 enables one. */
+extern bool debug_breakpoints_on, debug_step_armed;
 int64_t set_debugreg(unsigned reg, uint64_t value);
-void debug_exception(void);
+void debug_step_begin(struct xen_regs *r);		 /* on the way out */
+void debug_step_end(struct xen_regs *r, bool completed); /* on the way in */
+bool debug_trap(struct xen_regs *r, bool stepped);	 /* #DB: the guest's? */
 
 /* Guest memory through the current page tables; -1 on a fault or an
  * address in the hypervisor's hole. */
@@ -227,6 +226,7 @@ void xenstore_init(void);
 void xenstore_kick(void);
 
 /* emulate.c: privileged instructions of the guest kernel; true if done. */
+uint64_t *gpr(struct xen_regs *r, unsigned n); /* register n, hardware numbering */
 bool emulate_privileged(struct xen_regs *r, unsigned vector);
 bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
 bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error);

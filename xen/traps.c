@@ -113,6 +113,9 @@ void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
+	bool stepped = vector == 1 && debug_step_armed;
+	if (debug_step_armed)
+		debug_step_end(r, stepped);
 	if (vector == XEN_TIMER_BOUNCE) {
 		timer_interrupt();
 		deliver_events(r);
@@ -140,8 +143,12 @@ void xen_exception(struct xen_regs *r)
 	}
 	if (vector == 12 && fixup_stack_fault(r, error))
 		vector = 13;
-	if (vector == 1)
-		debug_exception();
+	if (vector == 1 && !debug_trap(r, stepped)) {
+		/* pvxen's own single step: on to the next instruction. */
+		deliver_events(r);
+		xen_exit_to_guest(r);
+		return;
+	}
 	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
 		deliver_events(r);
 		xen_exit_to_guest(r);
@@ -158,6 +165,8 @@ void xen_exception(struct xen_regs *r)
 void xen_exit_to_guest(struct xen_regs *r)
 {
 	struct xen_vcpu *v = &xen_vcpu;
+	if (debug_breakpoints_on)
+		debug_step_begin(r);
 	/* Always set, never left over: whatever way pvxen was entered by. */
 	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3 &&
 		      !(xen_boot_info.flags & PVXEN_BOOT_NO_ISOLATION);

@@ -7,6 +7,11 @@
 #                    go out as TAP comments (docs/xen-pv.md quotes them);
 #                    before that it checks that PIT channel 2 counts and
 #                    drives OUT (xen/pit.c), or it crashes (status 7)
+#   debug registers  tests/guests/xen_debugregs.S: watchpoints and an
+#                    instruction breakpoint set with set_debugreg trap as
+#                    the hardware's would (pvxen emulates them: this host
+#                    arms no debug register for native code), and
+#                    icebp, 8 cases
 #   auto             the same guest without --entry: the Xen PV entry here
 #                    (ring 0 is emulated), the boot line says why
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
@@ -21,8 +26,9 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
 GUEST=build/guests/xen_pv_costs.elf
-names=("costs guest" "costs guest: output" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW"
-	"--isolation off without Xen PV")
+DEBUG_GUEST=build/guests/xen_debugregs.elf
+names=("costs guest" "costs guest: output" "debug registers" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY"
+	"lying HV_START_LOW" "--isolation off without Xen PV")
 
 pvm_guest_suite "xen pv" "$GUEST" "${names[@]}"
 
@@ -36,6 +42,15 @@ line=$(grep -E '^xen-pv costs: hypercall 0x[0-9a-f]{16} exception 0x[0-9a-f]{16}
 if [ -n "$line" ]; then ok "xen pv: costs guest: output"; else
 	not_ok "xen pv: costs guest: output"
 	sed 's/^/# /' "$work/costs.out"
+fi
+timeout 60 "$PVKIT" run --entry xen --kernel "$DEBUG_GUEST" --mem 64M </dev/null \
+	>"$work/debug.out" 2>"$work/debug.err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^xen-pv debug: 8 cases passed' "$work/debug.out"; then
+	ok "xen pv: debug registers: 8 cases (breakpoints emulated by single-stepping, icebp) behave as the hardware's"
+else
+	not_ok "xen pv: debug registers: status $rc"
+	sed 's/^/# /' "$work/debug.out" "$work/debug.err"
 fi
 "$PVKIT" run --kernel "$GUEST" --mem 64M </dev/null >"$work/auto.out" 2>"$work/auto.err"
 rc=$?

@@ -24,7 +24,10 @@
  *      HYPERVISOR_iret (section 3), sched_op's block/poll/shutdown and
  *      console writes (which could print all of RAM) get invalid commands,
  *      update_va_mapping keeps a page present and writable and leaves the
- *      guest's own pages alone (steer_mapping), and a multicall
+ *      guest's own pages alone (steer_mapping), DR7 is cleared after a
+ *      set_debugreg (an enabled breakpoint makes pvxen single-step the
+ *      guest, ~50 us an instruction: the calls would take minutes), and a
+ *      multicall
  *      has at most 15 entries (their results are written back into the
  *      list: a huge count would run them over the guest's own stack); `hostile.trace=1`
  *      prints each call before it is made;
@@ -495,7 +498,10 @@ random_calls:
 	call	check_errno
 	jmp	8f
 7:	incq	n_values(%rip)
-8:	/* A new trap table or callbacks replace ours: put ours back. */
+8:	cmp	$HC_set_debugreg, %rbx
+	jne	15f
+	call	disarm_breakpoints
+15:	/* A new trap table or callbacks replace ours: put ours back. */
 	cmp	$HC_set_trap_table, %rbx
 	je	9f
 	cmp	$HC_set_callbacks, %rbx
@@ -676,6 +682,17 @@ install_handlers:
 	REGISTER_CALLBACK 1, failsafe_handler	/* CALLBACKTYPE_failsafe */
 	ret
 
+/* DR7 = 0: no breakpoint armed (clobbers rax, rcx, r11 like a hypercall). */
+disarm_breakpoints:
+	push	%rdi
+	push	%rsi
+	mov	$7, %edi
+	xor	%esi, %esi
+	HCALL	HC_set_debugreg
+	pop	%rsi
+	pop	%rdi
+	ret
+
 /* Random set_debugreg calls may arm a breakpoint on the scratch area:
  * disarm it and go on.  Xen's frame: rcx, r11, rip, cs, rflags, rsp, ss. */
 db_handler:
@@ -683,17 +700,11 @@ db_handler:
 	pop	%rcx
 	pop	%r11
 	push	%rax
-	push	%rdi
-	push	%rsi
 	push	%rcx
 	push	%r11
-	mov	$7, %edi
-	xor	%esi, %esi
-	HCALL	HC_set_debugreg
+	call	disarm_breakpoints
 	pop	%r11
 	pop	%rcx
-	pop	%rsi
-	pop	%rdi
 	pop	%rax
 iret_back:
 	push	$0			/* flags: not from a syscall */

@@ -101,6 +101,7 @@
 #define D_UCOUNT     (PVM_DATA + 0xc0)		  /* ... classified as from user */
 #define D_MISCLASS   (PVM_DATA + 0xc8)		  /* flag and RSP range disagreed */
 #define D_NESTED     (PVM_DATA + 0xd0)		  /* LSTAR entered while in kernel */
+#define D_UD_COUNT   (PVM_DATA + 0xd8)		  /* #UDs counted (and skipped) */
 #define D_PARAM(n)   (PVM_DATA + 0x100 + 8 * (n)) /* set by the host */
 #define D_UNEXPECTED (PVM_DATA + 0x180)		  /* vector, 7 qwords of stack, CR2 */
 #define D_FRAMES     (PVM_DATA + 0x200)		  /* records of recording handlers */
