@@ -577,6 +577,8 @@ xen_cmd() {
 	case $1 in
 	pvkit-xen) CMD=("$PVKIT" run --kernel "$vmlinuz" --entry xen --mem 512M
 		--initrd "$WORK/xen-initramfs.cpio" --cmdline "console=hvc0 $run_init") ;;
+	pvkit-xen-noiso) CMD=("$PVKIT" run --kernel "$vmlinuz" --entry xen --isolation off --mem 512M
+		--initrd "$WORK/xen-initramfs.cpio" --cmdline "console=hvc0 $run_init") ;;
 	pvkit-pvh) CMD=("$PVKIT" run --kernel "$vmlinuz" --entry pvh --mem 512M
 		--initrd "$WORK/xen-initramfs.cpio" --cmdline "$serial $run_init") ;;
 	qemu-tcg) CMD=("${qemu[@]}" -M pc -accel tcg -kernel "$vmlinuz" -append "$serial $run_init") ;;
@@ -593,7 +595,7 @@ xen_guest_line() {
 
 bench_xen() {
 	local vmlinuz elf why r v
-	local full=(pvkit-xen qemu-tcg) capped=(pvkit-pvh qemu-kvm)
+	local full=(pvkit-xen pvkit-xen-noiso qemu-tcg) capped=(pvkit-pvh qemu-kvm)
 	linux_images xen "${full[@]}" "${capped[@]}" || return
 	if ! why=$(xen_initramfs); then
 		for v in "${full[@]}" "${capped[@]}"; do note xen "$v" "not run: $why"; done

@@ -50,7 +50,10 @@ struct run_options {
 	bool seccomp;		/* false: --no-seccomp */
 	bool debug;
 	enum pv_mode_choice pv_mode;
+	int isolation; /* ISOLATION_* */
 };
+
+enum { ISOLATION_ON, ISOLATION_OFF };
 
 static int parse_mem(const struct cli_option *opt, const char *text, void *opts)
 {
@@ -146,6 +149,11 @@ static const struct cli_choice subarch_choices[] = {
     {"pvkit", PVKIT_HARDWARE_SUBARCH},
 };
 
+static const struct cli_choice isolation_choices[] = {
+    {"on", ISOLATION_ON},
+    {"off", ISOLATION_OFF},
+};
+
 static const struct cli_choice pv_mode_choices[] = {
     {"auto", PV_MODE_AUTO},
     {"pvm", PV_MODE_PVM},
@@ -183,6 +191,8 @@ static const struct cli_option run_table[] = {
      CLI_FLAG(struct run_options, seccomp, false)},
     {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
      CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
+    {"isolation", NULL, "off: Xen PV user mode sees the kernel", .fallback = "on",
+     CLI_CHOICE(struct run_options, isolation, isolation_choices)},
 };
 
 static const struct cli_exit_status run_statuses[] = {
@@ -329,12 +339,23 @@ int cmd_run(int argc, char **argv)
 	 * capabilities pvkit needs, or says what to do about it (status 4),
 	 * before the "booting ... via" line.  machine_create() does the rest.
 	 * Next: host/machine.c. :*/
-	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
+	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid,
+				     .xen_no_isolation = o.isolation == ISOLATION_OFF};
+	if (cfg.xen_no_isolation && entry.mode != BOOT_CPU_XEN_PV) {
+		log_msg("--isolation off: only for a Xen PV guest (this one boots via %s)",
+			entry.path);
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
 	if (vm_check_kvm() < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}
 	log_msg("booting %s via %s", base_name(kernel_name), entry.path);
+	if (cfg.xen_no_isolation)
+		log_msg(
+		    "--isolation off: the guest's user processes can read and write its kernel's "
+		    "memory");
 	if (entry.mode != BOOT_CPU_PVM)
 		log_debug("pv mode: ring 0: %s",
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");

@@ -200,7 +200,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
 		return -1;
-	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry) < 0)
+	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry, cfg->xen_no_isolation) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

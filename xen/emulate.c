@@ -32,7 +32,7 @@
 #define CR0_AM 0x40000ull
 #define CR0_PG 0x80000000ull
 
-static uint64_t *gpr(struct xen_regs *r, unsigned n)
+uint64_t *gpr(struct xen_regs *r, unsigned n)
 {
 	switch (n) {
 	case 0:
@@ -188,7 +188,8 @@ static bool iopl_ok(void)
 	return xen_vcpu.iopl >= cpl;
 }
 
-/* in/out: no ports behind them (reads give all ones), when IOPL allows. */
+/* in/out, when IOPL allows: PIT channel 2 (xen/pit.c), as Xen gives every
+ * PV guest; no other port has anything behind it (reads give all ones). */
 static bool emulate_io(struct xen_regs *r, const uint8_t *insn, unsigned len)
 {
 	unsigned i = 0, size = 4;
@@ -200,22 +201,37 @@ static bool emulate_io(struct xen_regs *r, const uint8_t *insn, unsigned len)
 		return false;
 	uint8_t op = insn[i];
 	unsigned ilen;
-	if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7)
+	uint16_t port = (uint16_t)r->rdx;
+	if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+		if (i + 1 >= len)
+			return false;
+		port = insn[i + 1];
 		ilen = i + 2;
-	else if (op == 0xec || op == 0xed || op == 0xee || op == 0xef)
+	} else if (op == 0xec || op == 0xed || op == 0xee || op == 0xef) {
 		ilen = i + 1;
-	else
+	} else {
 		return false;
+	}
 	if (!(op & 1))
 		size = 1;
 	if (!iopl_ok())
 		return false;
+	/* Byte by byte, as Xen does: a wide access to the PIT's ports reaches
+	 * each one. */
 	if (!(op & 2)) { /* in */
-		uint64_t ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffull;
-		if (size == 4)
-			r->rax = ones;
-		else
-			r->rax = (r->rax & ~ones) | ones;
+		uint64_t value = 0;
+		for (unsigned b = 0; b < size; b++) {
+			uint16_t p = (uint16_t)(port + b);
+			value |= (uint64_t)(pit_port(p) ? pit_read(p) : 0xff) << (8 * b);
+		}
+		uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffull;
+		r->rax = size == 4 ? value : (r->rax & ~mask) | value;
+	} else {
+		for (unsigned b = 0; b < size; b++) {
+			uint16_t p = (uint16_t)(port + b);
+			if (pit_port(p))
+				pit_write(p, (uint8_t)(r->rax >> (8 * b)));
+		}
 	}
 	r->rip += ilen;
 	return true;

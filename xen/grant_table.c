@@ -199,9 +199,9 @@ static uint64_t grant_pte(uint64_t mfn, uint32_t flags)
 static uint64_t *host_l1e(uint64_t addr, uint32_t flags)
 {
 	if (flags & GNTMAP_contains_pte)
-		return (addr & 7) ? NULL : l1_table_entry(addr);
+		return l1_table_entry(addr);
 	uint64_t maddr = l1e_maddr_of(addr);
-	return maddr ? l1_table_entry(maddr) : NULL;
+	return maddr ? maddr_ptr(maddr, 8) : NULL;
 }
 
 static int16_t create_host_mapping(uint64_t addr, uint64_t mfn, uint32_t flags)
@@ -210,9 +210,9 @@ static int16_t create_host_mapping(uint64_t addr, uint64_t mfn, uint32_t flags)
 	if (!e)
 		return GNTST_general_error;
 	uint64_t old = __atomic_exchange_n(e, grant_pte(mfn, flags), __ATOMIC_SEQ_CST);
+	put_l1e(old); /* what the entry mapped before */
 	if (old & PTE_P)
 		flush_tlb();
-	put_l1e(old); /* what the entry mapped before */
 	return GNTST_okay;
 }
 
@@ -319,14 +319,14 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 	 * (refused for a page table); each holds its own reference. */
 	unsigned want = ro ? 0 : !!(flags & GNTMAP_device_map) + !!(flags & GNTMAP_host_map);
 	unsigned writable_refs = 0;
-	while (writable_refs < want && get_writable_page(a->mfn) == 0)
+	while (writable_refs < want && get_writable(a->mfn) == 0)
 		writable_refs++;
 	int16_t rc = writable_refs < want ? GNTST_general_error : GNTST_okay;
 	if (rc == GNTST_okay && (flags & GNTMAP_host_map))
 		rc = create_host_mapping(op->host_addr, a->mfn, flags);
 	if (rc != GNTST_okay) {
 		while (writable_refs--)
-			put_writable_page(a->mfn);
+			put_writable(a->mfn);
 		pin_mapping(a, flags, -1);
 		release_status(ref, a, ro);
 		op->status = rc;
@@ -384,7 +384,7 @@ static void unmap_complete(const struct unmap_done *done)
 		if (!(done->flags & kind))
 			continue;
 		if (!ro)
-			put_writable_page(a->mfn);
+			put_writable(a->mfn);
 		pin_mapping(a, kind | (done->flags & GNTMAP_readonly), -1);
 	}
 	release_status(done->ref, a, ro);
@@ -497,7 +497,7 @@ static int16_t acquire_grant_for_copy(grant_ref_t ref, bool ro, struct copy_side
 static void release_copy_side(struct copy_side *s, bool ro)
 {
 	if (s->have_writable)
-		put_writable_page(s->mfn);
+		put_writable(s->mfn);
 	if (s->have_grant) {
 		struct active_grant *a = &active[s->ref];
 		(*(ro ? &a->host_ro : &a->host_rw))--;
@@ -521,7 +521,7 @@ static int16_t claim_copy_side(const struct gnttab_copy_ptr *p, bool is_gref, bo
 		s->length = PAGE_SIZE;
 	}
 	if (!ro) {
-		if (get_writable_page(s->mfn))
+		if (get_writable(s->mfn))
 			return GNTST_general_error;
 		s->have_writable = true;
 	}

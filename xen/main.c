@@ -102,6 +102,8 @@ static void boot(struct xen_regs *r)
 
 void xen_syscall(struct xen_regs *r)
 {
+	if (debug_step_armed)
+		debug_step_end(r, false);
 	if (!booted)
 		boot(r);
 	else if (xen_vcpu.kernel_mode)
@@ -150,17 +152,6 @@ uint64_t xen_read_cr3(void)
 void xen_invlpg(uint64_t va)
 {
 	gate(xen_thunk_invlpg, va, 0);
-}
-
-void xen_set_dr(unsigned reg, uint64_t value)
-{
-	if (reg < 8 && xen_thunk_set_dr[reg])
-		gate(xen_thunk_set_dr[reg], value, 0);
-}
-
-uint64_t xen_get_dr(unsigned reg)
-{
-	return gate(reg == 6 ? xen_thunk_get_dr6 : xen_thunk_get_dr7, 0, 0);
 }
 
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
@@ -229,6 +220,39 @@ void *maddr_ptr(uint64_t maddr, size_t n)
 bool mfn_is_domain_ram(uint64_t mfn)
 {
 	return mfn < xen_boot_info.nr_pages;
+}
+
+/*
+ * Frames the domain gave back (XENMEM_decrease_reservation), one bit each.
+ * Linux gives back the frames under its memory map's holes and then maps
+ * some of them as its p2m's identity ("I/O") frames, as a domain may map
+ * the legacy area: so a given-back frame stays mappable.  pvxen has no use
+ * for it meanwhile; it only leaves the reservation until populated again.
+ */
+static uint8_t frame_released[PVXEN_M2P_MAX_PAGES / 8];
+static uint64_t nr_released;
+
+void set_frame_released(uint64_t mfn, bool released)
+{
+	uint8_t bit = (uint8_t)(1u << (mfn % 8));
+	if (released && !(frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] |= bit;
+		nr_released++;
+	} else if (!released && (frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] &= (uint8_t)~bit;
+		nr_released--;
+	}
+}
+
+bool frame_is_released(uint64_t mfn)
+{
+	return mfn < xen_boot_info.nr_pages && mfn < PVXEN_M2P_MAX_PAGES &&
+	       (frame_released[mfn / 8] & (1u << (mfn % 8)));
+}
+
+uint64_t domain_pages(void)
+{
+	return xen_boot_info.nr_pages - nr_released;
 }
 
 /* ---- pvkit ------------------------------------------------------------- */
