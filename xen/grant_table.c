@@ -430,18 +430,31 @@ static int64_t unmap_batch(uint64_t arg, uint32_t count, bool replace)
 	return rc;
 }
 
-static int64_t map_batch(uint64_t arg, uint32_t count)
+/* A batch of map or copy ops, `size` bytes each: each op is read, done by
+ * `one` (which fills in its results), and its bytes from `results_at` on
+ * written back, as Xen writes them. */
+static int64_t op_batch(uint64_t arg, uint32_t count, size_t size, size_t results_at,
+			void (*one)(void *op))
 {
 	for (uint32_t i = 0; i < count; i++) {
-		struct gnttab_map_grant_ref op;
-		uint64_t at = arg + (uint64_t)i * sizeof(op);
-		if (copy_from_guest(&op, at, sizeof(op)) < 0)
+		union {
+			struct gnttab_map_grant_ref map;
+			struct gnttab_copy copy;
+		} op;
+		uint64_t at = arg + (uint64_t)i * size;
+		if (copy_from_guest(&op, at, size) < 0)
 			return -XEN_EFAULT;
-		map_grant_ref(&op);
-		if (copy_to_guest(at, &op, sizeof(op)) < 0)
+		one(&op);
+		const uint8_t *results = (const uint8_t *)&op + results_at;
+		if (copy_to_guest(at + results_at, results, size - results_at) < 0)
 			return -XEN_EFAULT;
 	}
 	return 0;
+}
+
+static void map_op(void *op)
+{
+	map_grant_ref(op);
 }
 
 /* ---- copy ------------------------------------------------------------------- */
@@ -564,41 +577,33 @@ static int16_t copy_one(const struct gnttab_copy *op)
 	return rc;
 }
 
-static int64_t copy_batch(uint64_t arg, uint32_t count)
+static void copy_op(void *op)
 {
-	for (uint32_t i = 0; i < count; i++) {
-		struct gnttab_copy op;
-		uint64_t at = arg + (uint64_t)i * sizeof(op);
-		if (copy_from_guest(&op, at, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		int16_t status = copy_one(&op);
-		if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &status,
-				  sizeof(status)) < 0)
-			return -XEN_EFAULT;
-	}
-	return 0;
+	struct gnttab_copy *c = op;
+	c->status = copy_one(c);
 }
 
 /* ---- the table's frames and version ------------------------------------- */
 
-/* setup_table and get_status_frames: a list of frames for the guest (Xen
- * writes back only the status field). */
-static int64_t list_frames(uint64_t list, uint32_t nr, domid_t dom, unsigned have,
-			   uint64_t (*mfn)(unsigned), int16_t *status)
+/* setup_table and get_status_frames (the op at arg, its fields read): nr
+ * of the `have` frames mfn(i) listed for the guest at list; Xen writes back
+ * only the op's status, at status_at. */
+static int64_t list_frames(uint64_t arg, size_t status_at, uint64_t list, uint32_t nr, domid_t dom,
+			   unsigned have, uint64_t (*mfn)(unsigned))
 {
 	if (!guest_range_ok(list, (uint64_t)nr * sizeof(uint64_t)))
 		return -XEN_EFAULT;
-	*status = GNTST_okay;
+	int16_t status = GNTST_okay;
 	if (!is_self(dom))
-		*status = GNTST_bad_domain;
+		status = GNTST_bad_domain;
 	else if (nr > have)
-		*status = GNTST_general_error;
-	for (uint32_t i = 0; *status == GNTST_okay && i < nr; i++) {
+		status = GNTST_general_error;
+	for (uint32_t i = 0; status == GNTST_okay && i < nr; i++) {
 		uint64_t frame = mfn(i);
 		if (copy_to_guest(list + i * sizeof(frame), &frame, sizeof(frame)) < 0)
-			*status = GNTST_bad_virt_addr;
+			status = GNTST_bad_virt_addr;
 	}
-	return 0;
+	return copy_to_guest(arg + status_at, &status, sizeof(status)) < 0 ? -XEN_EFAULT : 0;
 }
 
 static int64_t setup_table(uint64_t arg)
@@ -606,13 +611,9 @@ static int64_t setup_table(uint64_t arg)
 	struct gnttab_setup_table s;
 	if (copy_from_guest(&s, arg, sizeof(s)) < 0)
 		return -XEN_EFAULT;
-	if (list_frames((uint64_t)s.frame_list.p, s.nr_frames, s.dom, GRANT_FRAMES, grant_frame_mfn,
-			&s.status) < 0)
-		return -XEN_EFAULT;
-	return copy_to_guest(arg + offsetof(struct gnttab_setup_table, status), &s.status,
-			     sizeof(s.status)) < 0
-		   ? -XEN_EFAULT
-		   : 0;
+	return list_frames(arg, offsetof(struct gnttab_setup_table, status),
+			   (uint64_t)s.frame_list.p, s.nr_frames, s.dom, GRANT_FRAMES,
+			   grant_frame_mfn);
 }
 
 static int64_t get_status_frames(uint64_t arg)
@@ -620,13 +621,9 @@ static int64_t get_status_frames(uint64_t arg)
 	struct gnttab_get_status_frames g;
 	if (copy_from_guest(&g, arg, sizeof(g)) < 0)
 		return -XEN_EFAULT;
-	if (list_frames((uint64_t)g.frame_list.p, g.nr_frames, g.dom, nr_status_frames(),
-			status_frame_mfn, &g.status) < 0)
-		return -XEN_EFAULT;
-	return copy_to_guest(arg + offsetof(struct gnttab_get_status_frames, status), &g.status,
-			     sizeof(g.status)) < 0
-		   ? -XEN_EFAULT
-		   : 0;
+	return list_frames(arg, offsetof(struct gnttab_get_status_frames, status),
+			   (uint64_t)g.frame_list.p, g.nr_frames, g.dom, nr_status_frames(),
+			   status_frame_mfn);
 }
 
 /*
@@ -707,13 +704,14 @@ int64_t do_grant_table_op(uint64_t cmd_arg, uint64_t arg, uint64_t count_arg)
 		return -XEN_EINVAL;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return map_batch(arg, count);
+		return op_batch(arg, count, sizeof(struct gnttab_map_grant_ref), 0, map_op);
 	case GNTTABOP_unmap_grant_ref:
 		return unmap_batch(arg, count, false);
 	case GNTTABOP_unmap_and_replace:
 		return unmap_batch(arg, count, true);
 	case GNTTABOP_copy:
-		return copy_batch(arg, count);
+		return op_batch(arg, count, sizeof(struct gnttab_copy),
+				offsetof(struct gnttab_copy, status), copy_op);
 	case GNTTABOP_setup_table:
 		return count == 1 ? setup_table(arg) : -XEN_EINVAL;
 	case GNTTABOP_get_status_frames:

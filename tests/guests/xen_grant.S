@@ -26,10 +26,8 @@
  */
 #include "guest.inc"
 #define HC_update_va_mapping 14
-#define HC_console_io	     18
 #define HC_grant_table_op    20
 #define HC_mmuext_op	     26
-#define HC_sched_op	     29
 #define DOMID_SELF	     0x7ff0
 #define MY_DOMID	     1 /* pvxen's domain */
 #define SI_PT_BASE	     88
@@ -76,6 +74,12 @@ XEN_PV_NOTES
 	movw	$\flags, gnttab + \ref * 8(%rip)
 .endm
 
+/* REG = the frame number of LABEL (virtual = machine here). */
+.macro FRAME label, reg=%rax
+	lea	\label(%rip), \reg
+	shr	$12, \reg
+.endm
+
 /* GNTTABOP_map_grant_ref of REF with FLAGS at the host address ADDR loads
  * (from DOM): %rax = its status, mapop holds the result. */
 .macro MAP load, addr, flags, ref, dom=MY_DOMID
@@ -84,6 +88,22 @@ XEN_PV_NOTES
 	mov	$\ref, %edx
 	mov	$\dom, %ecx
 	call	map_grant
+.endm
+
+/* The handle the last MAP returned, kept at HANDLE. */
+.macro KEEP_HANDLE handle
+	mov	mapop + 20(%rip), %eax
+	mov	%eax, \handle(%rip)
+.endm
+
+/* Grant table op OP on STRUCT (count 1), its status at STATUS_AT preset
+ * to a value Xen never writes; HOW: call or jmp grant_op_status. */
+.macro GRANT_OP op, struct, status_at, how=call
+	movw	$0x7fff, \struct + \status_at(%rip)
+	mov	$\op, %edi
+	lea	\struct(%rip), %rsi
+	lea	\struct + \status_at(%rip), %rbx
+	\how	grant_op_status
 .endm
 
 /* GNTTABOP_unmap_grant_ref of the handle at HANDLE, host address as MAP's:
@@ -106,10 +126,7 @@ XEN_PV_NOTES
 	movw	$\dest_off, copyop + 26(%rip)
 	movw	$\len, copyop + 32(%rip)
 	movw	$\flags, copyop + 34(%rip)
-	mov	$GNTTABOP_copy, %edi
-	lea	copyop(%rip), %rsi
-	lea	copyop + 36(%rip), %rbx
-	call	grant_op_status
+	GRANT_OP GNTTABOP_copy, copyop, 36
 .endm
 
 	.section .text.entry, "ax"
@@ -149,13 +166,11 @@ _start:
 	EXPECT	3, 0
 
 	/* page_a granted (ref 10) and mapped writable at window. */
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	GRANT	10, GTF_permit_access
 	MAP	lea, window(%rip), GNTMAP_host_map, 10
 	EXPECT	4, 0
-	mov	mapop + 20(%rip), %eax
-	mov	%eax, handle_a(%rip)
+	KEEP_HANDLE handle_a
 	mov	mapop + 24(%rip), %rax	/* dev_bus_addr: page_a's */
 	lea	page_a(%rip), %rcx
 	sub	%rcx, %rax
@@ -175,13 +190,11 @@ _start:
 	mov	$UVMF_INVLPG, %edx
 	HCALL	HC_update_va_mapping
 	EXPECT	8, 0
-	lea	page_c(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_c
 	GRANT	11, GTF_permit_access
 	MAP	lea, window2(%rip), GNTMAP_host_map, 11
 	EXPECT	9, 0
-	mov	mapop + 20(%rip), %eax
-	mov	%eax, handle_c(%rip)
+	KEEP_HANDLE handle_c
 	mov	$MMUEXT_PIN_L1_TABLE, %edi
 	call	mmuext_page_c
 	EXPECT	10, -22			/* -EINVAL */
@@ -202,8 +215,7 @@ _start:
 	EXPECT	14, -1			/* GNTST_general_error */
 	MAP	lea, window2(%rip), GNTMAP_host_map | GNTMAP_readonly, 12
 	EXPECT	15, 0
-	mov	mapop + 20(%rip), %eax
-	mov	%eax, handle_c(%rip)
+	KEEP_HANDLE handle_c
 	mov	l1(%rip), %rax
 	mov	(%rax), %rax
 	sub	window2(%rip), %rax
@@ -221,8 +233,7 @@ _start:
 	EXPECT	20, -4			/* GNTST_bad_handle */
 
 	/* Refusals. */
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	GRANT	13, GTF_permit_access | GTF_readonly
 	MAP	lea, window(%rip), GNTMAP_host_map, 13
 	EXPECT	21, -1			/* GNTST_general_error */
@@ -233,29 +244,23 @@ _start:
 
 	/* Copies from page_a: into page_b granted (ref 14) at offset 8; into
 	 * the L1; across the end of the page; a frame named by a domain id. */
-	lea	page_b(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_b
 	GRANT	14, GTF_permit_access
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	COPY	$14, MY_DOMID, 8, 8, GNTCOPY_dest_gref
 	EXPECT	24, 0
 	mov	page_b + 8(%rip), %rax
 	EXPECT	25, 0x1234abcd
 	mov	l1(%rip), %rcx
 	shr	$12, %rcx
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	COPY	%rcx, DOMID_SELF, 0, 8, 0
 	EXPECT	26, -1			/* GNTST_general_error */
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	COPY	$14, MY_DOMID, 4095, 8, GNTCOPY_dest_gref
 	EXPECT	27, -10			/* GNTST_bad_copy_arg */
-	lea	page_b(%rip), %rcx
-	shr	$12, %rcx
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_b, %rcx
+	FRAME	page_a
 	COPY	%rcx, MY_DOMID, 0, 8, 0
 	EXPECT	28, -8			/* GNTST_permission_denied */
 
@@ -273,8 +278,7 @@ _start:
 
 	/* GNTMAP_contains_pte: window's L1 entry by its machine address
 	 * (the version switch cleared the table: grant page_a again). */
-	lea	page_a(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_a
 	GRANT	10, GTF_permit_access
 	lea	window(%rip), %rax
 	shr	$12, %rax
@@ -284,8 +288,7 @@ _start:
 	mov	%rax, window_pte(%rip)
 	MAP	mov, window_pte(%rip), GNTMAP_host_map | GNTMAP_contains_pte, 10
 	EXPECT	33, 0
-	mov	mapop + 20(%rip), %eax
-	mov	%eax, handle_a(%rip)
+	KEEP_HANDLE handle_a
 	movq	$0x5678, window(%rip)
 	mov	page_a(%rip), %rax
 	EXPECT	34, 0x5678
@@ -315,10 +318,7 @@ failed:
 	mov	$failed_msg_end - failed_msg, %esi
 	call	puts
 	lea	shutdown_crash(%rip), %rsi
-shutdown:
-	mov	$2, %edi		/* SCHEDOP_shutdown */
-	HCALL	HC_sched_op
-	ud2
+XEN_SHUTDOWN_FUNCTION
 
 /* One grant table op %edi (count 1, the struct at %rsi) whose result must
  * be 0: %rax = its status, the word at %rbx. */
@@ -337,33 +337,21 @@ map_grant:
 	mov	%esi, mapop + 8(%rip)
 	mov	%edx, mapop + 12(%rip)
 	mov	%cx, mapop + 16(%rip)
-	movw	$0x7fff, mapop + 18(%rip)
-	mov	$GNTTABOP_map, %edi
-	lea	mapop(%rip), %rsi
-	lea	mapop + 18(%rip), %rbx
-	jmp	grant_op_status
+	GRANT_OP GNTTABOP_map, mapop, 18, jmp
 
 /* unmap_grant: host address %rdi, handle %edx. */
 unmap_grant:
 	mov	%rdi, unmapop(%rip)
 	movq	$0, unmapop + 8(%rip)
 	mov	%edx, unmapop + 16(%rip)
-	movw	$0x7fff, unmapop + 20(%rip)
-	mov	$GNTTABOP_unmap, %edi
-	lea	unmapop(%rip), %rsi
-	lea	unmapop + 20(%rip), %rbx
-	jmp	grant_op_status
+	GRANT_OP GNTTABOP_unmap, unmapop, 20, jmp
 
 get_status_frames:
 	movl	$1, statusop(%rip)
 	movw	$DOMID_SELF, statusop + 4(%rip)
-	movw	$0x7fff, statusop + 6(%rip)
 	lea	sframe(%rip), %rax
 	mov	%rax, statusop + 8(%rip)
-	mov	$GNTTABOP_get_status, %edi
-	lea	statusop(%rip), %rsi
-	lea	statusop + 6(%rip), %rbx
-	jmp	grant_op_status
+	GRANT_OP GNTTABOP_get_status, statusop, 6, jmp
 
 /* GNTTABOP_set_version %eax: %rax = the hypercall's result. */
 set_version:
@@ -377,8 +365,7 @@ set_version:
 /* mmuext_op %edi on page_c's frame: %rax = the result. */
 mmuext_page_c:
 	mov	%edi, ext(%rip)
-	lea	page_c(%rip), %rax
-	shr	$12, %rax
+	FRAME	page_c
 	mov	%rax, ext + 8(%rip)
 	lea	ext(%rip), %rdi
 	mov	$1, %esi
@@ -387,23 +374,17 @@ mmuext_page_c:
 	HCALL	HC_mmuext_op
 	ret
 
-/* console_io write of %esi bytes at %rdi. */
-puts:
-	mov	%rdi, %rdx
-	xor	%edi, %edi		/* CONSOLEIO_write */
-	HCALL	HC_console_io
-	ret
-
+XEN_PUTS_FUNCTION
 HEX16_FUNCTION
 
 	.section .rodata
 	.balign	8
-pte_mask:
-	.quad	PTE_ADDR
 shutdown_poweroff:
 	.long	0			/* SHUTDOWN_poweroff */
 shutdown_crash:
 	.long	3			/* SHUTDOWN_crash */
+pte_mask:
+	.quad	PTE_ADDR
 passed_msg:
 	.ascii	"xen-grant: 37 checks passed\n"
 passed_msg_end:

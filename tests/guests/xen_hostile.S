@@ -199,10 +199,7 @@ _start:
 
 crash:
 	lea	shutdown_crash(%rip), %rsi
-shutdown:
-	mov	$2, %edi		/* SCHEDOP_shutdown */
-	HCALL	HC_sched_op
-	ud2
+XEN_SHUTDOWN_FUNCTION
 
 /* ---- section 1: requests Xen refuses ----------------------------------- */
 
@@ -952,13 +949,7 @@ print_results:
 2:	pop	%rbx
 	ret
 
-/* console_io write of %esi bytes at %rdi. */
-puts:
-	mov	%rdi, %rdx
-	xor	%edi, %edi		/* CONSOLEIO_write */
-	HCALL	HC_console_io
-	ret
-
+XEN_PUTS_FUNCTION
 HEX16_FUNCTION
 
 	.section .rodata
