@@ -150,8 +150,15 @@ static void pv_cpuid(struct xen_regs *r)
 			d &= ~(1u << 1 | 1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 17 |
 			       1u << 21 | 1u << 22 | 1u << 29 | 1u << 31);
 		} else if (leaf == 7 && sub == 0) {
-			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX) */
-			b &= ~(1u << 7 | 1u << 10 | 1u << 11 | 1u << 4 | 1u << 20);
+			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX), and no
+			 * FSGSBASE: pvxen cannot make the instructions fault
+			 * while the guest's CR4 bit is clear (native code runs
+			 * with the host's CR4, xen/main.c), so it does not offer
+			 * a CR4 bit that would not work.  Linux then keeps FS and
+			 * GS bases with set_segment_base (a native hypercall)
+			 * and reads no MSR on a context switch: without it, one
+			 * trapped rdmsr of MSR_KERNEL_GS_BASE per switch. */
+			b &= ~(1u << 0 | 1u << 4 | 1u << 7 | 1u << 10 | 1u << 11 | 1u << 20);
 		} else if (leaf == 0xd && sub == 0) {
 			/* The features to enable: the XCR0 the domain runs with
 			 * (xsetbv cannot change it, see emulate_xsetbv) less PKRU,

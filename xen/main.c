@@ -160,27 +160,19 @@ void xen_invlpg(uint64_t va)
 
 uint64_t guest_cr4(void)
 {
-	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0) |
-	       (xen_vcpu.cr4_fsgsbase ? CR4_FSGSBASE : 0);
-}
-
-static bool cpu_has_fsgsbase(void)
-{
-	uint32_t a, b, c, d;
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-	return b & 1;
+	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0);
 }
 
 /*
  * Xen discards what it does not like in a CR4 write rather than fault.
- * FSGSBASE is only the guest's view: this host runs the guest's user mode
- * with its own CR4, where {rd,wr}{fs,gs}base always work (PLATFORM.md), so
- * pvxen uses them too, whatever the guest's CR4 says.
+ * Only DE is the guest's to change.  Not FSGSBASE: pv_cpuid does not offer
+ * it, because this host runs the guest's native code with its own CR4,
+ * where {rd,wr}{fs,gs}base always work whatever the vCPU's CR4 says (tests/pvm
+ * experiment 'debug'); pvxen itself uses them.
  */
 bool set_guest_cr4(uint64_t value)
 {
 	xen_vcpu.cr4_de = value & CR4_DE;
-	xen_vcpu.cr4_fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
 	return true;
 }
 

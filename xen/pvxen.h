@@ -71,7 +71,7 @@ struct xen_vcpu {
 	uint64_t vm_assist;		       /* VMASST_TYPE_* bits */
 	uint64_t dr[8];			       /* virtual debug registers */
 	bool fpu_ts;			       /* fpu_taskswitch(1) */
-	bool cr4_de, cr4_fsgsbase;	       /* the guest's view of CR4 */
+	bool cr4_de;			       /* the guest's view of CR4 (DE) */
 	struct vcpu_info *vcpu_info;
 	uint64_t gdt_frames[16];
 	unsigned gdt_entries;

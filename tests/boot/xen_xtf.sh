@@ -33,7 +33,7 @@ declare -A why=(
 	[xsa-167]="no PV superpages (Xen removed them; its guests skip alike)"
 	[xsa-444]="the CPU as KVM presents it has no DBEXT (Xen skips alike on such CPUs)"
 	[debug-regs]="this host arms no debug register for native code: pvxen emulates the breakpoints by single-stepping"
-	[pv-fsgsbase]="KNOWN GAP, not possible on this host: native code runs with the host's CR4, FSGSBASE set, whatever the vCPU's CR4 says (tests/pvm experiment 'debug'), so {rd,wr}{fs,gs}base cannot #UD (Xen before XSA-293 behaved the same)"
+	[pv-fsgsbase]="KNOWN GAP, not possible on this host: native code runs with the host's CR4, FSGSBASE set, whatever the vCPU's CR4 says (tests/pvm experiment 'debug'), so {rd,wr}{fs,gs}base cannot #UD; pvxen does not offer FSGSBASE, and the test's checks for a CPU without it fail the same way (Xen before XSA-293 behaved the same)"
 )
 
 names=()
