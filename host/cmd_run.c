@@ -27,6 +27,7 @@
 #include "machine.h"
 #include "run_loop.h"
 #include "seccomp.h"
+#include "teardown.h"
 #include "terminal.h"
 
 #define MAX_TIMEOUT_S (1e7)
@@ -340,6 +341,9 @@ int cmd_run(int argc, char **argv)
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
+	/* From here on the VM's teardown is the helper's, after pvkit's exit
+	 * (host/teardown.h); without one, machine_destroy() below does it. */
+	teardown_helper_start();
 	m.console.out_limit = o.console_limit;
 	m.console.limit_stop = &m.stop;
 	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
@@ -364,5 +368,6 @@ out:
 	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);
+	teardown_helper_release_stdio();
 	return status;
 }

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "seccomp.h"
+#include "teardown.h"
 #include "terminal.h"
 
 /*
@@ -285,6 +286,29 @@ static const int load_denied_calls[] = {
     SCMP_SYS(memfd_create),
 };
 
+/*
+ * Deny clone() unless CLONE_THREAD is set or the flags are exactly
+ * TEARDOWN_HELPER_CLONE_FLAGS.  A rule compares an argument once, so "not
+ * a thread and not those flags" is written as one rule per flag bit: not a
+ * thread, and that bit differs from the helper's.  The kernel reads only
+ * the low 32 bits of clone()'s flags; so does each rule.
+ */
+static int deny_processes_but_teardown_helper(scmp_filter_ctx ctx)
+{
+	for (int bit = 0; bit < 32; bit++) {
+		uint32_t b = 1u << bit;
+		if (b == CLONE_THREAD)
+			continue;
+		uint32_t differs = (TEARDOWN_HELPER_CLONE_FLAGS & b) ^ b;
+		int rc =
+		    seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, SCMP_SYS(clone), 1,
+				     SCMP_A0_32(SCMP_CMP_MASKED_EQ, CLONE_THREAD | b, differs));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_load_rules(scmp_filter_ctx ctx)
 {
 	int rc;
@@ -304,10 +328,11 @@ static int add_load_rules(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	if (rc < 0 || SANITIZER_RUNTIME)
 		return rc;
-	/* Threads yes (the stdin thread), processes no.  (LeakSanitizer's
-	 * tracer is a process: sanitizer builds leave clone and ptrace.) */
-	rc = seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, SCMP_SYS(clone), 1,
-			      SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+	/* Threads yes (the stdin thread), processes no, but for the teardown
+	 * helper's one exact set of flags (host/teardown.h: it shares pvkit's
+	 * memory and only sleeps).  (LeakSanitizer's tracer is a process:
+	 * sanitizer builds leave clone and ptrace.) */
+	rc = deny_processes_but_teardown_helper(ctx);
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, SCMP_SYS(ptrace), 0);
 	return rc;

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "teardown.h"
+
+/*
+ * The helper shares pvkit's memory, and with it the thread pointer of the
+ * thread that cloned it (no CLONE_SETTLS): it must not touch libc state
+ * (errno, locks, the sanitizers' per-thread data).  It makes its system
+ * calls itself, and runs uninstrumented.
+ */
+#define HELPER_CODE __attribute__((no_sanitize("address", "undefined"), noinline))
+
+static struct {
+	pid_t parent;
+	_Atomic int stdio_released; /* set by the helper, futex-woken */
+	bool started;
+} helper;
+
+/* The helper's stack: it only ever makes a few system calls. */
+static _Alignas(64) unsigned char helper_stack[16384];
+
+HELPER_CODE static long helper_syscall(long nr, long a0, long a1, long a2, long a3)
+{
+	long ret;
+	register long r10 __asm__("r10") = a3;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+HELPER_CODE static int helper_main(void *unused)
+{
+	(void)unused;
+	/* No signal but SIGKILL may end it early or run code in it. */
+	uint64_t all = ~0ull;
+	helper_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all));
+	/* Its copies of stdin, stdout and stderr would keep pvkit's pipes open
+	 * past pvkit's end: gone first, and pvkit told so. */
+	helper_syscall(SYS_close_range, 0, 2, 0, 0);
+	atomic_store(&helper.stdio_released, 1);
+	helper_syscall(SYS_futex, (long)&helper.stdio_released, FUTEX_WAKE_PRIVATE, 1, 0);
+	/* Killed when pvkit's thread that cloned it (the vCPU thread, the last
+	 * one to go) exits; if that already happened, go now. */
+	helper_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	if (helper_syscall(SYS_getppid, 0, 0, 0, 0) != helper.parent)
+		helper_syscall(SYS_exit, 0, 0, 0, 0);
+	for (;;)
+		helper_syscall(SYS_pause, 0, 0, 0, 0);
+	return 0;
+}
+
+int teardown_helper_start(void)
+{
+	helper.parent = getpid();
+	pid_t pid = clone(helper_main, helper_stack + sizeof(helper_stack),
+			  TEARDOWN_HELPER_CLONE_FLAGS, NULL);
+	if (pid < 0) {
+		log_debug("teardown helper: clone: %s (the VM is torn down before pvkit exits)",
+			  strerror(errno));
+		return -1;
+	}
+	helper.started = true;
+	return 0;
+}
+
+void teardown_helper_release_stdio(void)
+{
+	if (!helper.started)
+		return;
+	while (!atomic_load(&helper.stdio_released))
+		syscall(SYS_futex, &helper.stdio_released, FUTEX_WAIT_PRIVATE, 0, NULL);
+}
+
+bool teardown_helper_running(void)
+{
+	return helper.started;
+}
