@@ -331,7 +331,7 @@ int cmd_run(int argc, char **argv)
 	 * before the "booting ... via" line.  machine_create() does the rest.
 	 * Next: host/machine.c. :*/
 	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
-	if (vm_check_kvm() < 0) {
+	if (vm_check_kvm(&m.vm) < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}

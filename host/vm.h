@@ -74,8 +74,10 @@ int vm_open_kvm(void);
  * version and the capabilities `pvkit run` needs?  The same checks as
  * vm_create(), made before pvkit announces a boot, so that a host without
  * usable KVM gets one line and status 4 (EXIT_STATUS_KVM_FAILURE) instead
- * of a boot that stops.  -1 with that line otherwise.
+ * of a boot that stops.  -1 with that line otherwise.  The open /dev/kvm
+ * stays in vm->kvm_fd for vm_create(), which then neither opens nor checks
+ * it again.
  */
-int vm_check_kvm(void);
+int vm_check_kvm(struct vm *vm);
 
 #endif
