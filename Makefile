@@ -14,7 +14,11 @@ FUZZ_CC := clang
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -MMD -MP
-HOST_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2 -lseccomp -lpthread
+# pvkit links only these; boot/payload_libs.c loads the decompressors when a
+# payload needs one.  Tests and fuzzers that make compressed payloads of
+# their own link those libraries (CODEC_LIBS).
+HOST_LIBS := -lseccomp -lpthread
+CODEC_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)
 

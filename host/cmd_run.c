@@ -271,6 +271,7 @@ int cmd_run(int argc, char **argv)
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
+	boot_image_prepare(kernel, kernel_size);
 	if (o.seccomp && seccomp_install_load_filter() < 0)
 		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
