@@ -176,7 +176,7 @@ static int register_ram(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm *vm, bool with_irqchip)
+int vm_create(struct vm *vm, enum vm_devices devices)
 {
 	if (vm->kvm_fd < 0 && vm_check_kvm(vm) < 0)
 		return -1;
@@ -207,17 +207,20 @@ int vm_create(struct vm *vm, bool with_irqchip)
 	 */
 	if (register_ram(vm) < 0)
 		return -1;
-	if (with_irqchip) {
+	if (devices >= VM_IRQCHIP) {
 		if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 			log_msg("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 			return -1;
 		}
+		vm->irqchip = true;
+	}
+	if (devices >= VM_IRQCHIP_AND_PIT) {
 		struct kvm_pit_config pit = {.flags = 0};
 		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 			log_msg("KVM_CREATE_PIT2: %s", strerror(errno));
 			return -1;
 		}
-		vm->irqchip = true;
+		vm->pit = true;
 	}
 	return 0;
 }
