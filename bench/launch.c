@@ -252,6 +252,16 @@ static long status_field_kib(pid_t pid, const char *field)
  * glibc's 64 MiB malloc arenas are mostly PROT_NONE, so their writable part
  * is smaller).
  */
+/* One mapping of /proc/PID/smaps, as guest_rss() sees it. */
+struct mapping {
+	unsigned long long start, end;
+	bool anon_rw;	/* anonymous and writable */
+	bool noreserve; /* VmFlags nr: MAP_NORESERVE, as VMMs map guest RAM */
+	long rss_kib;
+};
+
+#define MAX_MAPPINGS 4096
+
 static long guest_rss(pid_t pid, uint64_t guest_mem)
 {
 	if (!guest_mem)
@@ -261,8 +271,8 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	long total = 0;
-	bool counting = false;
+	static struct mapping maps[MAX_MAPPINGS];
+	int n = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end;
 		char perms[8];
@@ -272,14 +282,41 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 			const char *name = line + name_at;
 			while (*name == ' ')
 				name++;
-			bool anonymous = *name == '\n' || *name == '\0';
-			counting = anonymous && perms[1] == 'w' && end - start >= guest_mem;
+			if (n == MAX_MAPPINGS)
+				break;
+			maps[n++] = (struct mapping){
+			    .start = start,
+			    .end = end,
+			    .anon_rw = (*name == '\n' || *name == '\0') && perms[1] == 'w',
+			};
 			continue;
 		}
-		if (counting && !strncmp(line, "Rss:", 4))
-			total += strtol(line + 4, NULL, 10);
+		if (n && !strncmp(line, "Rss:", 4))
+			maps[n - 1].rss_kib = strtol(line + 4, NULL, 10);
+		if (n && !strncmp(line, "VmFlags:", 8))
+			maps[n - 1].noreserve = strstr(line, " nr") != NULL;
 	}
 	fclose(f);
+	/*
+	 * Guest RAM: anonymous writable mappings at least as large as the guest
+	 * memory, where a run of adjacent MAP_NORESERVE ones counts as one: a
+	 * VMM that advises part of its RAM differently (pvkit: no huge pages
+	 * for the first 2 MiB) has the kernel split its one mapping.  A thread
+	 * stack that happens to lie next to it is not NORESERVE.
+	 */
+	long total = 0;
+	for (int i = 0; i < n;) {
+		int j = i + 1;
+		while (maps[i].anon_rw && maps[i].noreserve && j < n && maps[j].anon_rw &&
+		       maps[j].noreserve && maps[j].start == maps[j - 1].end)
+			j++;
+		long rss = 0;
+		for (int k = i; k < j; k++)
+			rss += maps[k].rss_kib;
+		if (maps[i].anon_rw && maps[j - 1].end - maps[i].start >= guest_mem)
+			total += rss;
+		i = j;
+	}
 	return total;
 }
 
