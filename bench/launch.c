@@ -180,8 +180,8 @@ static struct options parse_options(int argc, char **argv)
 		usage("no command");
 	if (!o.total)
 		o.total = o.vms;
-	if (o.total < o.vms || (o.total != o.vms && (o.hold || o.until || o.trace)))
-		usage("--total: at least --vms, and not with --hold, --until or --trace");
+	if (o.total < o.vms || (o.total != o.vms && (o.hold || o.until)))
+		usage("--total: at least --vms, and not with --hold or --until");
 	o.command = &argv[i];
 	return o;
 }
