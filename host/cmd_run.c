@@ -365,7 +365,10 @@ out:
 	 * failed self-test), or one of pvkit's when it stopped the guest or
 	 * never started it (docs/vmm.md lists them all).  The guest's side of
 	 * the story is told at more length in docs/pvkernel.md. :*/
-	machine_destroy(&m);
+	if (teardown_helper_running())
+		console_flush(&m.console); /* the rest is the helper's, after our exit */
+	else
+		machine_destroy(&m);
 	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "seccomp.h"
 #include "teardown.h"
 
 /*
@@ -23,7 +23,6 @@
 
 static struct {
 	pid_t parent;
-	_Atomic int stdio_released; /* set by the helper, futex-woken */
 	bool started;
 } helper;
 
@@ -47,11 +46,6 @@ HELPER_CODE static int helper_main(void *unused)
 	/* No signal but SIGKILL may end it early or run code in it. */
 	uint64_t all = ~0ull;
 	helper_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all));
-	/* Its copies of stdin, stdout and stderr would keep pvkit's pipes open
-	 * past pvkit's end: gone first, and pvkit told so. */
-	helper_syscall(SYS_close_range, 0, 2, 0, 0);
-	atomic_store(&helper.stdio_released, 1);
-	helper_syscall(SYS_futex, (long)&helper.stdio_released, FUTEX_WAKE_PRIVATE, 1, 0);
 	/* Killed when pvkit's thread that cloned it (the vCPU thread, the last
 	 * one to go) exits; if that already happened, go now. */
 	helper_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
@@ -64,6 +58,11 @@ HELPER_CODE static int helper_main(void *unused)
 
 int teardown_helper_start(void)
 {
+	/* LeakSanitizer's check at exit stops every thread of the process with
+	 * ptrace, KVM's worker thread of a live VM included, and hangs there:
+	 * a sanitizer build tears its VM down itself, before that check. */
+	if (seccomp_sanitizer_build())
+		return -1;
 	helper.parent = getpid();
 	pid_t pid = clone(helper_main, helper_stack + sizeof(helper_stack),
 			  TEARDOWN_HELPER_CLONE_FLAGS, NULL);
@@ -80,8 +79,10 @@ void teardown_helper_release_stdio(void)
 {
 	if (!helper.started)
 		return;
-	while (!atomic_load(&helper.stdio_released))
-		syscall(SYS_futex, &helper.stdio_released, FUTEX_WAIT_PRIVATE, 0, NULL);
+	fflush(NULL);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	close(STDERR_FILENO);
 }
 
 bool teardown_helper_running(void)

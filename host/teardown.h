@@ -9,13 +9,19 @@
  * the last reference pays it in close() or in its own exit, before whoever
  * waits for pvkit (a shell, a sandbox starting many VMs) sees it end.
  *
- * teardown_helper_start() clones a helper that shares pvkit's memory
- * (CLONE_VM: nothing to copy) and holds its own copy of pvkit's descriptor
- * table, minus stdin, stdout and stderr.  It blocks every signal and sleeps
- * until pvkit has exited (PR_SET_PDEATHSIG: SIGKILL), then its own exit
- * drops the last references: the VM and the guest RAM are torn down there.
- * pvkit's output, its exit status and the end of its stdout pipe are
- * therefore complete when pvkit itself ends; the helper holds none of them.
+ * teardown_helper_start() clones a helper that shares pvkit's memory and
+ * its descriptor table (CLONE_VM | CLONE_FILES: nothing to copy, and no
+ * wait for the helper to run, ever).  It blocks every signal and sleeps
+ * until pvkit has exited (PR_SET_PDEATHSIG: SIGKILL); pvkit's own exit then
+ * only drops its references to the memory and the table, and the helper's
+ * exit drops the last ones: the VM and the guest RAM are torn down there.
+ * So that pvkit's stdout reaches its end with pvkit, pvkit flushes and
+ * closes stdin, stdout and stderr (teardown_helper_release_stdio()) as the
+ * last thing it does, and leaves the VM's descriptors and RAM alone
+ * (closing them in a shared table would be the teardown itself).
+ *
+ * Sanitizer builds (build/pvkit-san) start no helper: LeakSanitizer's exit
+ * check cannot stop KVM's worker thread of a VM still alive.
  */
 #ifndef PVKIT_HOST_TEARDOWN_H
 #define PVKIT_HOST_TEARDOWN_H
@@ -26,7 +32,7 @@
  * The clone flags of the helper, exactly: the loading seccomp filter allows
  * this one non-thread clone (host/seccomp.c).
  */
-#define TEARDOWN_HELPER_CLONE_FLAGS 0x100 /* CLONE_VM, no exit signal */
+#define TEARDOWN_HELPER_CLONE_FLAGS 0x500 /* CLONE_VM | CLONE_FILES, no exit signal */
 
 /*
  * Start the helper; call it once every descriptor it should keep alive is
@@ -37,9 +43,9 @@
 int teardown_helper_start(void);
 
 /*
- * Wait until the helper has let go of stdin, stdout and stderr (it does so
- * first thing, so this almost never waits); pvkit calls it before it ends so
- * that its stdout reaches end-of-file with it.  No-op without a helper.
+ * pvkit's last step when a helper holds the VM: flush stdio and close stdin,
+ * stdout and stderr, which the helper shares, so that whoever reads pvkit's
+ * output sees its end when pvkit ends.  No-op without a helper.
  */
 void teardown_helper_release_stdio(void);
 
