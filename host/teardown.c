@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 
 static struct {
 	pid_t parent;
+	int parent_pidfd; /* readable once all of pvkit's threads have exited */
 	bool started;
 } helper;
 
@@ -46,8 +48,20 @@ HELPER_CODE static int helper_main(void *unused)
 	/* No signal but SIGKILL may end it early or run code in it. */
 	uint64_t all = ~0ull;
 	helper_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all));
-	/* Killed when pvkit's thread that cloned it (the vCPU thread, the last
-	 * one to go) exits; if that already happened, go now. */
+	/*
+	 * Go when all of pvkit's threads are gone, KVM's worker thread of the
+	 * VM (kvm-nx-lpage-recovery, a thread of pvkit's) included: whichever
+	 * task lets go of the memory last pays for unmapping it, an SRCU grace
+	 * period of the MMU notifiers, and that must be the helper.
+	 */
+	if (helper.parent_pidfd >= 0) {
+		struct pollfd exited = {.fd = helper.parent_pidfd, .events = POLLIN};
+		while (helper_syscall(SYS_poll, (long)&exited, 1, -1, 0) != 1)
+			;
+		helper_syscall(SYS_exit, 0, 0, 0, 0);
+	}
+	/* No pidfds (Linux before 5.3): killed when the thread that cloned it
+	 * (the vCPU thread, the last of pvkit's own) exits, or now if it has. */
 	helper_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	if (helper_syscall(SYS_getppid, 0, 0, 0, 0) != helper.parent)
 		helper_syscall(SYS_exit, 0, 0, 0, 0);
@@ -64,6 +78,7 @@ int teardown_helper_start(void)
 	if (seccomp_sanitizer_build())
 		return -1;
 	helper.parent = getpid();
+	helper.parent_pidfd = (int)syscall(SYS_pidfd_open, helper.parent, 0);
 	pid_t pid = clone(helper_main, helper_stack + sizeof(helper_stack),
 			  TEARDOWN_HELPER_CLONE_FLAGS, NULL);
 	if (pid < 0) {

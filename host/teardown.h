@@ -12,9 +12,10 @@
  * teardown_helper_start() clones a helper that shares pvkit's memory and
  * its descriptor table (CLONE_VM | CLONE_FILES: nothing to copy, and no
  * wait for the helper to run, ever).  It blocks every signal and sleeps
- * until pvkit has exited (PR_SET_PDEATHSIG: SIGKILL); pvkit's own exit then
- * only drops its references to the memory and the table, and the helper's
- * exit drops the last ones: the VM and the guest RAM are torn down there.
+ * until all of pvkit's threads have exited (a pidfd of pvkit's); pvkit's own
+ * exit then only drops its references to the memory and the table, and the
+ * helper's exit drops the last ones: the VM and the guest RAM are torn down
+ * there.
  * So that pvkit's stdout reaches its end with pvkit, pvkit flushes and
  * closes stdin, stdout and stderr (teardown_helper_release_stdio()) as the
  * last thing it does, and leaves the VM's descriptors and RAM alone
