@@ -785,8 +785,19 @@ def xen(rep):
     return "\n".join(out)
 
 
+# Which workload of bench/run-bench.sh measured a target, by its name.
+TARGET_WORKLOADS = (("VMs per second", "throughput"), ("start", "startup"), ("first byte", "startup"),
+                    ("VMM overhead", "memory"), ("per-exit", "exits"),
+                    ("pvm:", "pvkernel"), ("`pvkit probe`", "commands"), ("`--timeout", "commands"))
+
+
 def targets(rep):
-    return table(["target", "measured (medians)", "status"], rep.targets)
+    rows = []
+    for name, measured, status in rep.targets:
+        workload = next((w for key, w in TARGET_WORKLOADS if key in name), None)
+        how = f"`make bench` (`BENCH_ONLY={workload}` for this row alone)" if workload else "`make bench`"
+        rows.append([name, measured, status, how])
+    return table(["target", "measured (medians)", "status", "measured by"], rows)
 
 
 def main():
