@@ -27,6 +27,7 @@
 #include "machine.h"
 #include "run_loop.h"
 #include "seccomp.h"
+#include "teardown.h"
 #include "terminal.h"
 
 #define MAX_TIMEOUT_S (1e7)
@@ -280,6 +281,7 @@ int cmd_run(int argc, char **argv)
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
+	boot_image_prepare(kernel, kernel_size);
 	if (o.seccomp && seccomp_install_load_filter() < 0)
 		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
@@ -347,7 +349,7 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_STATUS_BAD_INPUT;
 		goto out;
 	}
-	if (vm_check_kvm() < 0) {
+	if (vm_check_kvm(&m.vm) < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}
@@ -361,6 +363,9 @@ int cmd_run(int argc, char **argv)
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
+	/* From here on the VM's teardown is the helper's, after pvkit's exit
+	 * (host/teardown.h); without one, machine_destroy() below does it. */
+	teardown_helper_start();
 	m.console.out_limit = o.console_limit;
 	m.console.limit_stop = &m.stop;
 	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
@@ -381,9 +386,13 @@ out:
 	 * failed self-test), or one of pvkit's when it stopped the guest or
 	 * never started it (docs/vmm.md lists them all).  The guest's side of
 	 * the story is told at more length in docs/pvkernel.md. :*/
-	machine_destroy(&m);
+	if (teardown_helper_running())
+		console_flush(&m.console); /* the rest is the helper's, after our exit */
+	else
+		machine_destroy(&m);
 	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);
+	teardown_helper_release_stdio();
 	return status;
 }

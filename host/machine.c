@@ -109,6 +109,22 @@ void machine_sync_time(struct machine *m)
 	m->last_time_sync_ns = p.monotonic_ns;
 }
 
+/*
+ * The in-kernel devices a guest gets: the irqchip always (the UART's IRQ 4,
+ * the LAPIC timer), the PIT unless the guest keeps time with pvkit's time
+ * page (a pvkit-subarch or pvm kernel: pvkernel's pvkit and pvm backends).
+ * The PIT costs a kernel thread per VM to create and a synchronize_srcu()
+ * to destroy (docs/performance.md); a guest that pokes its ports anyway
+ * reads all ones, as from any unknown port.
+ */
+static enum vm_devices machine_devices(const struct boot_entry *entry)
+{
+	bool time_page_guest =
+	    entry->mode == BOOT_CPU_PVM ||
+	    (entry->mode != BOOT_CPU_XEN_PV && entry->hardware_subarch == PVKIT_HARDWARE_SUBARCH);
+	return time_page_guest ? VM_IRQCHIP : VM_IRQCHIP_AND_PIT;
+}
+
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry)
 {
@@ -121,7 +137,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	m->vcpu.fd = -1;
 	memset(&m->stop, 0, sizeof(m->stop));
 	memset(&m->stats, 0, sizeof(m->stats));
-	if (vm_create(&m->vm, true) < 0)
+	if (vm_create(&m->vm, machine_devices(entry)) < 0)
 		return -1;
 	if (vcpu_create(&m->vcpu, &m->vm, 0) < 0)
 		return -1;
