@@ -12,19 +12,9 @@
 
 #include "log.h"
 #include "seccomp.h"
+#include "sanitizer.h"
 #include "seccomp_program.h"
 #include "terminal.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_RUNTIME 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZER_RUNTIME 1
-#endif
-#endif
-#ifndef SANITIZER_RUNTIME
-#define SANITIZER_RUNTIME 0
-#endif
 
 bool seccomp_sanitizer_build(void)
 {

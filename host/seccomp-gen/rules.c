@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "host/sanitizer.h"
 #include "host/teardown.h"
 #include "rules.h"
 
@@ -22,18 +23,6 @@
  */
 #ifndef SECCOMP_DEFAULT_ACTION
 #define SECCOMP_DEFAULT_ACTION SCMP_ACT_TRAP
-#endif
-
-/* Built with AddressSanitizer: the filters of build/pvkit-san (host/seccomp.h). */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_RUNTIME 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZER_RUNTIME 1
-#endif
-#endif
-#ifndef SANITIZER_RUNTIME
-#define SANITIZER_RUNTIME 0
 #endif
 
 /* Calls allowed whatever their arguments, and why the run loop needs them. */
