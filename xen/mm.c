@@ -591,7 +591,7 @@ int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent)
 		return start_extent < res.nr_extents ? -XEN_EINVAL : (int64_t)start_extent;
 	uint64_t pages = 1ull << res.extent_order;
 	uint64_t list = (uint64_t)res.extent_start.p;
-	uint64_t i;
+	uint64_t i, next_free = 0;
 	for (i = start_extent; i < res.nr_extents; i++) {
 		xen_pfn_t mfn;
 		if (op != XENMEM_increase_reservation &&
@@ -612,11 +612,13 @@ int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent)
 			continue;
 		}
 		if (op == XENMEM_increase_reservation) {
-			for (mfn = 0; mfn < xen_boot_info.nr_pages && !frame_is_released(mfn);
-			     mfn++)
+			/* The scan goes on where the last extent's ended. */
+			for (mfn = next_free;
+			     mfn < xen_boot_info.nr_pages && !frame_is_released(mfn); mfn++)
 				;
 			if (mfn == xen_boot_info.nr_pages)
 				break; /* nothing to give */
+			next_free = mfn + 1;
 		} else if (!frame_is_released(mfn)) {
 			break; /* populated already: the p2m stays the identity */
 		}
