@@ -6,7 +6,8 @@
 #                    HYPERVISOR_iret, then poweroff: status 0; the costs
 #                    go out as TAP comments (docs/xen-pv.md quotes them);
 #                    before that it checks that PIT channel 2 counts and
-#                    drives OUT (xen/pit.c), or it crashes (status 7)
+#                    drives OUT (xen/pit.c) and that the reservation gives
+#                    a frame back and takes it again, or it crashes (status 7)
 #   debug registers  tests/guests/xen_debugregs.S: watchpoints and an
 #                    instruction breakpoint set with set_debugreg trap as
 #                    the hardware's would (pvxen emulates them: this host

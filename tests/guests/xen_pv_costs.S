@@ -11,7 +11,9 @@
  * First it checks PIT channel 2 as Xen emulates it for PV guests (port
  * I/O within the IOPL physdev_op grants): after a mode-0 count of 0xffff
  * the count goes down and OUT (port 0x61 bit 5) is low; after a count of 2
- * OUT goes high.
+ * OUT goes high.  And the reservation: giving back its last frame
+ * (XENMEM_decrease_reservation) lowers current_reservation by one, a second
+ * try gives back nothing, populate_physmap brings the frame back.
  *
  * Output: "xen-pv costs: hypercall 0x... exception 0x... (TSC ticks each)".
  * Anything unexpected: SCHEDOP_shutdown(crash) -> pvkit status 6.
@@ -24,6 +26,10 @@
 #define HC_sched_op	  29
 #define HC_physdev_op	  33
 #define PHYSDEVOP_set_iopl 6
+#define HC_memory_op	  12
+#define XENMEM_decrease_reservation 1
+#define XENMEM_current_reservation  3
+#define XENMEM_populate_physmap	    6
 #define ROUNDS		  2000
 
 /* %rdx = the TSC */
@@ -50,6 +56,7 @@ XEN_PV_NOTES
 	.globl _start
 	.code64
 _start:
+	mov	%rsi, %r15		/* start_info */
 	/* The #BP handler, through the trap table. */
 	lea	traps(%rip), %rdi
 	mov	$HC_set_trap_table, %eax
@@ -98,6 +105,37 @@ _start:
 	in	$0x61, %al
 	test	$0x20, %al
 	jz	crash			/* OUT high after it */
+
+	/* The reservation: the last frame (start_info's nr_pages - 1), which
+	 * nothing maps, given back and populated again. */
+	call	current_reservation
+	mov	%rax, %r12
+	mov	32(%r15), %rax		/* start_info.nr_pages */
+	dec	%rax
+	mov	%rax, extent(%rip)
+	mov	$XENMEM_decrease_reservation, %edi
+	call	reservation_op
+	cmp	$1, %rax
+	jne	crash
+	call	current_reservation
+	inc	%rax
+	cmp	%r12, %rax
+	jne	crash
+	mov	$XENMEM_decrease_reservation, %edi
+	call	reservation_op
+	test	%rax, %rax		/* given back already: nothing done */
+	jnz	crash
+	mov	$XENMEM_populate_physmap, %edi
+	call	reservation_op
+	cmp	$1, %rax
+	jne	crash
+	mov	32(%r15), %rax
+	dec	%rax
+	cmp	extent(%rip), %rax	/* the same frame back (p2m: identity) */
+	jne	crash
+	call	current_reservation
+	cmp	%r12, %rax
+	jne	crash
 
 	/* Hypercalls. */
 	mov	$ROUNDS, %r12d
@@ -157,6 +195,21 @@ bp_handler:
 	syscall
 	ud2
 
+/* %rax = memory_op(XENMEM_current_reservation, DOMID_SELF) */
+current_reservation:
+	mov	$HC_memory_op, %eax
+	mov	$XENMEM_current_reservation, %edi
+	lea	domid_self(%rip), %rsi
+	syscall
+	ret
+
+/* %rax = memory_op(%edi, the one-extent reservation of `extent`) */
+reservation_op:
+	mov	$HC_memory_op, %eax
+	lea	reservation(%rip), %rsi
+	syscall
+	ret
+
 /* %eax = PIT channel 2's count (LSB, then MSB) */
 pit_count:
 	in	$0x42, %al
@@ -183,8 +236,19 @@ shutdown_crash:
 	.long	3
 iopl_one:
 	.long	1
+domid_self:
+	.word	0x7ff0
 
 	.data
+	.balign	8
+reservation:				/* struct xen_memory_reservation */
+	.quad	extent			/* extent_start */
+	.quad	1			/* nr_extents */
+	.long	0, 0			/* extent_order, mem_flags */
+	.word	0x7ff0			/* DOMID_SELF */
+	.balign	8
+extent:
+	.quad	0
 msg:
 	.ascii	"xen-pv costs: hypercall 0x"
 hc_digits:
