@@ -27,6 +27,8 @@
 #include "machine.h"
 #include "run_loop.h"
 #include "seccomp.h"
+#include "snapshot.h"
+#include "machine_state.h"
 #include "terminal.h"
 
 #define MAX_TIMEOUT_S (1e7)
@@ -50,6 +52,9 @@ struct run_options {
 	bool seccomp;		/* false: --no-seccomp */
 	bool debug;
 	enum pv_mode_choice pv_mode;
+	const char *snapshot_path; /* run: --snapshot-after writes it; restore: reads it */
+	const char *mem_file_path;
+	uint64_t snapshot_after; /* exits; 0: none */
 };
 
 static int parse_mem(const struct cli_option *opt, const char *text, void *opts)
@@ -134,6 +139,21 @@ static int parse_console_limit(const struct cli_option *opt, const char *text, v
 	return 0;
 }
 
+static int parse_snapshot_after(const struct cli_option *opt, const char *text, void *opts)
+{
+	uint64_t *n = &((struct run_options *)opts)->snapshot_after;
+	char *end;
+	(void)opt;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || *text == '-' || v == 0) {
+		log_msg("--snapshot-after %s: not a number of exits above 0", text);
+		return -1;
+	}
+	*n = v;
+	return 0;
+}
+
 static const struct cli_choice entry_choices[] = {
     {"auto", BOOT_ENTRY_AUTO},
     {"64", BOOT_ENTRY_64},
@@ -159,6 +179,21 @@ static const struct cli_choice pv_mode_choices[] = {
  * its documentation cannot fall behind.  cmd_run() (below) starts with
  * parse_options(), which hands this table to the mechanism.
  * Next: host/cli.c. :*/
+/* The options of a running VM, which `pvkit restore` shares. */
+#define RUN_SESSION_OPTIONS                                                                        \
+	{"timeout", "SECONDS", "stop the guest after SECONDS (status 124)",                        \
+	 .parse = parse_timeout},                                                                  \
+	    {"stats", NULL, "print the exit counts at the end",                                    \
+	     CLI_FLAG(struct run_options, stats, true)},                                           \
+	    {"debug", NULL, "log rare events: unknown ports, bad guest accesses",                  \
+	     CLI_FLAG(struct run_options, debug, true)},                                           \
+	    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",             \
+	     .parse = parse_console_limit},                                                        \
+	{                                                                                          \
+		"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",                    \
+		    CLI_FLAG(struct run_options, seccomp, false)                                   \
+	}
+
 static const struct cli_option run_table[] = {
     {"kernel", "IMAGE", "bzImage or ELF (default: the bundled pvkernel)",
      CLI_STRING(struct run_options, kernel_path)},
@@ -171,25 +206,33 @@ static const struct cli_option run_table[] = {
      CLI_CHOICE(struct run_options, entry, entry_choices)},
     {"subarch", "N", "hardware_subarch; default: pvkit for pvkit kernels", .parse = parse_subarch,
      CLI_CHOICES(subarch_choices)},
-    {"timeout", "SECONDS", "stop the guest after SECONDS (status 124)", .parse = parse_timeout},
-    {"stats", NULL, "print the exit counts at the end", CLI_FLAG(struct run_options, stats, true)},
     {"no-pvkit-cpuid", NULL, "hide pvkit's CPUID leaves: the guest sees plain KVM",
      CLI_FLAG(struct run_options, pvkit_cpuid, false)},
-    {"debug", NULL, "log rare events: unknown ports, bad guest accesses",
-     CLI_FLAG(struct run_options, debug, true)},
-    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",
-     .parse = parse_console_limit},
-    {"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",
-     CLI_FLAG(struct run_options, seccomp, false)},
     {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
      CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
+    {"snapshot-after", "EXITS", "snapshot after EXITS exits, then go on",
+     .parse = parse_snapshot_after},
+    {"snapshot", "STATE", "the snapshot's state file (docs/snapshot.md)",
+     CLI_STRING(struct run_options, snapshot_path)},
+    {"mem-file", "MEM", "the snapshot's memory file",
+     CLI_STRING(struct run_options, mem_file_path)},
+    RUN_SESSION_OPTIONS,
+};
+
+static const struct cli_option restore_table[] = {
+    {"snapshot", "STATE", "the state file to resume (required)",
+     CLI_STRING(struct run_options, snapshot_path)},
+    {"mem-file", "MEM", "its memory file, mapped copy-on-write (required)",
+     CLI_STRING(struct run_options, mem_file_path)},
+    RUN_SESSION_OPTIONS,
 };
 
 static const struct cli_exit_status run_statuses[] = {
     {0, NULL, "the guest powered off with 0, or asked for a reset"},
     {0, "v", "the guest's own status v (debug exit port 0xf4, POWER_OFF hypercall)"},
     {EXIT_STATUS_HOST_ERROR, NULL, "pvkit or KVM failed (an ioctl, a resource)"},
-    {EXIT_STATUS_BAD_INPUT, NULL, "bad input (command line, kernel, initrd): nothing started"},
+    {EXIT_STATUS_BAD_INPUT, NULL,
+     "bad input (command line, kernel, initrd, snapshot): nothing started"},
     {EXIT_STATUS_TRIPLE_FAULT, NULL, "the guest triple-faulted"},
     {EXIT_STATUS_KVM_FAILURE, NULL,
      "KVM cannot run the guest: no usable /dev/kvm, entry or emulator failure"},
@@ -208,12 +251,31 @@ const struct cli_command cmd_run_command = {
     .main = cmd_run,
 };
 
-static int parse_options(int argc, char **argv, struct run_options *o)
+const struct cli_command cmd_restore_command = {
+    .name = "restore",
+    .summary = "resume a VM from a snapshot, in a new process; statuses as for run",
+    CLI_OPTIONS(restore_table),
+    .main = cmd_restore,
+};
+
+static int parse_options(const struct cli_command *cmd, int argc, char **argv,
+			 struct run_options *o)
 {
 	*o = (struct run_options){0};
-	if (cli_parse(&cmd_run_command, argc, argv, o) < 0)
+	if (cli_parse(cmd, argc, argv, o) < 0)
 		return -1;
 	log_debug_enabled = o->debug;
+	/* The two files of a snapshot go together. */
+	bool restore = cmd == &cmd_restore_command;
+	if ((restore || o->snapshot_after) && (!o->snapshot_path || !o->mem_file_path)) {
+		cli_usage_error(cmd, "%s needs --snapshot STATE and --mem-file MEM",
+				restore ? "restore" : "--snapshot-after");
+		return -1;
+	}
+	if (!restore && !o->snapshot_after && (o->snapshot_path || o->mem_file_path)) {
+		cli_usage_error(cmd, "--snapshot and --mem-file name where --snapshot-after writes");
+		return -1;
+	}
 	return 0;
 }
 
@@ -223,10 +285,82 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The VM is built: bound the process, run it, report.  Shared by run and
+ * restore.  A run that may snapshot keeps a descriptor and the calls for
+ * the files (host/seccomp.h, host/limits.h).
+ */
+static int run_machine(struct machine *m, const struct run_options *o)
+{
+	m->console.out_limit = o->console_limit;
+	m->console.limit_stop = &m->stop;
+	m->console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
+	m->snapshot_after_exits = o->snapshot_after;
+	m->snapshot_path = o->snapshot_path;
+	m->snapshot_mem_path = o->mem_file_path;
+	unsigned extras = o->snapshot_after ? SECCOMP_RUN_SNAPSHOTS : 0;
+	int spare_fds = o->snapshot_after ? 1 : 0;
+	/*L:370 Set-up is over: from here on no new file, thread or mapping of
+	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
+	 * device model would hold a process that can only run the vCPU, answer
+	 * exits and move console bytes.  Then the run, until something stops it.
+	 * Next: host/run_loop.c. :*/
+	if (limits_bound_process_with(spare_fds) < 0 ||
+	    (o->seccomp && seccomp_install_run_filter_with(extras) < 0))
+		return EXIT_STATUS_HOST_ERROR;
+	int status = run_loop(m, o->timeout);
+	terminal_restore();
+	if (o->stats)
+		run_loop_print_stats(m);
+	return status;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	struct run_options o;
+	if (parse_options(&cmd_restore_command, argc, argv, &o) < 0)
+		return EXIT_STATUS_BAD_INPUT;
+	signal(SIGPIPE, SIG_IGN);
+	static struct machine m;
+	int status = EXIT_STATUS_BAD_INPUT;
+	struct snapshot_input in = {.mem_fd = -1};
+	if (o.seccomp && seccomp_install_load_filter() < 0) {
+		status = EXIT_STATUS_HOST_ERROR;
+		goto out;
+	}
+	if (snapshot_open(o.snapshot_path, o.mem_file_path, &in) < 0)
+		goto out;
+	struct machine_part mp;
+	char why[300];
+	machine_state_config(&in.view, &mp, why, sizeof(why)); /* checked by snapshot_open() */
+	status = EXIT_STATUS_HOST_ERROR;
+	if (vm_map_ram_file(&m.vm, in.mem_fd, mp.mem_size) < 0)
+		goto out;
+	in.mem_fd = -1; /* the VM's now */
+	if (vm_check_kvm() < 0) {
+		status = EXIT_STATUS_KVM_FAILURE;
+		goto out;
+	}
+	if (machine_restore(&m, &mp, &in.view, why, sizeof(why)) < 0) {
+		if (why[0]) {
+			log_msg("%s: %s", o.snapshot_path, why);
+			status = EXIT_STATUS_BAD_INPUT;
+		}
+		goto out;
+	}
+	log_msg("restored %s (%" PRIu64 " MiB, %s)", base_name(o.snapshot_path), mp.mem_size >> 20,
+		mp.entry_mode == BOOT_CPU_PVM ? "deprivileged (pvm mode)" : "ring 0");
+	status = run_machine(&m, &o);
+out:
+	machine_destroy(&m);
+	snapshot_input_free(&in);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_options o;
-	if (parse_options(argc, argv, &o) < 0)
+	if (parse_options(&cmd_run_command, argc, argv, &o) < 0)
 		return EXIT_STATUS_BAD_INPUT;
 	/* A closed stdout (`pvkit run | head`) loses output; it must not kill
 	 * the VMM in the middle of a run. */
@@ -340,20 +474,7 @@ int cmd_run(int argc, char **argv)
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
-	m.console.out_limit = o.console_limit;
-	m.console.limit_stop = &m.stop;
-	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
-	/*L:370 Set-up is over: from here on no new file, thread or mapping of
-	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
-	 * device model would hold a process that can only run the vCPU, answer
-	 * exits and move console bytes.  Then the run, until something stops it.
-	 * Next: host/run_loop.c. :*/
-	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
-		goto out;
-	status = run_loop(&m, o.timeout);
-	terminal_restore();
-	if (o.stats)
-		run_loop_print_stats(&m);
+	status = run_machine(&m, &o);
 out:
 	/*L:860 The end.  The machine is taken down and the status returns
 	 * through main() as pvkit's own: the guest's (pvkernel's 0, or 32 for a

@@ -15,6 +15,7 @@
 #include "hypercall.h"
 #include "log.h"
 #include "run_loop.h"
+#include "snapshot.h"
 
 /*
  * Signals that end the run: the --timeout timer's SIGALRM (sent to the
@@ -237,6 +238,35 @@ void run_loop_handle_exit(struct machine *m)
 	}
 }
 
+int run_loop_pause(struct machine *m)
+{
+	/* KVM finishes an exit's instruction (the OUT, the MMIO access, the
+	 * registers a hypercall changed) at the start of the next KVM_RUN.
+	 * With immediate_exit set that KVM_RUN does just that and returns
+	 * EINTR without entering the guest: the vCPU's state is then whole. */
+	m->vcpu.run->immediate_exit = 1;
+	int r = ioctl(m->vcpu.fd, KVM_RUN, 0);
+	int err = errno;
+	m->vcpu.run->immediate_exit = 0;
+	if (r == 0 || err != EINTR) {
+		log_msg("KVM_RUN to complete the last exit: %s", r == 0 ? "it ran" : strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int run_loop_snapshot(struct machine *m, const char *state_path, const char *mem_path)
+{
+	if (run_loop_pause(m) < 0)
+		return -1;
+	struct snapshot_stats st;
+	if (snapshot_write(m, state_path, mem_path, &st) < 0)
+		return -1;
+	log_msg("snapshot: %s (%" PRIu64 " bytes) and %s (%" PRIu64 " KiB of data) in %.1f ms",
+		state_path, st.state_bytes, mem_path, st.mem_bytes_written >> 10, st.ns / 1e6);
+	return 0;
+}
+
 int run_loop(struct machine *m, double timeout_seconds)
 {
 	/*L:400 Running it.  This thread runs the vCPU; the console's thread only
@@ -290,6 +320,9 @@ int run_loop(struct machine *m, double timeout_seconds)
 		}
 		m->stats.total++;
 		run_loop_handle_exit(m);
+		if (m->stats.total == m->snapshot_after_exits && !m->stop.stop &&
+		    run_loop_snapshot(m, m->snapshot_path, m->snapshot_mem_path) < 0)
+			stop_with(m, EXIT_STATUS_HOST_ERROR, "snapshot failed, stopped");
 	}
 	/*L:850 The loop ends at the first stop request: the guest's status, a
 	 * device's, a signal's or the timeout's.  Console output is flushed, and

@@ -39,6 +39,16 @@ void run_loop_handle_exit(struct machine *m);
  */
 void run_loop_hypercall(struct machine *m);
 
+/*
+ * Stop between two KVM_RUNs with nothing in flight: complete the last
+ * exit's instruction without entering the guest.  -1 with a message.
+ */
+int run_loop_pause(struct machine *m);
+
+/* Pause and write a snapshot (host/snapshot.h); one line on stderr says
+ * what was written.  -1 with a message. */
+int run_loop_snapshot(struct machine *m, const char *state_path, const char *mem_path);
+
 /* The one --stats line: "pvkit: exits: total=N io=N ..." on stderr. */
 void run_loop_print_stats(const struct machine *m);
 

@@ -89,6 +89,46 @@ static const struct {
 };
 
 /*
+ * What writing a snapshot adds (host/snapshot.c), only in runs that may
+ * take one (--snapshot-after, --api-socket): two new files under a
+ * temporary name, renamed into place, and the KVM state they hold.
+ */
+static const struct {
+	int nr;
+	const char *why;
+} snapshot_calls[] = {
+    {SCMP_SYS(openat), "the snapshot's temporary files"},
+    {SCMP_SYS(ftruncate), "the memory file's size (holes where RAM is zero)"},
+    {SCMP_SYS(pwrite64), "the memory file's pages, the state file"},
+    {SCMP_SYS(rename), "temporary names into place"},
+    {SCMP_SYS(renameat), "same, another libc"},
+    {SCMP_SYS(renameat2), "same, another libc"},
+    {SCMP_SYS(unlink), "a temporary file after a failure"},
+    {SCMP_SYS(unlinkat), "same, another libc"},
+    {SCMP_SYS(mincore), "which RAM pages the guest ever touched"},
+    {SCMP_SYS(getrandom), "the snapshot id"},
+};
+static const struct {
+	unsigned long request;
+	const char *why;
+} snapshot_ioctls[] = {
+    {KVM_GET_XSAVE, "vCPU state"},	  {KVM_GET_XCRS, "vCPU state"},
+    {KVM_GET_DEBUGREGS, "vCPU state"},	  {KVM_GET_LAPIC, "vCPU state"},
+    {KVM_GET_MP_STATE, "vCPU state"},	  {KVM_GET_CPUID2, "the CPUID the guest sees"},
+    {KVM_GET_MSR_INDEX_LIST, "the MSRs"}, {KVM_GET_IRQCHIP, "PIC and IOAPIC"},
+    {KVM_GET_PIT2, "the PIT"},		  {KVM_GET_CLOCK, "KVM's clock"},
+};
+/* The control socket's (host/api_socket.c): a connection at a time on the
+ * listening socket made at set-up, read and written like any descriptor. */
+static const struct {
+	int nr;
+	const char *why;
+} api_socket_calls[] = {
+    {SCMP_SYS(accept4), "the next client of the control socket"},
+    {SCMP_SYS(shutdown), "the end of a response"},
+};
+
+/*
  * The sanitizer runtime's needs: LeakSanitizer's check at exit clones a
  * tracer task (CLONE_UNTRACED, not a thread) that ptrace-stops every thread
  * and lists /proc/self/task; an error report asks whether stderr is a
@@ -191,6 +231,38 @@ static int install_report_handler(void)
 	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGSYS, &sa, NULL);
+}
+
+#define ALLOW_ALL(ctx, list)                                                                       \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                          \
+		int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i_].nr, 0);                   \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+	}
+#define ALLOW_IOCTLS(ctx, list)                                                                    \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                          \
+		int rc_ = seccomp_rule_add(                                                        \
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,                                       \
+		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, list[i_].request));                \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+	}
+
+static int add_extra_rules(scmp_filter_ctx ctx, unsigned extras)
+{
+	if (extras & SECCOMP_RUN_SNAPSHOTS) {
+		ALLOW_ALL(ctx, snapshot_calls);
+		ALLOW_IOCTLS(ctx, snapshot_ioctls);
+	}
+	if (extras & SECCOMP_RUN_API_SOCKET) {
+		ALLOW_ALL(ctx, api_socket_calls);
+		/* The control thread wakes the vCPU thread to pause it. */
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+					  SCMP_A2_64(SCMP_CMP_EQ, SIGUSR1, 0));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int add_rules(scmp_filter_ctx ctx)
@@ -337,6 +409,11 @@ int seccomp_install_load_filter(void)
 
 int seccomp_install_run_filter(void)
 {
+	return seccomp_install_run_filter_with(0);
+}
+
+int seccomp_install_run_filter_with(unsigned extras)
+{
 	scmp_filter_ctx ctx = seccomp_init(SECCOMP_DEFAULT_ACTION);
 	if (!ctx) {
 		log_msg("seccomp: cannot create a filter");
@@ -346,6 +423,8 @@ int seccomp_install_run_filter(void)
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
 		rc = add_rules(ctx);
+	if (rc == 0)
+		rc = add_extra_rules(ctx, extras);
 	if (rc == 0 && install_report_handler() < 0)
 		rc = -errno;
 	if (rc == 0) {

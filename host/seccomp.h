@@ -36,6 +36,13 @@
  */
 int seccomp_install_run_filter(void);
 
+/* What a run may need beyond the run loop, each only where it is used. */
+#define SECCOMP_RUN_SNAPSHOTS  1u /* write snapshot files (host/snapshot.c) */
+#define SECCOMP_RUN_API_SOCKET 2u /* serve the control socket (host/api_socket.c) */
+
+/* The run-loop filter plus the calls of `extras` (SECCOMP_RUN_*). */
+int seccomp_install_run_filter_with(unsigned extras);
+
 /*
  * The earlier, looser wall, for the time the image and initrd are parsed and
  * decompressed (the code most exposed to hostile files) and the VM is set

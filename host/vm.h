@@ -34,6 +34,7 @@ struct vm {
 	uint8_t *ram;	    /* the whole mapping, 2 MiB aligned */
 	size_t ram_mapped;  /* bytes mapped, including alignment slack */
 	uint8_t *map_start; /* what munmap needs */
+	int ram_fd;	    /* restored: the memory file mapped copy-on-write; else -1 */
 	struct guest_memory mem;
 };
 
@@ -49,6 +50,14 @@ extern const int vm_ncapabilities;
 
 /* Map `size` bytes of zeroed guest RAM.  -1 with a message on failure. */
 int vm_alloc_ram(struct vm *vm, uint64_t size);
+
+/*
+ * Map `size` bytes of guest RAM from the memory file `fd` (a snapshot's,
+ * docs/snapshot.md) copy-on-write: MAP_PRIVATE, so restore reads a page
+ * only when the guest touches it and never writes the file.  Keeps `fd`.
+ * -1 with a message on failure.
+ */
+int vm_map_ram_file(struct vm *vm, int fd, uint64_t size);
 
 /*
  * Open /dev/kvm, check the API version and capabilities, create the VM,
