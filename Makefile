@@ -14,7 +14,7 @@ FUZZ_CC := clang
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -MMD -MP
-HOST_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2 -lseccomp -lpthread
+HOST_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2 -lseccomp -lhttp_parser -ljansson -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)
 

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "machine.h"
 #include "run_loop.h"
+#include "api_socket.h"
 #include "seccomp.h"
 #include "snapshot.h"
 #include "machine_state.h"
@@ -55,6 +56,7 @@ struct run_options {
 	const char *snapshot_path; /* run: --snapshot-after writes it; restore: reads it */
 	const char *mem_file_path;
 	uint64_t snapshot_after; /* exits; 0: none */
+	const char *api_socket;	 /* --api-socket PATH, or NULL */
 };
 
 static int parse_mem(const struct cli_option *opt, const char *text, void *opts)
@@ -189,9 +191,11 @@ static const struct cli_choice pv_mode_choices[] = {
 	     CLI_FLAG(struct run_options, debug, true)},                                           \
 	    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",             \
 	     .parse = parse_console_limit},                                                        \
+	    {"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",                       \
+	     CLI_FLAG(struct run_options, seccomp, false)},                                        \
 	{                                                                                          \
-		"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",                    \
-		    CLI_FLAG(struct run_options, seccomp, false)                                   \
+		"api-socket", "PATH", "serve the control socket (HTTP/JSON) at PATH",              \
+		    CLI_STRING(struct run_options, api_socket)                                     \
 	}
 
 static const struct cli_option run_table[] = {
@@ -290,7 +294,7 @@ static const char *base_name(const char *path)
  * restore.  A run that may snapshot keeps a descriptor and the calls for
  * the files (host/seccomp.h, host/limits.h).
  */
-static int run_machine(struct machine *m, const struct run_options *o)
+static int run_machine(struct machine *m, const struct run_options *o, struct api_socket *api)
 {
 	m->console.out_limit = o->console_limit;
 	m->console.limit_stop = &m->stop;
@@ -300,6 +304,14 @@ static int run_machine(struct machine *m, const struct run_options *o)
 	m->snapshot_mem_path = o->mem_file_path;
 	unsigned extras = o->snapshot_after ? SECCOMP_RUN_SNAPSHOTS : 0;
 	int spare_fds = o->snapshot_after ? 1 : 0;
+	if (o->api_socket) {
+		/* A client's connection and a snapshot's file at a time. */
+		extras |= SECCOMP_RUN_SNAPSHOTS | SECCOMP_RUN_API_SOCKET;
+		spare_fds = 2;
+		if (api_socket_start(api) < 0)
+			return EXIT_STATUS_HOST_ERROR;
+		m->api = api;
+	}
 	/*L:370 Set-up is over: from here on no new file, thread or mapping of
 	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
 	 * device model would hold a process that can only run the vCPU, answer
@@ -324,7 +336,10 @@ int cmd_restore(int argc, char **argv)
 	static struct machine m;
 	int status = EXIT_STATUS_BAD_INPUT;
 	struct snapshot_input in = {.mem_fd = -1};
-	if (o.seccomp && seccomp_install_load_filter() < 0) {
+	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
+	if (o.api_socket && api_socket_open(&api, o.api_socket) < 0)
+		goto out;
+	if (o.seccomp && seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0) {
 		status = EXIT_STATUS_HOST_ERROR;
 		goto out;
 	}
@@ -350,8 +365,9 @@ int cmd_restore(int argc, char **argv)
 	}
 	log_msg("restored %s (%" PRIu64 " MiB, %s)", base_name(o.snapshot_path), mp.mem_size >> 20,
 		mp.entry_mode == BOOT_CPU_PVM ? "deprivileged (pvm mode)" : "ring 0");
-	status = run_machine(&m, &o);
+	status = run_machine(&m, &o, &api);
 out:
+	api_socket_close(&api);
 	machine_destroy(&m);
 	snapshot_input_free(&in);
 	return status;
@@ -398,13 +414,19 @@ int cmd_run(int argc, char **argv)
 	static struct machine m; /* large (the I/O bus tables); zeroed */
 	struct boot_image *img = NULL;
 	int status = EXIT_STATUS_HOST_ERROR;
+	/* Before the loading filter, which forbids new sockets. */
+	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
+	if (o.api_socket && api_socket_open(&api, o.api_socket) < 0) {
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
 	/*L:140 The files are in memory: parsing them (the code most exposed to
 	 * a hostile image) and setting up run under the loading seccomp filter
 	 * (host/seccomp.h).  Guest RAM is mapped first because the loader writes
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
-	if (o.seccomp && seccomp_install_load_filter() < 0)
+	if (o.seccomp && seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
 		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;
@@ -474,13 +496,14 @@ int cmd_run(int argc, char **argv)
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
-	status = run_machine(&m, &o);
+	status = run_machine(&m, &o, &api);
 out:
 	/*L:860 The end.  The machine is taken down and the status returns
 	 * through main() as pvkit's own: the guest's (pvkernel's 0, or 32 for a
 	 * failed self-test), or one of pvkit's when it stopped the guest or
 	 * never started it (docs/vmm.md lists them all).  The guest's side of
 	 * the story is told at more length in docs/pvkernel.md. :*/
+	api_socket_close(&api);
 	machine_destroy(&m);
 	boot_image_free(img);
 	free(kernel_file);

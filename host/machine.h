@@ -34,6 +34,8 @@ struct exit_stats {
 	uint64_t hypercall; /* OUTs to the hypercall port */
 };
 
+struct api_socket;
+
 struct machine_config {
 	bool pvkit_cpuid; /* false: --no-pvkit-cpuid */
 };
@@ -57,6 +59,8 @@ struct machine {
 	/* --snapshot-after: write a snapshot after this many exits (0: never). */
 	uint64_t snapshot_after_exits;
 	const char *snapshot_path, *snapshot_mem_path;
+	struct api_socket *api; /* --api-socket, or NULL */
+	bool paused;		/* by the control socket */
 	bool console_ready, vcpu_ready, uart_ready;
 };
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_socket.h"
 #include "emulation_assist.h"
 #include "hypercall.h"
 #include "log.h"
@@ -27,10 +28,22 @@
  */
 static volatile sig_atomic_t caught_signal;
 static struct kvm_run *volatile running_vcpu;
+/* Set by every signal here: a HALT hypercall returns early (hc_halt()). */
+static volatile int run_interrupted;
 
 static void on_stop_signal(int sig)
 {
 	caught_signal = sig;
+	run_interrupted = 1;
+	if (running_vcpu)
+		running_vcpu->immediate_exit = 1;
+}
+
+/* SIGUSR1 from the control socket's thread: a request waits (api_socket.h). */
+static void on_kick(int sig)
+{
+	(void)sig;
+	run_interrupted = 1;
 	if (running_vcpu)
 		running_vcpu->immediate_exit = 1;
 }
@@ -267,6 +280,74 @@ int run_loop_snapshot(struct machine *m, const char *state_path, const char *mem
 	return 0;
 }
 
+/* One request of the control socket, on this (the vCPU) thread. */
+static void answer_api(struct machine *m, const struct api_request *req)
+{
+	struct api_socket *api = m->api;
+	switch (req->op) {
+	case API_INFO:
+		api_socket_reply_info(api, m->paused);
+		break;
+	case API_STATS: {
+		const struct api_stats st = {
+		    .total = m->stats.total,
+		    .io = m->stats.io,
+		    .mmio = m->stats.mmio,
+		    .hlt = m->stats.hlt,
+		    .hypercall = m->stats.hypercall,
+		    .console_bytes = m->console.bytes_out,
+		};
+		api_socket_reply_stats(api, &st);
+		break;
+	}
+	case API_PAUSE:
+		if (!m->paused && run_loop_pause(m) < 0) {
+			api_socket_fault(api, 500, "%s", log_last_msg());
+			break;
+		}
+		if (!m->paused)
+			console_flush(&m->console);
+		m->paused = true;
+		api_socket_reply(api, 204, NULL);
+		break;
+	case API_RESUME:
+		m->paused = false;
+		api_socket_reply(api, 204, NULL);
+		break;
+	case API_SNAPSHOT:
+		if (!m->paused)
+			api_socket_fault(api, 400,
+					 "the VM is running: pause it first (PATCH /vm "
+					 "{\"state\": \"Paused\"})");
+		else if (run_loop_snapshot(m, req->snapshot_path, req->mem_file_path) < 0)
+			api_socket_fault(api, 400, "%s", log_last_msg());
+		else
+			api_socket_reply(api, 204, NULL);
+		break;
+	case API_SHUTDOWN:
+		stop_with(m, 0, "stopped through the control socket (SendCtrlAltDel)");
+		m->paused = false;
+		api_socket_reply(api, 204, NULL);
+		break;
+	}
+}
+
+/*
+ * Serve the control socket: the request that woke us and, while the VM is
+ * paused, every later one, until one resumes it or something stops it.
+ * A paused VM still stops for SIGINT, SIGTERM and --timeout.
+ */
+static void serve_api(struct machine *m)
+{
+	struct api_request req;
+	while (!m->stop.stop && !caught_signal) {
+		if (api_socket_take(m->api, &req, m->paused ? 100 : 0))
+			answer_api(m, &req);
+		else if (!m->paused)
+			break;
+	}
+}
+
 int run_loop(struct machine *m, double timeout_seconds)
 {
 	/*L:400 Running it.  This thread runs the vCPU; the console's thread only
@@ -278,9 +359,11 @@ int run_loop(struct machine *m, double timeout_seconds)
 	bool have_timer = false;
 	caught_signal = 0;
 	running_vcpu = m->vcpu.run;
-	m->hypercalls.interrupted = (volatile int *)&caught_signal;
+	run_interrupted = 0;
+	m->hypercalls.interrupted = &run_interrupted;
 	catch_signal(SIGINT, on_stop_signal);
 	catch_signal(SIGTERM, on_stop_signal);
+	catch_signal(SIGUSR1, on_kick);
 	if (m->sync_regs)
 		m->vcpu.run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (timeout_seconds > 0) {
@@ -302,6 +385,11 @@ int run_loop(struct machine *m, double timeout_seconds)
 			const char *name = sigabbrev_np(caught_signal);
 			stop_with(m, 128 + caught_signal, "stopped by SIG%s", name ? name : "?");
 			break;
+		}
+		run_interrupted = 0;
+		if (m->api && (m->paused || api_socket_pending(m->api))) {
+			serve_api(m);
+			continue;
 		}
 		/*L:410 The guest runs inside this ioctl, from the registers of
 		 * L:360, until it needs pvkit: a port or MMIO access, a hypercall,

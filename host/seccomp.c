@@ -357,10 +357,14 @@ static const int load_denied_calls[] = {
     SCMP_SYS(memfd_create),
 };
 
-static int add_load_rules(scmp_filter_ctx ctx)
+static int add_load_rules(scmp_filter_ctx ctx, unsigned extras)
 {
 	int rc;
 	for (size_t i = 0; i < sizeof(load_denied_calls) / sizeof(load_denied_calls[0]); i++) {
+		/* The control thread may accept a client while set-up goes on. */
+		if ((extras & SECCOMP_RUN_API_SOCKET) && (load_denied_calls[i] == SCMP_SYS(accept4) ||
+							  load_denied_calls[i] == SCMP_SYS(accept)))
+			continue;
 		rc = seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, load_denied_calls[i], 0);
 		if (rc < 0)
 			return rc;
@@ -387,12 +391,17 @@ static int add_load_rules(scmp_filter_ctx ctx)
 
 int seccomp_install_load_filter(void)
 {
+	return seccomp_install_load_filter_with(0);
+}
+
+int seccomp_install_load_filter_with(unsigned extras)
+{
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		log_msg("seccomp: cannot create a filter");
 		return -1;
 	}
-	int rc = add_load_rules(ctx);
+	int rc = add_load_rules(ctx, extras);
 	if (rc == 0 && install_report_handler() < 0)
 		rc = -errno;
 	if (rc == 0) {

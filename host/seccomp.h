@@ -54,6 +54,10 @@ int seccomp_install_run_filter_with(unsigned extras);
  */
 int seccomp_install_load_filter(void);
 
+/* The same, leaving what `extras` (SECCOMP_RUN_*) needs during set-up: a
+ * control socket's accept(). */
+int seccomp_install_load_filter_with(unsigned extras);
+
 /* True in builds whose sanitizer runtime needs the extra calls. */
 bool seccomp_sanitizer_build(void);
 
