@@ -80,12 +80,23 @@ static const char *member(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static int parse_body(json_t *obj, enum http_method method, const char *url,
-		      struct api_request *req, int *status, char *why, size_t n)
+/* The paths, the method each takes, and whether it has a JSON body. */
+static const struct {
+	const char *url;
+	enum http_method method;
+	bool body;
+} routes[] = {
+    {"/", HTTP_GET, false},
+    {"/pvkit/stats", HTTP_GET, false},
+    {"/vm", HTTP_PATCH, true},
+    {"/snapshot/create", HTTP_PUT, true},
+    {"/actions", HTTP_PUT, true},
+};
+
+static int parse_body(json_t *obj, const char *url, struct api_request *req, int *status,
+		      char *why, size_t n)
 {
 	if (strcmp(url, "/vm") == 0) {
-		if (method != HTTP_PATCH)
-			return refuse(status, 405, why, n, "%s: use PATCH", url);
 		const char *state = member(obj, "state");
 		if (state && strcmp(state, "Paused") == 0)
 			req->op = API_PAUSE;
@@ -97,8 +108,6 @@ static int parse_body(json_t *obj, enum http_method method, const char *url,
 		return 1;
 	}
 	if (strcmp(url, "/snapshot/create") == 0) {
-		if (method != HTTP_PUT)
-			return refuse(status, 405, why, n, "%s: use PUT", url);
 		const char *type = member(obj, "snapshot_type");
 		if (type && strcmp(type, "Full") != 0)
 			return refuse(status, 400, why, n,
@@ -117,17 +126,13 @@ static int parse_body(json_t *obj, enum http_method method, const char *url,
 		strcpy(req->mem_file_path, mem);
 		return 1;
 	}
-	if (strcmp(url, "/actions") == 0) {
-		if (method != HTTP_PUT)
-			return refuse(status, 405, why, n, "%s: use PUT", url);
-		const char *action = member(obj, "action_type");
-		if (!action || strcmp(action, "SendCtrlAltDel") != 0)
-			return refuse(status, 400, why, n,
-				      "/actions: \"action_type\" must be \"SendCtrlAltDel\"");
-		req->op = API_SHUTDOWN;
-		return 1;
-	}
-	return refuse(status, 404, why, n, "%.100s: no such path", url);
+	/* /actions */
+	const char *action = member(obj, "action_type");
+	if (!action || strcmp(action, "SendCtrlAltDel") != 0)
+		return refuse(status, 400, why, n,
+			      "/actions: \"action_type\" must be \"SendCtrlAltDel\"");
+	req->op = API_SHUTDOWN;
+	return 1;
 }
 
 int api_parse_request(const char *buf, size_t len, struct api_request *req, int *status,
@@ -160,11 +165,16 @@ int api_parse_request(const char *buf, size_t len, struct api_request *req, int 
 				    API_MAX_REQUEST)
 			   : 0;
 	enum http_method method = (enum http_method)p.method;
-	/* Bodiless requests. */
-	if (strcmp(r.url, "/") == 0 || strcmp(r.url, "/pvkit/stats") == 0) {
-		if (method != HTTP_GET)
-			return refuse(status, 405, why, why_size, "%s: use GET", r.url);
-		req->op = strcmp(r.url, "/") == 0 ? API_INFO : API_STATS;
+	size_t route = 0;
+	while (route < sizeof(routes) / sizeof(routes[0]) && strcmp(routes[route].url, r.url))
+		route++;
+	if (route == sizeof(routes) / sizeof(routes[0]))
+		return refuse(status, 404, why, why_size, "%.100s: no such path", r.url);
+	if (method != routes[route].method)
+		return refuse(status, 405, why, why_size, "%s: use %s", r.url,
+			      http_method_str(routes[route].method));
+	if (!routes[route].body) {
+		req->op = route == 0 ? API_INFO : API_STATS;
 		return 1;
 	}
 	json_error_t jerr;
@@ -174,7 +184,7 @@ int api_parse_request(const char *buf, size_t len, struct api_request *req, int 
 		return refuse(status, 400, why, why_size, "%s: the body is not a JSON object%s%.80s",
 			      r.url, obj ? "" : ": ", obj ? "" : jerr.text);
 	}
-	int rc = parse_body(obj, method, r.url, req, status, why, why_size);
+	int rc = parse_body(obj, r.url, req, status, why, why_size);
 	json_decref(obj);
 	return rc;
 }
