@@ -257,7 +257,7 @@ const struct cli_command cmd_run_command = {
 
 const struct cli_command cmd_restore_command = {
     .name = "restore",
-    .summary = "resume a VM from a snapshot, in a new process; statuses as for run",
+    .summary = "resume a VM from a snapshot; exit statuses as for run",
     CLI_OPTIONS(restore_table),
     .main = cmd_restore,
 };
@@ -308,6 +308,7 @@ static int run_machine(struct machine *m, const struct run_options *o, struct ap
 		/* A client's connection and a snapshot's file at a time. */
 		extras |= SECCOMP_RUN_SNAPSHOTS | SECCOMP_RUN_API_SOCKET;
 		spare_fds = 2;
+		run_loop_catch_kick();
 		if (api_socket_start(api) < 0)
 			return EXIT_STATUS_HOST_ERROR;
 		m->api = api;

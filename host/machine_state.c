@@ -188,6 +188,9 @@ static int vcpu_load(struct machine *m, const void *data, char *why, size_t n)
 	msrs_transfer(fd, KVM_SET_MSRS, msrs, s->nmsrs, refused, &nrefused);
 	for (uint32_t i = 0; i < nrefused; i++)
 		log_debug("restore: KVM refuses MSR 0x%x", refused[i]);
+	for (uint32_t i = 0; i < s->nmsrs; i++)
+		if (s->msrs[i].index == MSR_IA32_TSC)
+			m->snapshot_tsc = s->msrs[i].data;
 	if (ioctl(fd, KVM_SET_DEBUGREGS, &s->debugregs) < 0)
 		return load_error(why, n, "KVM_SET_DEBUGREGS");
 	struct kvm_vcpu_events events = s->events;
@@ -295,6 +298,20 @@ static int time_load(struct machine *m, const void *data, char *why, size_t n)
 	m->time.start_monotonic_ns = start;
 	m->time.published = p->published != 0;
 	m->time.last = p->last;
+	m->time.last.restores++; /* the next page tells the guest (abi/pvkit_abi.h) */
+	/*
+	 * Whether KVM gave the guest its TSC back is the host's business: on
+	 * this one (kvm_pvm) the guest reads the host's TSC, and KVM_SET_MSRS
+	 * of MSR_IA32_TSC changes nothing it sees, so the TSC has moved on by
+	 * the time the snapshot spent on disk.  The last page, read at today's
+	 * TSC, would then put the guest's clock that far ahead, and the next
+	 * page would keep it there (it never reads earlier).  Move the last
+	 * page along with the TSC: read at today's TSC it says what it said
+	 * at the snapshot's, so the guest's clock goes on from there.
+	 */
+	uint64_t now_tsc;
+	if (m->snapshot_tsc && vcpu_read_tsc(&m->vcpu, &now_tsc) == 0 && now_tsc > m->snapshot_tsc)
+		m->time.last.tsc_base += now_tsc - m->snapshot_tsc;
 	return 0;
 }
 

@@ -56,6 +56,11 @@ static int catch_signal(int sig, void (*handler)(int))
 	return sigaction(sig, &sa, NULL);
 }
 
+void run_loop_catch_kick(void)
+{
+	catch_signal(SIGUSR1, on_kick);
+}
+
 static int start_timer(double seconds, timer_t *timer)
 {
 	if (catch_signal(SIGALRM, on_stop_signal) < 0)
@@ -363,7 +368,7 @@ int run_loop(struct machine *m, double timeout_seconds)
 	m->hypercalls.interrupted = &run_interrupted;
 	catch_signal(SIGINT, on_stop_signal);
 	catch_signal(SIGTERM, on_stop_signal);
-	catch_signal(SIGUSR1, on_kick);
+	run_loop_catch_kick();
 	if (m->sync_regs)
 		m->vcpu.run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (timeout_seconds > 0) {
