@@ -12,6 +12,12 @@
 #                            measures from before the snapshot to after
 #                            the restore ("shared tests took N ms", the
 #                            backend's total) are sane, not wrapped.
+#   random pauses            through the control socket (curl) at a random
+#                            moment of the self-tests, PAUSES times per mode,
+#                            wherever the vCPU is (in pvm mode often in a
+#                            CPL0 stub or thunk, docs/snapshot.md): paused,
+#                            snapshotted, resumed; the run and the restore
+#                            finish with 0 failed
 #   clock across a wait      restored WAIT_S seconds after the snapshot, in
 #                            ring-0 mode before its timer test: the guest's
 #                            clock goes on from the snapshot (the host's TSC
@@ -42,7 +48,7 @@ names=()
 for mode in pvm ring0; do
 	for ((i = 1; i <= POINTS; i++)); do names+=("$mode at point $i"); done
 done
-names+=("clock across a wait" "sparse memory file" "refused snapshots" "frozen snapshot"
+names+=("random pauses (pvm)" "random pauses (ring0)" "clock across a wait" "sparse memory file" "refused snapshots" "frozen snapshot"
 	"command line")
 pvm_guest_suite "snapshot" build/pvkernel "${names[@]}"
 
@@ -95,6 +101,54 @@ for mode in pvm ring0; do
 		n=$(((total - 3) * i / (POINTS + 1) + 3))
 		snapshot_point "$mode" "$n" "$mode at point $i"
 	done
+done
+
+# Random pauses through the control socket: not at an exit, anywhere.
+PAUSES=${SNAPSHOT_PAUSES:-6}
+for mode in pvm ring0; do
+	backend=$([ "$mode" = pvm ] && echo pvm || echo pvkit)
+	bad=() taken=0
+	if ! command -v curl >/dev/null; then
+		skip "snapshot: random pauses ($mode)" "curl not installed"
+		continue
+	fi
+	for ((i = 1; i <= PAUSES; i++)); do
+		s=$work/pause-$mode-$i
+		"$PVKIT" run --pv-mode "$mode" --api-socket "$s.sock" --timeout "$RUN_TIMEOUT" \
+			</dev/null >"$s.run.out" 2>"$s.run.err" &
+		pid=$!
+		for _ in $(seq 400); do [ -S "$s.sock" ] && break; sleep 0.01; done
+		sleep "0.$(printf %03d $((RANDOM % 120)))"
+		for req in 'PATCH /vm {"state":"Paused"}' \
+			"PUT /snapshot/create {\"snapshot_path\":\"$s.state\",\"mem_file_path\":\"$s.mem\"}" \
+			'PATCH /vm {"state":"Resumed"}'; do
+			curl -s --max-time 20 --unix-socket "$s.sock" -X "${req%% *}" \
+				-d "${req#* * }" "http://localhost$(cut -d' ' -f2 <<<"$req")" >/dev/null
+		done
+		wait $pid
+		rc=$?
+		grep -aqE '[0-9]+ passed, 0 failed' "$s.run.out" && [ "$rc" -eq 0 ] ||
+			bad+=("run $i: status $rc")
+		if [ ! -f "$s.state" ]; then
+			# The guest may have finished before the pause: nothing to restore.
+			grep -q "^pvkit: snapshot: " "$s.run.err" && bad+=("run $i: no state file")
+			continue
+		fi
+		"$PVKIT" restore --snapshot "$s.state" --mem-file "$s.mem" --timeout "$RUN_TIMEOUT" \
+			</dev/null >"$s.out" 2>"$s.err"
+		rc=$?
+		if [ "$rc" -ne 0 ] || ! grep -aqE "backend $backend, [0-9]+ ms: [0-9]+ passed, 0 failed" "$s.out"; then
+			bad+=("restore $i: status $rc, $(grep -aE 'FAILED|check failed' "$s.out" | head -n2 | tr '\n' ' ')")
+			run_output "$s.out" "$s.err"
+		fi
+		taken=$((taken + 1))
+		rm -f "$s.mem"
+	done
+	if [ ${#bad[@]} -eq 0 ]; then
+		ok "snapshot: random pauses ($mode): $taken of $PAUSES runs paused while the tests ran, snapshotted, resumed and restored: 0 failed"
+	else
+		not_ok "snapshot: random pauses ($mode): ${bad[*]}"
+	fi
 done
 
 # The clock across a wait: a snapshot early in the self-tests, restored
