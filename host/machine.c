@@ -161,6 +161,7 @@ static int machine_build(struct machine *m, enum boot_cpu_mode mode)
 	    .start_monotonic_ns = m->hypercalls.start_monotonic_ns,
 	};
 	m->entry_mode = mode;
+	m->pvm_host = host_is_pvm();
 	return 0;
 }
 

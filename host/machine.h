@@ -61,6 +61,7 @@ struct machine {
 	const char *snapshot_path, *snapshot_mem_path;
 	struct api_socket *api; /* --api-socket, or NULL */
 	bool paused;		/* by the control socket */
+	bool pvm_host;		/* host_is_pvm(), asked at set-up (it reads /sys) */
 	uint64_t snapshot_tsc;	/* restored: the guest TSC when the snapshot was taken */
 	bool console_ready, vcpu_ready, uart_ready;
 };

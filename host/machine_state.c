@@ -124,8 +124,36 @@ static uint32_t msrs_transfer(int fd, unsigned long request, struct kvm_msr_entr
 	return done;
 }
 
+/*
+ * This host's PVM variant keeps a supervisor mode of its own ("PVCS mode",
+ * docs/pvm.md), entered by a guest's wrmsr of a page address to this MSR.
+ * KVM neither lists the MSR nor takes such a value back from the host, so
+ * a vCPU in that mode cannot be restored: refuse to snapshot it rather
+ * than write a snapshot that resumes wrongly.  (pvkernel does not use it.)
+ */
+#define MSR_PVM_PVCS 0x4b564d10u
+
+static int refuse_pvcs_mode(struct machine *m)
+{
+	struct {
+		struct kvm_msrs head;
+		struct kvm_msr_entry entry;
+	} msr = {.head.nmsrs = 1, .entry.index = MSR_PVM_PVCS};
+	if (!m->pvm_host || ioctl(m->vcpu.fd, KVM_GET_MSRS, &msr.head) != 1)
+		return 0;
+	if (msr.entry.data & ~0xfffull) {
+		log_msg("snapshot: the guest is in this host's PVM supervisor mode (MSR 0x%x = "
+			"0x%llx), which KVM cannot restore",
+			MSR_PVM_PVCS, (unsigned long long)msr.entry.data);
+		return -1;
+	}
+	return 0;
+}
+
 static int vcpu_save(struct machine *m, struct snapshot_builder *b)
 {
+	if (refuse_pvcs_mode(m) < 0)
+		return -1;
 	struct vcpu_part *s = calloc(1, sizeof(*s));
 	if (!s)
 		return save_error("vcpu");
