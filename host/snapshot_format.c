@@ -118,7 +118,8 @@ static void append(struct snapshot_builder *b, const void *data, size_t n)
 		b->buf = p;
 		b->cap = cap;
 	}
-	memcpy(b->buf + b->len, data, n);
+	if (n)
+		memcpy(b->buf + b->len, data, n);
 	memset(b->buf + b->len + n, 0, ALIGN8(n) - n);
 	b->len = need;
 }
