@@ -86,15 +86,13 @@ static const struct {
 	enum http_method method;
 	bool body;
 } routes[] = {
-    {"/", HTTP_GET, false},
-    {"/pvkit/stats", HTTP_GET, false},
-    {"/vm", HTTP_PATCH, true},
-    {"/snapshot/create", HTTP_PUT, true},
+    {"/", HTTP_GET, false},	  {"/pvkit/stats", HTTP_GET, false},
+    {"/vm", HTTP_PATCH, true},	  {"/snapshot/create", HTTP_PUT, true},
     {"/actions", HTTP_PUT, true},
 };
 
-static int parse_body(json_t *obj, const char *url, struct api_request *req, int *status,
-		      char *why, size_t n)
+static int parse_body(json_t *obj, const char *url, struct api_request *req, int *status, char *why,
+		      size_t n)
 {
 	if (strcmp(url, "/vm") == 0) {
 		const char *state = member(obj, "state");
@@ -135,8 +133,8 @@ static int parse_body(json_t *obj, const char *url, struct api_request *req, int
 	return 1;
 }
 
-int api_parse_request(const char *buf, size_t len, struct api_request *req, int *status,
-		      char *why, size_t why_size)
+int api_parse_request(const char *buf, size_t len, struct api_request *req, int *status, char *why,
+		      size_t why_size)
 {
 	static struct http_request r; /* the control thread's; 16 KiB */
 	memset(&r, 0, sizeof(r));
@@ -181,8 +179,9 @@ int api_parse_request(const char *buf, size_t len, struct api_request *req, int 
 	json_t *obj = json_loadb(r.body, r.body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj || !json_is_object(obj)) {
 		json_decref(obj);
-		return refuse(status, 400, why, why_size, "%s: the body is not a JSON object%s%.80s",
-			      r.url, obj ? "" : ": ", obj ? "" : jerr.text);
+		return refuse(status, 400, why, why_size,
+			      "%s: the body is not a JSON object%s%.80s", r.url, obj ? "" : ": ",
+			      obj ? "" : jerr.text);
 	}
 	int rc = parse_body(obj, r.url, req, status, why, why_size);
 	json_decref(obj);
@@ -242,9 +241,14 @@ static void send_response(int fd, int status, const char *body)
 	static const struct {
 		int status;
 		const char *text;
-	} reasons[] = {{200, "OK"},	   {204, "No Content"},	      {400, "Bad Request"},
-		       {404, "Not Found"}, {405, "Method Not Allowed"}, {413, "Payload Too Large"},
-		       {500, "Internal Server Error"}, {503, "Service Unavailable"}};
+	} reasons[] = {{200, "OK"},
+		       {204, "No Content"},
+		       {400, "Bad Request"},
+		       {404, "Not Found"},
+		       {405, "Method Not Allowed"},
+		       {413, "Payload Too Large"},
+		       {500, "Internal Server Error"},
+		       {503, "Service Unavailable"}};
 	const char *reason = "Error";
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (reasons[i].status == status)
@@ -272,8 +276,8 @@ static void fault_body(char *out, size_t size, const char *why)
 }
 
 /* Hand `req` to the vCPU thread and wait for its answer. */
-static void ask_vcpu(struct api_socket *api, const struct api_request *req, int *status,
-		     char *body, size_t size)
+static void ask_vcpu(struct api_socket *api, const struct api_request *req, int *status, char *body,
+		     size_t size)
 {
 	pthread_mutex_lock(&api->lock);
 	if (api->closing) {

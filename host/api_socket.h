@@ -30,17 +30,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define API_MAX_REQUEST 16384 /* bytes of one request, headers and body */
-#define API_MAX_PATH	4096
+#define API_MAX_REQUEST	  16384 /* bytes of one request, headers and body */
+#define API_MAX_PATH	  4096
 #define API_IO_TIMEOUT_MS 5000
 
 enum api_op {
-	API_INFO,	 /* GET / */
-	API_PAUSE,	 /* PATCH /vm Paused */
-	API_RESUME,	 /* PATCH /vm Resumed */
-	API_SNAPSHOT,	 /* PUT /snapshot/create */
-	API_SHUTDOWN,	 /* PUT /actions SendCtrlAltDel */
-	API_STATS,	 /* GET /pvkit/stats */
+	API_INFO,     /* GET / */
+	API_PAUSE,    /* PATCH /vm Paused */
+	API_RESUME,   /* PATCH /vm Resumed */
+	API_SNAPSHOT, /* PUT /snapshot/create */
+	API_SHUTDOWN, /* PUT /actions SendCtrlAltDel */
+	API_STATS,    /* GET /pvkit/stats */
 };
 
 struct api_request {
@@ -54,8 +54,8 @@ struct api_request {
  * read more; -1: refused, with the HTTP `status` (400, 404, 405, 413) and
  * one line `why`.
  */
-int api_parse_request(const char *buf, size_t len, struct api_request *req, int *status,
-		      char *why, size_t why_size);
+int api_parse_request(const char *buf, size_t len, struct api_request *req, int *status, char *why,
+		      size_t why_size);
 
 struct api_socket {
 	int listen_fd, stop_fd;

@@ -277,7 +277,8 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 		return -1;
 	}
 	if (!restore && !o->snapshot_after && (o->snapshot_path || o->mem_file_path)) {
-		cli_usage_error(cmd, "--snapshot and --mem-file name where --snapshot-after writes");
+		cli_usage_error(cmd,
+				"--snapshot and --mem-file name where --snapshot-after writes");
 		return -1;
 	}
 	return 0;
@@ -340,7 +341,8 @@ int cmd_restore(int argc, char **argv)
 	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
 	if (o.api_socket && api_socket_open(&api, o.api_socket) < 0)
 		goto out;
-	if (o.seccomp && seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0) {
+	if (o.seccomp &&
+	    seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0) {
 		status = EXIT_STATUS_HOST_ERROR;
 		goto out;
 	}
@@ -427,7 +429,8 @@ int cmd_run(int argc, char **argv)
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
-	if (o.seccomp && seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
+	if (o.seccomp &&
+	    seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
 		goto out;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;

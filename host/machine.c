@@ -173,8 +173,7 @@ int machine_restore(struct machine *m, const struct machine_part *machine,
 	if (machine_build(m, mode) < 0)
 		return -1;
 	m->pvkit_cpuid = machine->pvkit_cpuid != 0;
-	if (machine_state_check_host(m->tsc_khz, &snapshot->header.host, why,
-				     why_size) < 0)
+	if (machine_state_check_host(m->tsc_khz, &snapshot->header.host, why, why_size) < 0)
 		return -1;
 	if (mode == BOOT_CPU_PVM && pvm_machine_add_doorbell(m) < 0)
 		return -1;

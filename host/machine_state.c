@@ -422,7 +422,8 @@ int machine_state_config(const struct snapshot_view *v, struct machine_part *out
 		return -1;
 	}
 	if (out->mem_size != v->header.mem_size) {
-		snprintf(why, why_size, "machine part says %" PRIu64 " bytes of RAM, the header %" PRIu64,
+		snprintf(why, why_size,
+			 "machine part says %" PRIu64 " bytes of RAM, the header %" PRIu64,
 			 out->mem_size, v->header.mem_size);
 		return -1;
 	}
@@ -444,15 +445,15 @@ int machine_state_save(struct machine *m, struct snapshot_builder *b)
 	return 0;
 }
 
-int machine_state_load(struct machine *m, const struct snapshot_view *v, char *why,
-		       size_t why_size)
+int machine_state_load(struct machine *m, const struct snapshot_view *v, char *why, size_t why_size)
 {
 	for (int i = 0; i < v->nparts; i++) {
 		bool known = strcmp(v->part[i].name, MACHINE_PART_NAME) == 0;
 		for (size_t j = 0; j < NPARTS && !known; j++)
 			known = strcmp(v->part[i].name, parts[j].name) == 0;
 		if (!known) {
-			snprintf(why, why_size, "part '%s' is unknown to this pvkit", v->part[i].name);
+			snprintf(why, why_size, "part '%s' is unknown to this pvkit",
+				 v->part[i].name);
 			return -1;
 		}
 	}
@@ -464,8 +465,10 @@ int machine_state_load(struct machine *m, const struct snapshot_view *v, char *w
 			return -1;
 		}
 		if (p->version != sp->version || p->length != sp->size) {
-			snprintf(why, why_size, "%s part version %u of %zu bytes, this pvkit reads version %u of %zu",
-				 sp->name, p->version, p->length, sp->version, sp->size);
+			snprintf(
+			    why, why_size,
+			    "%s part version %u of %zu bytes, this pvkit reads version %u of %zu",
+			    sp->name, p->version, p->length, sp->version, sp->size);
 			return -1;
 		}
 		/* A copy: the view's bytes need not be aligned for the struct. */

@@ -24,7 +24,6 @@
 #include "run_loop.h"
 #include "version.h"
 
-
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
@@ -43,7 +42,8 @@ static const struct cli_command version_command = {
 };
 
 static const struct cli_command *const commands[] = {
-    &cmd_run_command, &cmd_restore_command, &cmd_inspect_command, &cmd_probe_command, &help_command, &version_command,
+    &cmd_run_command,	&cmd_restore_command, &cmd_inspect_command,
+    &cmd_probe_command, &help_command,	      &version_command,
 };
 
 static int cmd_help(int argc, char **argv)

@@ -112,11 +112,16 @@ static const struct {
 	unsigned long request;
 	const char *why;
 } snapshot_ioctls[] = {
-    {KVM_GET_XSAVE, "vCPU state"},	  {KVM_GET_XCRS, "vCPU state"},
-    {KVM_GET_DEBUGREGS, "vCPU state"},	  {KVM_GET_LAPIC, "vCPU state"},
-    {KVM_GET_MP_STATE, "vCPU state"},	  {KVM_GET_CPUID2, "the CPUID the guest sees"},
-    {KVM_GET_MSR_INDEX_LIST, "the MSRs"}, {KVM_GET_IRQCHIP, "PIC and IOAPIC"},
-    {KVM_GET_PIT2, "the PIT"},		  {KVM_GET_CLOCK, "KVM's clock"},
+    {KVM_GET_XSAVE, "vCPU state"},
+    {KVM_GET_XCRS, "vCPU state"},
+    {KVM_GET_DEBUGREGS, "vCPU state"},
+    {KVM_GET_LAPIC, "vCPU state"},
+    {KVM_GET_MP_STATE, "vCPU state"},
+    {KVM_GET_CPUID2, "the CPUID the guest sees"},
+    {KVM_GET_MSR_INDEX_LIST, "the MSRs"},
+    {KVM_GET_IRQCHIP, "PIC and IOAPIC"},
+    {KVM_GET_PIT2, "the PIT"},
+    {KVM_GET_CLOCK, "KVM's clock"},
 };
 /* The control socket's (host/api_socket.c): a connection at a time on the
  * listening socket made at set-up, read and written like any descriptor. */
@@ -234,13 +239,13 @@ static int install_report_handler(void)
 }
 
 #define ALLOW_ALL(ctx, list)                                                                       \
-	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                          \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                           \
 		int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i_].nr, 0);                   \
 		if (rc_ < 0)                                                                       \
 			return rc_;                                                                \
 	}
 #define ALLOW_IOCTLS(ctx, list)                                                                    \
-	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                          \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                           \
 		int rc_ = seccomp_rule_add(                                                        \
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,                                       \
 		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, list[i_].request));                \
@@ -362,8 +367,9 @@ static int add_load_rules(scmp_filter_ctx ctx, unsigned extras)
 	int rc;
 	for (size_t i = 0; i < sizeof(load_denied_calls) / sizeof(load_denied_calls[0]); i++) {
 		/* The control thread may accept a client while set-up goes on. */
-		if ((extras & SECCOMP_RUN_API_SOCKET) && (load_denied_calls[i] == SCMP_SYS(accept4) ||
-							  load_denied_calls[i] == SCMP_SYS(accept)))
+		if ((extras & SECCOMP_RUN_API_SOCKET) &&
+		    (load_denied_calls[i] == SCMP_SYS(accept4) ||
+		     load_denied_calls[i] == SCMP_SYS(accept)))
 			continue;
 		rc = seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, load_denied_calls[i], 0);
 		if (rc < 0)

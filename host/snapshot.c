@@ -19,8 +19,8 @@
 #include "version.h"
 #include "vm.h"
 
-#define PAGE	  4096u
-#define CHUNK	  (2u << 20)
+#define PAGE  4096u
+#define CHUNK (2u << 20)
 
 static int write_all(int fd, const void *buf, size_t len, off_t at)
 {
@@ -70,7 +70,8 @@ static int write_ram(struct vm *vm, int fd, uint64_t *written)
 			if (run_len) {
 				if (run_start + run_len > size)
 					run_len = size - run_start;
-				if (write_all(fd, vm->ram + run_start, run_len, (off_t)run_start) < 0)
+				if (write_all(fd, vm->ram + run_start, run_len, (off_t)run_start) <
+				    0)
 					return -1;
 				*written += run_len;
 				run_len = 0;
@@ -144,8 +145,9 @@ int snapshot_write(struct machine *m, const char *state_path, const char *mem_pa
 {
 	uint64_t t0 = hypercall_monotonic_now();
 	if (m->entry_mode == BOOT_CPU_XEN_PV) {
-		log_msg("snapshot: a Xen PV machine cannot be snapshotted yet (pvxen's state is not "
-			"saved)");
+		log_msg(
+		    "snapshot: a Xen PV machine cannot be snapshotted yet (pvxen's state is not "
+		    "saved)");
 		return -1;
 	}
 	uint64_t id;

@@ -21,8 +21,7 @@ static uint32_t file_crc(const uint8_t *buf, size_t len)
 	return (uint32_t)crc;
 }
 
-static int fail(char *why, size_t size, const char *fmt, unsigned long long a,
-		unsigned long long b)
+static int fail(char *why, size_t size, const char *fmt, unsigned long long a, unsigned long long b)
 {
 	snprintf(why, size, fmt, a, b);
 	return -1;
@@ -88,8 +87,7 @@ int snapshot_parse(const uint8_t *buf, size_t len, struct snapshot_view *out, ch
 	return 0;
 }
 
-const struct snapshot_part_view *snapshot_find_part(const struct snapshot_view *v,
-						    const char *name)
+const struct snapshot_part_view *snapshot_find_part(const struct snapshot_view *v, const char *name)
 {
 	for (int i = 0; i < v->nparts; i++)
 		if (strcmp(v->part[i].name, name) == 0)

@@ -139,8 +139,8 @@ int vm_map_ram_file(struct vm *vm, int fd, uint64_t size)
 	 * file over the 2 MiB aligned start. */
 	if (vm_alloc_ram(vm, size) < 0)
 		return -1;
-	void *p = mmap(vm->ram, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
-		       fd, 0);
+	void *p = mmap(vm->ram, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
 	if (p == MAP_FAILED) {
 		log_msg("cannot map the memory file (%" PRIu64 " MiB): %s", size >> 20,
 			strerror(errno));

@@ -191,8 +191,9 @@ static void api_requests(void **state)
 	const char *create = "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"/a/s\", "
 			     "\"mem_file_path\": \"/a/m\"}";
 	char text[400];
-	snprintf(text, sizeof(text), "PUT /snapshot/create HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
-		 strlen(create), create);
+	snprintf(text, sizeof(text),
+		 "PUT /snapshot/create HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", strlen(create),
+		 create);
 	assert_int_equal(parse(text, &req, &status, why), 1);
 	assert_int_equal(req.op, API_SNAPSHOT);
 	assert_string_equal(req.snapshot_path, "/a/s");
@@ -204,9 +205,8 @@ static void api_requests(void **state)
 			 1);
 	assert_int_equal(req.op, API_SHUTDOWN);
 	/* incomplete: read more */
-	assert_int_equal(parse("PATCH /vm HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"sta", &req,
-			       &status, why),
-			 0);
+	assert_int_equal(
+	    parse("PATCH /vm HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"sta", &req, &status, why), 0);
 	assert_int_equal(parse("GET / HT", &req, &status, why), 0);
 }
 
@@ -226,12 +226,15 @@ static void api_bad_requests(void **state)
 	    {"PATCH /vm HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]", 400, "not a JSON object"},
 	    {"PATCH /vm HTTP/1.1\r\nContent-Length: 17\r\n\r\n{\"state\":\"Gone\"}\n", 400,
 	     "must be"},
-	    {"PATCH /vm HTTP/1.1\r\nContent-Length: 30\r\n\r\n{\"state\":\"Paused\",\"state\":\"x\"}",
+	    {"PATCH /vm HTTP/1.1\r\nContent-Length: "
+	     "30\r\n\r\n{\"state\":\"Paused\",\"state\":\"x\"}",
 	     400, "not a JSON object"},
 	    {"PUT /snapshot/create HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", 400, "needs"},
-	    {"PUT /snapshot/create HTTP/1.1\r\nContent-Length: 24\r\n\r\n{\"snapshot_type\":\"Diff\"}",
+	    {"PUT /snapshot/create HTTP/1.1\r\nContent-Length: "
+	     "24\r\n\r\n{\"snapshot_type\":\"Diff\"}",
 	     400, "only Full"},
-	    {"PUT /actions HTTP/1.1\r\nContent-Length: 30\r\n\r\n{\"action_type\":\"FlushMetrics\"}",
+	    {"PUT /actions HTTP/1.1\r\nContent-Length: "
+	     "30\r\n\r\n{\"action_type\":\"FlushMetrics\"}",
 	     400, "must be"},
 	    {"GARBAGE\r\n\r\n", 400, "bad HTTP request"},
 	};
