@@ -29,30 +29,29 @@ struct http_request {
 	bool too_long, complete;
 };
 
+/* Append to a bounded buffer (kept NUL-terminated); false when full. */
+static bool append(char *buf, size_t *len, size_t size, const char *at, size_t n)
+{
+	if (n > size - 1 - *len)
+		return false;
+	memcpy(buf + *len, at, n);
+	*len += n;
+	buf[*len] = 0;
+	return true;
+}
+
 static int on_url(http_parser *p, const char *at, size_t len)
 {
 	struct http_request *r = p->data;
-	if (len > sizeof(r->url) - 1 - r->url_len) {
-		r->too_long = true;
-		return 1;
-	}
-	memcpy(r->url + r->url_len, at, len);
-	r->url_len += len;
-	r->url[r->url_len] = 0;
-	return 0;
+	r->too_long |= !append(r->url, &r->url_len, sizeof(r->url), at, len);
+	return r->too_long;
 }
 
 static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http_request *r = p->data;
-	if (len > sizeof(r->body) - 1 - r->body_len) {
-		r->too_long = true;
-		return 1;
-	}
-	memcpy(r->body + r->body_len, at, len);
-	r->body_len += len;
-	r->body[r->body_len] = 0;
-	return 0;
+	r->too_long |= !append(r->body, &r->body_len, sizeof(r->body), at, len);
+	return r->too_long;
 }
 
 static int on_complete(http_parser *p)

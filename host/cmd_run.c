@@ -329,6 +329,21 @@ static int run_machine(struct machine *m, const struct run_options *o, struct ap
 	return status;
 }
 
+/*
+ * The start of set-up, for run and restore: the control socket (before
+ * the loading filter, which forbids new sockets), then that filter.  0, or
+ * the exit status after one line.
+ */
+static int start_set_up(const struct run_options *o, struct api_socket *api)
+{
+	if (o->api_socket && api_socket_open(api, o->api_socket) < 0)
+		return EXIT_STATUS_BAD_INPUT;
+	if (o->seccomp &&
+	    seccomp_install_load_filter_with(o->api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
+		return EXIT_STATUS_HOST_ERROR;
+	return 0;
+}
+
 int cmd_restore(int argc, char **argv)
 {
 	struct run_options o;
@@ -339,13 +354,9 @@ int cmd_restore(int argc, char **argv)
 	int status = EXIT_STATUS_BAD_INPUT;
 	struct snapshot_input in = {.mem_fd = -1};
 	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
-	if (o.api_socket && api_socket_open(&api, o.api_socket) < 0)
+	if ((status = start_set_up(&o, &api)) != 0)
 		goto out;
-	if (o.seccomp &&
-	    seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0) {
-		status = EXIT_STATUS_HOST_ERROR;
-		goto out;
-	}
+	status = EXIT_STATUS_BAD_INPUT;
 	if (snapshot_open(o.snapshot_path, o.mem_file_path, &in) < 0)
 		goto out;
 	struct machine_part mp;
@@ -417,21 +428,16 @@ int cmd_run(int argc, char **argv)
 	static struct machine m; /* large (the I/O bus tables); zeroed */
 	struct boot_image *img = NULL;
 	int status = EXIT_STATUS_HOST_ERROR;
-	/* Before the loading filter, which forbids new sockets. */
 	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
-	if (o.api_socket && api_socket_open(&api, o.api_socket) < 0) {
-		status = EXIT_STATUS_BAD_INPUT;
-		goto out;
-	}
 	/*L:140 The files are in memory: parsing them (the code most exposed to
 	 * a hostile image) and setting up run under the loading seccomp filter
 	 * (host/seccomp.h).  Guest RAM is mapped first because the loader writes
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
-	if (o.seccomp &&
-	    seccomp_install_load_filter_with(o.api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
+	if ((status = start_set_up(&o, &api)) != 0)
 		goto out;
+	status = EXIT_STATUS_HOST_ERROR;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;
 

@@ -89,7 +89,12 @@ static void temp_name(const char *path, char *out, size_t size)
 	snprintf(out, size, "%.*s.%s.tmp-%d", dir_len, path, slash ? slash + 1 : path, getpid());
 }
 
-static int write_mem_file(struct machine *m, const char *path, uint64_t id, uint64_t *written)
+/*
+ * Write `path` through `fill` under a temporary name beside it, then rename
+ * it into place: a reader finds the old file or the whole new one.  -1
+ * with a message, and no temporary file left.
+ */
+static int write_renamed(const char *path, int (*fill)(int fd, void *ctx), void *ctx)
 {
 	char tmp[4200];
 	temp_name(path, tmp, sizeof(tmp));
@@ -98,14 +103,7 @@ static int write_mem_file(struct machine *m, const char *path, uint64_t id, uint
 		log_msg("%s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	uint64_t size = m->vm.mem.size;
-	struct snapshot_mem_trailer t = {.snapshot_id = id, .mem_size = size};
-	memcpy(t.magic, SNAPSHOT_MEM_MAGIC, sizeof(SNAPSHOT_MEM_MAGIC));
-	int r = ftruncate(fd, (off_t)(size + SNAPSHOT_TRAILER_SIZE));
-	if (r == 0)
-		r = write_ram(&m->vm, fd, written);
-	if (r == 0)
-		r = write_all(fd, &t, sizeof(t), (off_t)size);
+	int r = fill(fd, ctx);
 	if (r < 0)
 		log_msg("%s: %s", tmp, strerror(errno));
 	close(fd);
@@ -118,26 +116,29 @@ static int write_mem_file(struct machine *m, const char *path, uint64_t id, uint
 	return r;
 }
 
-static int write_state_file(const struct snapshot_builder *b, const char *path)
+struct mem_file {
+	struct vm *vm;
+	uint64_t id;
+	uint64_t written;
+};
+
+/* The RAM image (holes where there is nothing), then the trailer. */
+static int fill_mem_file(int fd, void *ctx)
 {
-	char tmp[4200];
-	temp_name(path, tmp, sizeof(tmp));
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_msg("%s: %s", tmp, strerror(errno));
+	struct mem_file *f = ctx;
+	uint64_t size = f->vm->mem.size;
+	struct snapshot_mem_trailer t = {.snapshot_id = f->id, .mem_size = size};
+	memcpy(t.magic, SNAPSHOT_MEM_MAGIC, sizeof(SNAPSHOT_MEM_MAGIC));
+	if (ftruncate(fd, (off_t)(size + SNAPSHOT_TRAILER_SIZE)) < 0 ||
+	    write_ram(f->vm, fd, &f->written) < 0)
 		return -1;
-	}
-	int r = write_all(fd, b->buf, b->len, 0);
-	if (r < 0)
-		log_msg("%s: %s", tmp, strerror(errno));
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0) {
-		log_msg("%s: %s", path, strerror(errno));
-		r = -1;
-	}
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return write_all(fd, &t, sizeof(t), (off_t)size);
+}
+
+static int fill_state_file(int fd, void *ctx)
+{
+	const struct snapshot_builder *b = ctx;
+	return write_all(fd, b->buf, b->len, 0);
 }
 
 int snapshot_write(struct machine *m, const char *state_path, const char *mem_path,
@@ -164,10 +165,12 @@ int snapshot_write(struct machine *m, const char *state_path, const char *mem_pa
 		log_msg("snapshot: the state does not fit in a state file");
 		r = -1;
 	}
+	struct mem_file mem = {.vm = &m->vm, .id = id};
 	if (r == 0)
-		r = write_mem_file(m, mem_path, id, &stats->mem_bytes_written);
+		r = write_renamed(mem_path, fill_mem_file, &mem);
+	stats->mem_bytes_written = mem.written;
 	if (r == 0)
-		r = write_state_file(&b, state_path);
+		r = write_renamed(state_path, fill_state_file, &b);
 	stats->state_bytes = b.len;
 	snapshot_builder_free(&b);
 	stats->ns = hypercall_monotonic_now() - t0;
