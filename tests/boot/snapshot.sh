@@ -92,13 +92,19 @@ snapshot_point() {
 }
 
 for mode in pvm ring0; do
-	# The exits of a whole run, spread over POINTS snapshot points from the
-	# third on (the first line is printed by then).
-	pvkernel_boot "$mode-count" pvkit --pv-mode "$mode"
-	total=$(grep -oE 'exits: total=[0-9]+' "$work/$mode-count.err" | grep -oE '[0-9]+$')
-	total=${total:-0}
+	# The exits of a whole run (the fewest of three: the timer test's halts
+	# vary), spread over POINTS snapshot points from the third (the first
+	# line is printed by then) to the sixth from the end (the summary line
+	# and the power-off are the last exits).
+	total=
+	for c in 1 2 3; do
+		pvkernel_boot "$mode-count" pvkit --pv-mode "$mode"
+		t=$(grep -oE 'exits: total=[0-9]+' "$work/$mode-count.err" | grep -oE '[0-9]+$')
+		[ -n "$t" ] && { [ -z "$total" ] || [ "$t" -lt "$total" ]; } && total=$t
+	done
+	total=$((${total:-9} - 6))
 	for ((i = 1; i <= POINTS; i++)); do
-		n=$(((total - 3) * i / (POINTS + 1) + 3))
+		n=$(((total - 3) * i / POINTS + 3))
 		snapshot_point "$mode" "$n" "$mode at point $i"
 	done
 done
@@ -137,7 +143,10 @@ for mode in pvm ring0; do
 		"$PVKIT" restore --snapshot "$s.state" --mem-file "$s.mem" --timeout "$RUN_TIMEOUT" \
 			</dev/null >"$s.out" 2>"$s.err"
 		rc=$?
-		if [ "$rc" -ne 0 ] || ! grep -aqE "backend $backend, [0-9]+ ms: [0-9]+ passed, 0 failed" "$s.out"; then
+		# Status 0 is the guest's own verdict (a failed self-test makes it
+		# 32); the summary is there unless the pause came after it.
+		if [ "$rc" -ne 0 ] || grep -aq "FAILED" "$s.out" ||
+			grep -aqE "backend $backend, .*[1-9][0-9]* failed" "$s.out"; then
 			bad+=("restore $i: status $rc, $(grep -aE 'FAILED|check failed' "$s.out" | head -n2 | tr '\n' ' ')")
 			run_output "$s.out" "$s.err"
 		fi
