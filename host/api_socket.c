@@ -87,6 +87,7 @@ static const struct {
 } routes[] = {
     {"/", HTTP_GET, false},	  {"/pvkit/stats", HTTP_GET, false},
     {"/vm", HTTP_PATCH, true},	  {"/snapshot/create", HTTP_PUT, true},
+    {"/snapshot/load", HTTP_PUT, true},
     {"/actions", HTTP_PUT, true},
 };
 
@@ -121,6 +122,31 @@ static int parse_body(json_t *obj, const char *url, struct api_request *req, int
 		req->op = API_SNAPSHOT;
 		strcpy(req->snapshot_path, state);
 		strcpy(req->mem_file_path, mem);
+		return 1;
+	}
+	if (strcmp(url, "/snapshot/load") == 0) {
+		/* Firecracker's memory backend, or its older mem_file_path. */
+		json_t *backend = json_object_get(obj, "mem_backend");
+		const char *type = member(backend, "backend_type");
+		const char *mem = backend ? member(backend, "backend_path") : member(obj, "mem_file_path");
+		const char *state = member(obj, "snapshot_path");
+		json_t *resume = json_object_get(obj, "resume_vm");
+		if (backend && (!type || strcmp(type, "File") != 0))
+			return refuse(status, 400, why, n,
+				      "/snapshot/load: the only mem_backend is {\"backend_type\": "
+				      "\"File\", \"backend_path\": ...}");
+		if (!state || !mem || !*state || !*mem)
+			return refuse(status, 400, why, n,
+				      "/snapshot/load needs \"snapshot_path\" and a memory file "
+				      "(\"mem_backend\" or \"mem_file_path\")");
+		if (resume && !json_is_boolean(resume))
+			return refuse(status, 400, why, n, "/snapshot/load: resume_vm is not true or false");
+		if (strlen(state) >= API_MAX_PATH || strlen(mem) >= API_MAX_PATH)
+			return refuse(status, 400, why, n, "/snapshot/load: a path too long");
+		req->op = API_LOAD;
+		strcpy(req->snapshot_path, state);
+		strcpy(req->mem_file_path, mem);
+		req->resume_vm = json_is_true(resume);
 		return 1;
 	}
 	/* /actions */
@@ -354,6 +380,8 @@ static void *control_thread(void *arg)
 
 int api_socket_start(struct api_socket *api)
 {
+	if (api->thread_started)
+		return 0;
 	api->vcpu_thread = pthread_self();
 	if (pthread_create(&api->thread, NULL, control_thread, api) != 0) {
 		log_msg("cannot start the control socket's thread");
@@ -426,11 +454,15 @@ static void reply_json(struct api_socket *api, json_t *o)
 	json_decref(o);
 }
 
-void api_socket_reply_info(struct api_socket *api, bool paused)
+void api_socket_reply_info(struct api_socket *api, enum api_vm_state state)
 {
-	reply_json(api, json_pack("{s:s, s:s, s:s, s:s}", "id", "pvkit", "state",
-				  paused ? "Paused" : "Running", "vmm_version", PVKIT_VERSION,
-				  "app_name", "pvkit"));
+	static const char *const names[] = {
+	    [API_VM_NOT_STARTED] = "Not started",
+	    [API_VM_RUNNING] = "Running",
+	    [API_VM_PAUSED] = "Paused",
+	};
+	reply_json(api, json_pack("{s:s, s:s, s:s, s:s}", "id", "pvkit", "state", names[state],
+				  "vmm_version", PVKIT_VERSION, "app_name", "pvkit"));
 }
 
 void api_socket_reply_stats(struct api_socket *api, const struct api_stats *st)

@@ -7,6 +7,9 @@
  *	GET   /                 {"id", "state": "Running"|"Paused", "vmm_version", "app_name"}
  *	PATCH /vm               {"state": "Paused"} or {"state": "Resumed"}
  *	PUT   /snapshot/create  {"snapshot_path": ..., "mem_file_path": ...} (paused VM)
+ *	PUT   /snapshot/load    {"snapshot_path": ..., "mem_backend": {"backend_type": "File",
+ *	                        "backend_path": ...}, "resume_vm": bool} (`pvkit restore
+ *	                        --api-socket` started without a snapshot)
  *	PUT   /actions          {"action_type": "SendCtrlAltDel"}: the VM stops, status 0
  *	GET   /pvkit/stats      pvkit's own: exit counts and console bytes
  *
@@ -41,12 +44,14 @@ enum api_op {
 	API_SNAPSHOT, /* PUT /snapshot/create */
 	API_SHUTDOWN, /* PUT /actions SendCtrlAltDel */
 	API_STATS,    /* GET /pvkit/stats */
+	API_LOAD,     /* PUT /snapshot/load */
 };
 
 struct api_request {
 	enum api_op op;
 	char snapshot_path[API_MAX_PATH];
 	char mem_file_path[API_MAX_PATH];
+	bool resume_vm; /* API_LOAD: run at once, not paused */
 };
 
 /*
@@ -94,7 +99,8 @@ void api_socket_fault(struct api_socket *api, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Answers with the bodies of GET / and GET /pvkit/stats. */
-void api_socket_reply_info(struct api_socket *api, bool paused);
+enum api_vm_state { API_VM_NOT_STARTED, API_VM_RUNNING, API_VM_PAUSED };
+void api_socket_reply_info(struct api_socket *api, enum api_vm_state state);
 struct api_stats {
 	uint64_t total, io, mmio, hlt, hypercall, console_bytes;
 };

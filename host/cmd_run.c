@@ -224,9 +224,9 @@ static const struct cli_option run_table[] = {
 };
 
 static const struct cli_option restore_table[] = {
-    {"snapshot", "STATE", "the state file to resume (required)",
+    {"snapshot", "STATE", "the state file to resume (or PUT /snapshot/load)",
      CLI_STRING(struct run_options, snapshot_path)},
-    {"mem-file", "MEM", "its memory file, mapped copy-on-write (required)",
+    {"mem-file", "MEM", "its memory file, mapped copy-on-write",
      CLI_STRING(struct run_options, mem_file_path)},
     RUN_SESSION_OPTIONS,
 };
@@ -271,9 +271,11 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 	log_debug_enabled = o->debug;
 	/* The two files of a snapshot go together. */
 	bool restore = cmd == &cmd_restore_command;
-	if ((restore || o->snapshot_after) && (!o->snapshot_path || !o->mem_file_path)) {
-		cli_usage_error(cmd, "%s needs --snapshot STATE and --mem-file MEM",
-				restore ? "restore" : "--snapshot-after");
+	bool later = restore && o->api_socket && !o->snapshot_path && !o->mem_file_path;
+	if ((restore || o->snapshot_after) && !later && (!o->snapshot_path || !o->mem_file_path)) {
+		cli_usage_error(cmd, "%s needs --snapshot STATE and --mem-file MEM%s",
+				restore ? "restore" : "--snapshot-after",
+				restore ? " (or --api-socket alone, for PUT /snapshot/load)" : "");
 		return -1;
 	}
 	if (!restore && !o->snapshot_after && (o->snapshot_path || o->mem_file_path)) {
@@ -344,6 +346,83 @@ static int start_set_up(const struct run_options *o, struct api_socket *api)
 	return 0;
 }
 
+/*
+ * Restore `m` from a state file and its memory file: 0, or pvkit's exit
+ * status after one line (2: the snapshot does not fit, 1 or 4: the host).
+ * On failure `m` is left for machine_destroy().
+ */
+static int load_snapshot(struct machine *m, const char *state_path, const char *mem_path)
+{
+	struct snapshot_input in;
+	int status = EXIT_STATUS_BAD_INPUT;
+	if (snapshot_open(state_path, mem_path, &in) < 0)
+		goto out;
+	struct machine_part mp;
+	char why[300];
+	machine_state_config(&in.view, &mp, why, sizeof(why)); /* checked by snapshot_open() */
+	status = EXIT_STATUS_HOST_ERROR;
+	if (vm_map_ram_file(&m->vm, in.mem_fd, mp.mem_size) < 0)
+		goto out;
+	in.mem_fd = -1; /* the VM's now */
+	if (vm_check_kvm() < 0) {
+		status = EXIT_STATUS_KVM_FAILURE;
+		goto out;
+	}
+	if (machine_restore(m, &mp, &in.view, why, sizeof(why)) < 0) {
+		if (why[0]) {
+			log_msg("%s: %s", state_path, why);
+			status = EXIT_STATUS_BAD_INPUT;
+		}
+		goto out;
+	}
+	log_msg("restored %s (%" PRIu64 " MiB, %s)", base_name(state_path), mp.mem_size >> 20,
+		mp.entry_mode == BOOT_CPU_PVM ? "deprivileged (pvm mode)" : "ring 0");
+	status = 0;
+out:
+	snapshot_input_free(&in);
+	return status;
+}
+
+/*
+ * `pvkit restore --api-socket PATH` without a snapshot: serve the socket
+ * until PUT /snapshot/load names one that loads (as Firecracker does).  A
+ * load that fails is answered with its one line and the next one waited
+ * for.  0 with `m` restored (paused unless resume_vm), or an exit status.
+ */
+static int wait_for_load(struct machine *m, struct api_socket *api)
+{
+	run_loop_catch_kick();
+	if (api_socket_start(api) < 0)
+		return EXIT_STATUS_HOST_ERROR;
+	struct api_request req;
+	for (;;) {
+		if (!api_socket_take(api, &req, 1000))
+			continue;
+		if (req.op == API_INFO) {
+			api_socket_reply_info(api, API_VM_NOT_STARTED);
+			continue;
+		}
+		if (req.op != API_LOAD) {
+			api_socket_fault(api, 400, "no VM yet: PUT /snapshot/load first");
+			continue;
+		}
+		int status = load_snapshot(m, req.snapshot_path, req.mem_file_path);
+		if (status == 0) {
+			m->paused = !req.resume_vm;
+			api_socket_reply(api, 204, NULL);
+			return 0;
+		}
+		api_socket_fault(api, 400, "%s", log_last_msg());
+		/* Start the next try from nothing (the RAM mapping is what
+		 * says vm_alloc_ram() set the descriptors to -1). */
+		if (m->vm.map_start)
+			machine_destroy(m);
+		memset(m, 0, sizeof(*m));
+		if (status != EXIT_STATUS_BAD_INPUT)
+			return status;
+	}
+}
+
 int cmd_restore(int argc, char **argv)
 {
 	struct run_options o;
@@ -351,39 +430,15 @@ int cmd_restore(int argc, char **argv)
 		return EXIT_STATUS_BAD_INPUT;
 	signal(SIGPIPE, SIG_IGN);
 	static struct machine m;
-	int status = EXIT_STATUS_BAD_INPUT;
-	struct snapshot_input in = {.mem_fd = -1};
 	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
-	if ((status = start_set_up(&o, &api)) != 0)
-		goto out;
-	status = EXIT_STATUS_BAD_INPUT;
-	if (snapshot_open(o.snapshot_path, o.mem_file_path, &in) < 0)
-		goto out;
-	struct machine_part mp;
-	char why[300];
-	machine_state_config(&in.view, &mp, why, sizeof(why)); /* checked by snapshot_open() */
-	status = EXIT_STATUS_HOST_ERROR;
-	if (vm_map_ram_file(&m.vm, in.mem_fd, mp.mem_size) < 0)
-		goto out;
-	in.mem_fd = -1; /* the VM's now */
-	if (vm_check_kvm() < 0) {
-		status = EXIT_STATUS_KVM_FAILURE;
-		goto out;
-	}
-	if (machine_restore(&m, &mp, &in.view, why, sizeof(why)) < 0) {
-		if (why[0]) {
-			log_msg("%s: %s", o.snapshot_path, why);
-			status = EXIT_STATUS_BAD_INPUT;
-		}
-		goto out;
-	}
-	log_msg("restored %s (%" PRIu64 " MiB, %s)", base_name(o.snapshot_path), mp.mem_size >> 20,
-		mp.entry_mode == BOOT_CPU_PVM ? "deprivileged (pvm mode)" : "ring 0");
-	status = run_machine(&m, &o, &api);
-out:
+	int status = start_set_up(&o, &api);
+	if (status == 0)
+		status = o.snapshot_path ? load_snapshot(&m, o.snapshot_path, o.mem_file_path)
+					 : wait_for_load(&m, &api);
+	if (status == 0)
+		status = run_machine(&m, &o, &api);
 	api_socket_close(&api);
 	machine_destroy(&m);
-	snapshot_input_free(&in);
 	return status;
 }
 

@@ -291,7 +291,10 @@ static void answer_api(struct machine *m, const struct api_request *req)
 	struct api_socket *api = m->api;
 	switch (req->op) {
 	case API_INFO:
-		api_socket_reply_info(api, m->paused);
+		api_socket_reply_info(api, m->paused ? API_VM_PAUSED : API_VM_RUNNING);
+		break;
+	case API_LOAD:
+		api_socket_fault(api, 400, "a VM is loaded already: one per pvkit process");
 		break;
 	case API_STATS: {
 		const struct api_stats st = {

@@ -13,13 +13,20 @@
 #   restore              the snapshot, restored with "lo" on stdin, prints
 #                        "echo: hello": the UART's input and the guest's
 #                        state came through
+#   snapshot load        `pvkit restore --api-socket` alone: GET / says "Not
+#                        started", a load of a missing file is refused with
+#                        its line and the next one waited for, PUT
+#                        /snapshot/load (Firecracker's mem_backend) loads
+#                        it paused, a second load is refused, PATCH /vm
+#                        Resumed: "echo: hello"
 #   owner-only socket    mode 0600
 #   socket exists        --api-socket at an existing path: one line, status 2
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-names=("curl session" "bad requests" "restore" "owner-only socket" "socket exists")
+names=("curl session" "bad requests" "restore" "snapshot load" "owner-only socket"
+	"socket exists")
 why=$(kvm_missing)
 command -v curl >/dev/null || why=${why:-curl not installed}
 PVKIT=build/pvkit-san
@@ -112,6 +119,39 @@ if [ "$rc" -eq 0 ] && grep -qx "echo: hello" "$tmp/rout" && ! grep -q "type a li
 	ok "api socket: restore: the snapshot finishes the line: echo: hello"
 else
 	not_ok "api socket: restore: status $rc, output '$(head -c 200 "$tmp/rout")'"
+fi
+
+# PUT /snapshot/load into a pvkit started without a snapshot.
+sock=$tmp/load.sock
+run_output "$tmp/lout" "$tmp/lerr"
+mkfifo "$tmp/lin"
+$PVKIT restore --api-socket "$sock" --timeout 120 <"$tmp/lin" >"$tmp/lout" 2>"$tmp/lerr" &
+pid=$!
+exec 7>"$tmp/lin"
+for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+session=()
+api GET /
+expect "GET / before a load" '"state": ?"Not started".* 200$'
+api PUT /snapshot/load "{\"snapshot_path\": \"$tmp/none.state\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"$tmp/s.mem\"}}"
+expect "a missing state file" 'No such file or directory"\} 400$'
+api PUT /snapshot/load "{\"snapshot_path\": \"$tmp/s.state\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"$tmp/s.mem\"}}"
+expect "PUT /snapshot/load" ' 204$'
+api GET /
+expect "GET / after the load" '"state": ?"Paused".* 200$'
+api PUT /snapshot/load "{\"snapshot_path\": \"$tmp/s.state\", \"mem_file_path\": \"$tmp/s.mem\"}"
+expect "a second load" 'loaded already.* 400$'
+printf 'lo\n' >&7
+api PATCH /vm '{"state": "Resumed"}'
+expect "PATCH /vm Resumed" ' 204$'
+exec 7>&-
+wait $pid
+rc=$?
+[ "$rc" -eq 0 ] || session+=("pvkit exited with $rc")
+grep -qx "echo: hello" "$tmp/lout" || session+=("no 'echo: hello'")
+if [ ${#session[@]} -eq 0 ]; then
+	ok "api socket: snapshot load: refused, loaded paused, resumed: echo: hello"
+else
+	not_ok "api socket: snapshot load: $(printf '%s; ' "${session[@]}")"
 fi
 
 touch "$tmp/taken"

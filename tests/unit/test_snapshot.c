@@ -204,6 +204,15 @@ static void api_requests(void **state)
 			       &req, &status, why),
 			 1);
 	assert_int_equal(req.op, API_SHUTDOWN);
+	const char *load = "{\"snapshot_path\": \"/a/s\", \"mem_backend\": {\"backend_type\": "
+			   "\"File\", \"backend_path\": \"/a/m\"}, \"resume_vm\": true}";
+	snprintf(text, sizeof(text), "PUT /snapshot/load HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(load), load);
+	assert_int_equal(parse(text, &req, &status, why), 1);
+	assert_int_equal(req.op, API_LOAD);
+	assert_string_equal(req.snapshot_path, "/a/s");
+	assert_string_equal(req.mem_file_path, "/a/m");
+	assert_true(req.resume_vm);
 	/* incomplete: read more */
 	assert_int_equal(
 	    parse("PATCH /vm HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"sta", &req, &status, why), 0);
@@ -237,6 +246,10 @@ static void api_bad_requests(void **state)
 	     "30\r\n\r\n{\"action_type\":\"FlushMetrics\"}",
 	     400, "must be"},
 	    {"GARBAGE\r\n\r\n", 400, "bad HTTP request"},
+	    {"PUT /snapshot/load HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", 400, "needs"},
+	    {"PUT /snapshot/load HTTP/1.1\r\nContent-Length: 78\r\n\r\n{\"snapshot_path\":\"s\","
+	     "\"mem_backend\":{\"backend_type\":\"Uffd\",\"backend_path\":\"m\"}}",
+	     400, "the only mem_backend"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int status = 0;
