@@ -85,8 +85,10 @@ static const struct {
 	enum http_method method;
 	bool body;
 } routes[] = {
-    {"/", HTTP_GET, false},	  {"/pvkit/stats", HTTP_GET, false},
-    {"/vm", HTTP_PATCH, true},	  {"/snapshot/create", HTTP_PUT, true},
+    {"/", HTTP_GET, false},
+    {"/pvkit/stats", HTTP_GET, false},
+    {"/vm", HTTP_PATCH, true},
+    {"/snapshot/create", HTTP_PUT, true},
     {"/snapshot/load", HTTP_PUT, true},
     {"/actions", HTTP_PUT, true},
 };
@@ -128,7 +130,8 @@ static int parse_body(json_t *obj, const char *url, struct api_request *req, int
 		/* Firecracker's memory backend, or its older mem_file_path. */
 		json_t *backend = json_object_get(obj, "mem_backend");
 		const char *type = member(backend, "backend_type");
-		const char *mem = backend ? member(backend, "backend_path") : member(obj, "mem_file_path");
+		const char *mem =
+		    backend ? member(backend, "backend_path") : member(obj, "mem_file_path");
 		const char *state = member(obj, "snapshot_path");
 		json_t *resume = json_object_get(obj, "resume_vm");
 		if (backend && (!type || strcmp(type, "File") != 0))
@@ -140,7 +143,8 @@ static int parse_body(json_t *obj, const char *url, struct api_request *req, int
 				      "/snapshot/load needs \"snapshot_path\" and a memory file "
 				      "(\"mem_backend\" or \"mem_file_path\")");
 		if (resume && !json_is_boolean(resume))
-			return refuse(status, 400, why, n, "/snapshot/load: resume_vm is not true or false");
+			return refuse(status, 400, why, n,
+				      "/snapshot/load: resume_vm is not true or false");
 		if (strlen(state) >= API_MAX_PATH || strlen(mem) >= API_MAX_PATH)
 			return refuse(status, 400, why, n, "/snapshot/load: a path too long");
 		req->op = API_LOAD;
