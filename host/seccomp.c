@@ -106,6 +106,7 @@ static const struct {
     {SCMP_SYS(unlink), "a temporary file after a failure"},
     {SCMP_SYS(unlinkat), "same, another libc"},
     {SCMP_SYS(mincore), "which RAM pages the guest ever touched"},
+    {SCMP_SYS(lseek), "a restored VM's memory file: where it holds data"},
     {SCMP_SYS(getrandom), "the snapshot id"},
 };
 static const struct {

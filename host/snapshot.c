@@ -43,9 +43,32 @@ static bool page_is_zero(const uint8_t *p)
 }
 
 /*
+ * Mark in `pages` the pages of [at, at + len) that the memory file a VM
+ * was restored from holds data for (SEEK_DATA/SEEK_HOLE): the guest may
+ * not have touched them, and they are not zero.  Its holes are zero until
+ * the guest writes them, and then they are resident.
+ */
+static void mark_file_data(int ram_fd, uint64_t at, uint64_t len, unsigned char *pages)
+{
+	off_t pos = (off_t)at, end = (off_t)(at + len);
+	while (pos < end) {
+		off_t data = lseek(ram_fd, pos, SEEK_DATA);
+		if (data < 0 || data >= end)
+			return;
+		off_t hole = lseek(ram_fd, data, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		for (off_t p = data & ~(off_t)(PAGE - 1); p < hole; p += PAGE)
+			pages[(uint64_t)(p - (off_t)at) / PAGE] |= 1;
+		pos = hole;
+	}
+}
+
+/*
  * The RAM image: only pages that may hold data are looked at (resident
- * ones of an anonymous mapping; of a restored one every page, since its
- * untouched pages come from the old file), only non-zero ones written.
+ * ones, and for a restored VM those its memory file has data for), only
+ * non-zero ones written.  So neither an untouched 8 GiB guest nor one
+ * restored from a sparse file makes pvkit read gigabytes of zeros.
  */
 static int write_ram(struct vm *vm, int fd, uint64_t *written)
 {
@@ -55,8 +78,10 @@ static int write_ram(struct vm *vm, int fd, uint64_t *written)
 	for (uint64_t at = 0; at < size; at += CHUNK) {
 		uint64_t len = size - at < CHUNK ? size - at : CHUNK;
 		uint64_t npages = (len + PAGE - 1) / PAGE;
-		if (vm->ram_fd >= 0 || mincore(vm->ram + at, len, resident) < 0)
+		if (mincore(vm->ram + at, len, resident) < 0)
 			memset(resident, 1, npages);
+		else if (vm->ram_fd >= 0)
+			mark_file_data(vm->ram_fd, at, len, resident);
 		uint64_t run_start = 0, run_len = 0;
 		for (uint64_t i = 0; i <= npages; i++) {
 			bool data = i < npages && (resident[i] & 1) &&

@@ -13,6 +13,10 @@
 #   restore              the snapshot, restored with "lo" on stdin, prints
 #                        "echo: hello": the UART's input and the guest's
 #                        state came through
+#   snapshot of a        restored with --api-socket, paused, snapshotted
+#   restored VM          again: its memory file holds what the first did
+#                        (pages of the old file, not its holes), and it
+#                        restores to "echo: hello"
 #   snapshot load        `pvkit restore --api-socket` alone: GET / says "Not
 #                        started", a load of a missing file is refused with
 #                        its line and the next one waited for, PUT
@@ -25,7 +29,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-names=("curl session" "bad requests" "restore" "snapshot load" "owner-only socket"
+names=("curl session" "bad requests" "restore" "snapshot of a restored VM" "snapshot load"
+	"owner-only socket"
 	"socket exists")
 why=$(kvm_missing)
 command -v curl >/dev/null || why=${why:-curl not installed}
@@ -119,6 +124,36 @@ if [ "$rc" -eq 0 ] && grep -qx "echo: hello" "$tmp/rout" && ! grep -q "type a li
 	ok "api socket: restore: the snapshot finishes the line: echo: hello"
 else
 	not_ok "api socket: restore: status $rc, output '$(head -c 200 "$tmp/rout")'"
+fi
+
+# A snapshot of a restored VM (its RAM is the old memory file, copy-on-write).
+sock=$tmp/again.sock
+run_output "$tmp/aout" "$tmp/aerr"
+mkfifo "$tmp/ain"
+$PVKIT restore --snapshot "$tmp/s.state" --mem-file "$tmp/s.mem" --api-socket "$sock" \
+	--timeout 120 <"$tmp/ain" >"$tmp/aout" 2>"$tmp/aerr" &
+pid=$!
+exec 7>"$tmp/ain"
+for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+session=()
+api PATCH /vm '{"state": "Paused"}'
+expect "PATCH /vm Paused" ' 204$'
+api PUT /snapshot/create "{\"snapshot_path\": \"$tmp/s2.state\", \"mem_file_path\": \"$tmp/s2.mem\"}"
+expect "PUT /snapshot/create" ' 204$'
+api PUT /actions '{"action_type": "SendCtrlAltDel"}'
+exec 7>&-
+wait $pid
+first=$(stat -c %b "$tmp/s.mem") again=$(stat -c %b "$tmp/s2.mem" 2>/dev/null || echo 0)
+[ "$again" -gt 0 ] && [ "$again" -le $((first + 8)) ] ||
+	session+=("memory file of $again blocks, the first had $first")
+printf 'lo\n' | $PVKIT restore --snapshot "$tmp/s2.state" --mem-file "$tmp/s2.mem" --timeout 60 \
+	>"$tmp/aout" 2>"$tmp/aerr"
+rc=$?
+[ "$rc" -eq 0 ] && grep -qx "echo: hello" "$tmp/aout" || session+=("its restore: status $rc")
+if [ ${#session[@]} -eq 0 ]; then
+	ok "api socket: snapshot of a restored VM: $((again / 2)) KiB on disk as the first, restores to echo: hello"
+else
+	not_ok "api socket: snapshot of a restored VM: $(printf '%s; ' "${session[@]}")"
 fi
 
 # PUT /snapshot/load into a pvkit started without a snapshot.
