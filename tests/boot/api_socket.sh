@@ -43,7 +43,6 @@ fi
 tmp=$(mktemp -d)
 trap 'exec 7>&- 2>/dev/null; rm -rf "$tmp"' EXIT
 sock=$tmp/api.sock
-run_output "$tmp/out" "$tmp/err"
 
 # api METHOD PATH [BODY]: one request; the body and status code in $reply.
 api() {
@@ -51,13 +50,32 @@ api() {
 		-w ' %{http_code}' "http://localhost$2")
 }
 
-mkfifo "$tmp/in"
-$PVKIT run --kernel build/guests/uart_echo.elf --api-socket "$sock" --timeout 120 \
-	<"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-exec 7>"$tmp/in"
+# start NAME pvkit-ARGS...: pvkit in the background with --api-socket $sock,
+# its stdin a fifo held open on fd 7, output in $tmp/NAME.out and .err; $pid
+# is its process; returns when the socket is there.
+start() {
+	local name=$1
+	shift
+	rm -f "$tmp/$name.in"
+	mkfifo "$tmp/$name.in"
+	run_output "$tmp/$name.out" "$tmp/$name.err"
+	$PVKIT "$@" --api-socket "$sock" --timeout 120 <"$tmp/$name.in" >"$tmp/$name.out" \
+		2>"$tmp/$name.err" &
+	pid=$!
+	exec 7>"$tmp/$name.in"
+	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+}
+
+# finish: close the VM's stdin, wait for it; a status other than 0 is a problem.
+finish() {
+	exec 7>&-
+	wait $pid
+	rc=$?
+	[ "$rc" -eq 0 ] || session+=("pvkit exited with $rc")
+}
+
+start session run --kernel build/guests/uart_echo.elf
 printf 'hel' >&7
-for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
 
 mode=$(stat -c %a "$sock" 2>/dev/null)
 check "api socket: owner-only socket (mode ${mode:-none})" test "$mode" = 600
@@ -99,11 +117,8 @@ api GET /pvkit/stats
 expect "GET /pvkit/stats" '"exits": ?\{"total": ?[1-9][0-9]*.*"console_bytes": ?13\} 200$'
 api PUT /actions '{"action_type": "SendCtrlAltDel"}'
 expect "PUT /actions" ' 204$'
-exec 7>&-
-wait $pid
-rc=$?
-[ "$rc" -eq 0 ] || session+=("pvkit exited with $rc")
-grep -q "^pvkit: stopped through the control socket" "$tmp/err" || session+=("no stop line")
+finish
+grep -q "^pvkit: stopped through the control socket" "$tmp/session.err" || session+=("no stop line")
 [ ! -e "$sock" ] || session+=("the socket is still there after the run")
 if [ ${#session[@]} -eq 0 ]; then
 	ok "api socket: curl session: pause, snapshot, resume, stats, shut down"
@@ -128,24 +143,18 @@ fi
 
 # A snapshot of a restored VM (its RAM is the old memory file, copy-on-write).
 sock=$tmp/again.sock
-run_output "$tmp/aout" "$tmp/aerr"
-mkfifo "$tmp/ain"
-$PVKIT restore --snapshot "$tmp/s.state" --mem-file "$tmp/s.mem" --api-socket "$sock" \
-	--timeout 120 <"$tmp/ain" >"$tmp/aout" 2>"$tmp/aerr" &
-pid=$!
-exec 7>"$tmp/ain"
-for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+start again restore --snapshot "$tmp/s.state" --mem-file "$tmp/s.mem"
 session=()
 api PATCH /vm '{"state": "Paused"}'
 expect "PATCH /vm Paused" ' 204$'
 api PUT /snapshot/create "{\"snapshot_path\": \"$tmp/s2.state\", \"mem_file_path\": \"$tmp/s2.mem\"}"
 expect "PUT /snapshot/create" ' 204$'
 api PUT /actions '{"action_type": "SendCtrlAltDel"}'
-exec 7>&-
-wait $pid
+finish
 first=$(stat -c %b "$tmp/s.mem") again=$(stat -c %b "$tmp/s2.mem" 2>/dev/null || echo 0)
 [ "$again" -gt 0 ] && [ "$again" -le $((first + 8)) ] ||
 	session+=("memory file of $again blocks, the first had $first")
+run_output "$tmp/aout" "$tmp/aerr"
 printf 'lo\n' | $PVKIT restore --snapshot "$tmp/s2.state" --mem-file "$tmp/s2.mem" --timeout 60 \
 	>"$tmp/aout" 2>"$tmp/aerr"
 rc=$?
@@ -158,12 +167,7 @@ fi
 
 # PUT /snapshot/load into a pvkit started without a snapshot.
 sock=$tmp/load.sock
-run_output "$tmp/lout" "$tmp/lerr"
-mkfifo "$tmp/lin"
-$PVKIT restore --api-socket "$sock" --timeout 120 <"$tmp/lin" >"$tmp/lout" 2>"$tmp/lerr" &
-pid=$!
-exec 7>"$tmp/lin"
-for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+start load restore
 session=()
 api GET /
 expect "GET / before a load" '"state": ?"Not started".* 200$'
@@ -178,11 +182,8 @@ expect "a second load" 'loaded already.* 400$'
 printf 'lo\n' >&7
 api PATCH /vm '{"state": "Resumed"}'
 expect "PATCH /vm Resumed" ' 204$'
-exec 7>&-
-wait $pid
-rc=$?
-[ "$rc" -eq 0 ] || session+=("pvkit exited with $rc")
-grep -qx "echo: hello" "$tmp/lout" || session+=("no 'echo: hello'")
+finish
+grep -qx "echo: hello" "$tmp/load.out" || session+=("no 'echo: hello'")
 if [ ${#session[@]} -eq 0 ]; then
 	ok "api socket: snapshot load: refused, loaded paused, resumed: echo: hello"
 else

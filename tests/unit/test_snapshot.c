@@ -168,6 +168,16 @@ static int parse(const char *text, struct api_request *req, int *status, char *w
 	return api_parse_request(text, strlen(text), req, status, why, 200);
 }
 
+/* PUT PATH with BODY and its Content-Length. */
+static int put(const char *path, const char *body, struct api_request *req, int *status,
+	       char *why)
+{
+	char text[600];
+	snprintf(text, sizeof(text), "PUT %s HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", path,
+		 strlen(body), body);
+	return parse(text, req, status, why);
+}
+
 static void api_requests(void **state)
 {
 	(void)state;
@@ -190,11 +200,7 @@ static void api_requests(void **state)
 	assert_int_equal(req.op, API_RESUME);
 	const char *create = "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"/a/s\", "
 			     "\"mem_file_path\": \"/a/m\"}";
-	char text[400];
-	snprintf(text, sizeof(text),
-		 "PUT /snapshot/create HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", strlen(create),
-		 create);
-	assert_int_equal(parse(text, &req, &status, why), 1);
+	assert_int_equal(put("/snapshot/create", create, &req, &status, why), 1);
 	assert_int_equal(req.op, API_SNAPSHOT);
 	assert_string_equal(req.snapshot_path, "/a/s");
 	assert_string_equal(req.mem_file_path, "/a/m");
@@ -206,9 +212,7 @@ static void api_requests(void **state)
 	assert_int_equal(req.op, API_SHUTDOWN);
 	const char *load = "{\"snapshot_path\": \"/a/s\", \"mem_backend\": {\"backend_type\": "
 			   "\"File\", \"backend_path\": \"/a/m\"}, \"resume_vm\": true}";
-	snprintf(text, sizeof(text), "PUT /snapshot/load HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
-		 strlen(load), load);
-	assert_int_equal(parse(text, &req, &status, why), 1);
+	assert_int_equal(put("/snapshot/load", load, &req, &status, why), 1);
 	assert_int_equal(req.op, API_LOAD);
 	assert_string_equal(req.snapshot_path, "/a/s");
 	assert_string_equal(req.mem_file_path, "/a/m");
