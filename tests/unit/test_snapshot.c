@@ -169,8 +169,7 @@ static int parse(const char *text, struct api_request *req, int *status, char *w
 }
 
 /* PUT PATH with BODY and its Content-Length. */
-static int put(const char *path, const char *body, struct api_request *req, int *status,
-	       char *why)
+static int put(const char *path, const char *body, struct api_request *req, int *status, char *why)
 {
 	char text[600];
 	snprintf(text, sizeof(text), "PUT %s HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", path,
