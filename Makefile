@@ -14,7 +14,12 @@ FUZZ_CC := clang
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -MMD -MP
-HOST_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2 -lseccomp -lhttp_parser -ljansson -lpthread
+# pvkit links only these: boot/payload_libs.c loads the decompressors when a
+# payload needs one, and libseccomp runs at build time (below); http-parser and
+# jansson are the control socket's (host/api_socket.c).  Tests and fuzzers that
+# make compressed payloads of their own link those libraries (CODEC_LIBS).
+HOST_LIBS := -lhttp_parser -ljansson -lpthread
+CODEC_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)
 
@@ -42,10 +47,28 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
+# The seccomp filters (host/seccomp_program.h): libseccomp compiles the rules
+# of host/seccomp-gen/ to BPF here, once per flavour (the sanitizer runtime
+# needs more calls); pvkit installs the result without libseccomp.
+SECCOMP_GEN_SRCS := $(wildcard host/seccomp-gen/*.c)
+SECCOMP_PROGRAMS := $(BUILD)/obj/$(BUILD)/gen/seccomp_programs.o
+SECCOMP_PROGRAMS_SAN := $(BUILD)/san/$(BUILD)/gen/seccomp_programs-san.o
+$(BUILD)/seccomp-gen: $(SECCOMP_GEN_SRCS:%.c=$(BUILD)/obj/%.o)
+	$(CC) -o $@ $^ -lseccomp
+$(BUILD)/seccomp-gen-san: $(SECCOMP_GEN_SRCS:%.c=$(BUILD)/san/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lseccomp
+$(BUILD)/gen/seccomp_programs.c: $(BUILD)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$< >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/seccomp_programs-san.c: $(BUILD)/seccomp-gen-san
+	@mkdir -p $(dir $@)
+	$< >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/libboot.a: $(BOOT_SRCS:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/libhost.a: $(HOST_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/xen_image.o
+$(BUILD)/libhost.a: $(HOST_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/xen_image.o $(SECCOMP_PROGRAMS)
 $(BUILD)/libboot-san.a: $(BOOT_SRCS:%.c=$(BUILD)/san/%.o)
-$(BUILD)/libhost-san.a: $(HOST_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/obj/xen_image.o
+$(BUILD)/libhost-san.a: $(HOST_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/obj/xen_image.o \
+	$(SECCOMP_PROGRAMS_SAN)
 $(BUILD)/lib%.a:
 	@rm -f $@
 	ar rcs $@ $^

@@ -92,6 +92,10 @@ struct pvxen_boot {
 };
 /* Name every hypercall and exception on stderr (pvkit --debug). */
 #define PVXEN_BOOT_TRACE 1u
+/* `--isolation off`: guest user mode runs on its kernel's page tables, not
+ * on the user base pointer's: no CR3 load per transition, and no isolation
+ * of user processes from the kernel (docs/xen-pv.md). */
+#define PVXEN_BOOT_NO_ISOLATION 2u
 
 /*
  * pvkit hypercalls pvxen adds (numbers far above pvkit's own):

@@ -3,7 +3,7 @@
  * launch - start N copies of a VMM command at once and time them from the
  * outside, the same way whatever the VMM is (pvkit, QEMU, bench/rawkvm).
  *
- *	launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]
+ *	launch [--vms N] [--total N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]
  *	       [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]
  *	       [--smaps FILE] -- COMMAND...
  *
@@ -21,6 +21,10 @@
  * the guest RAM actually resident from /proc/PID/smaps (see guest_rss());
  * --smaps FILE keeps a copy of VM 0's smaps from that moment, to see where
  * the rest of its RSS is.
+ *
+ * --total N: throughput.  N VMs in all, at most --vms of them at once: each
+ * one that ends is replaced by the next, so the host is kept busy with
+ * --vms VMs until N have run (first exec to last exit: VMs per second).
  *
  * --trace DIR: a tracefs instance where kvm:kvm_pio is enabled for port
  * 0x80 with the "mono" clock and record-tgid (bench/run-bench.sh sets it
@@ -44,14 +48,17 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_VMS 256
+#define MAX_VMS	  256  /* at once */
+#define MAX_TOTAL 4096 /* in all, with --total */
 
 struct vm {
 	pid_t pid;
+	int pidfd;	    /* readable when the VM's process has exited; -1 if none */
 	int out_fd;	    /* read end of the child's stdout, -1 at EOF */
 	int64_t first_byte; /* absolute CLOCK_MONOTONIC ns, -1 if none */
 	int64_t from;	    /* when the --from text was seen */
@@ -69,7 +76,7 @@ struct vm {
 };
 
 struct options {
-	unsigned vms;
+	unsigned vms, total;
 	const char *until, *from;
 	bool hold, keep;
 	const char *trace;
@@ -88,13 +95,13 @@ static int64_t now_ns(void)
 
 static void usage(const char *what)
 {
-	fprintf(
-	    stderr,
-	    "launch: %s\n"
-	    "usage: launch [--vms N] [--from TEXT] [--until TEXT] [--keep] [--hold] [--trace DIR]\n"
-	    "              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
-	    "              [--smaps FILE] -- COMMAND...\n",
-	    what);
+	fprintf(stderr,
+		"launch: %s\n"
+		"usage: launch [--vms N] [--total N] [--from TEXT] [--until TEXT] [--keep] "
+		"[--hold] [--trace DIR]\n"
+		"              [--mem SIZE] [--timeout SECONDS] [--stderr FILE] [--stdout FILE]\n"
+		"              [--smaps FILE] -- COMMAND...\n",
+		what);
 	exit(2);
 }
 
@@ -137,6 +144,10 @@ static struct options parse_options(int argc, char **argv)
 			o.vms = (unsigned)atoi(argv[++i]);
 			if (o.vms < 1 || o.vms > MAX_VMS)
 				usage("--vms must be 1..256");
+		} else if (!strcmp(a, "--total")) {
+			o.total = (unsigned)atoi(argv[++i]);
+			if (o.total < 1 || o.total > MAX_TOTAL)
+				usage("--total must be 1..4096");
 		} else if (!strcmp(a, "--until")) {
 			o.until = argv[++i];
 			if (!*o.until)
@@ -167,6 +178,10 @@ static struct options parse_options(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage("no command");
+	if (!o.total)
+		o.total = o.vms;
+	if (o.total < o.vms || (o.total != o.vms && (o.hold || o.until)))
+		usage("--total: at least --vms, and not with --hold or --until");
 	o.command = &argv[i];
 	return o;
 }
@@ -252,6 +267,16 @@ static long status_field_kib(pid_t pid, const char *field)
  * glibc's 64 MiB malloc arenas are mostly PROT_NONE, so their writable part
  * is smaller).
  */
+/* One mapping of /proc/PID/smaps, as guest_rss() sees it. */
+struct mapping {
+	unsigned long long start, end;
+	bool anon_rw;	/* anonymous and writable */
+	bool noreserve; /* VmFlags nr: MAP_NORESERVE, as VMMs map guest RAM */
+	long rss_kib;
+};
+
+#define MAX_MAPPINGS 4096
+
 static long guest_rss(pid_t pid, uint64_t guest_mem)
 {
 	if (!guest_mem)
@@ -261,8 +286,8 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	long total = 0;
-	bool counting = false;
+	static struct mapping maps[MAX_MAPPINGS];
+	int n = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end;
 		char perms[8];
@@ -272,14 +297,41 @@ static long guest_rss(pid_t pid, uint64_t guest_mem)
 			const char *name = line + name_at;
 			while (*name == ' ')
 				name++;
-			bool anonymous = *name == '\n' || *name == '\0';
-			counting = anonymous && perms[1] == 'w' && end - start >= guest_mem;
+			if (n == MAX_MAPPINGS)
+				break;
+			maps[n++] = (struct mapping){
+			    .start = start,
+			    .end = end,
+			    .anon_rw = (*name == '\n' || *name == '\0') && perms[1] == 'w',
+			};
 			continue;
 		}
-		if (counting && !strncmp(line, "Rss:", 4))
-			total += strtol(line + 4, NULL, 10);
+		if (n && !strncmp(line, "Rss:", 4))
+			maps[n - 1].rss_kib = strtol(line + 4, NULL, 10);
+		if (n && !strncmp(line, "VmFlags:", 8))
+			maps[n - 1].noreserve = strstr(line, " nr") != NULL;
 	}
 	fclose(f);
+	/*
+	 * Guest RAM: anonymous writable mappings at least as large as the guest
+	 * memory, where a run of adjacent MAP_NORESERVE ones counts as one: a
+	 * VMM that advises part of its RAM differently (pvkit: no huge pages
+	 * for the first 2 MiB) has the kernel split its one mapping.  A thread
+	 * stack that happens to lie next to it is not NORESERVE.
+	 */
+	long total = 0;
+	for (int i = 0; i < n;) {
+		int j = i + 1;
+		while (maps[i].anon_rw && maps[i].noreserve && j < n && maps[j].anon_rw &&
+		       maps[j].noreserve && maps[j].start == maps[j - 1].end)
+			j++;
+		long rss = 0;
+		for (int k = i; k < j; k++)
+			rss += maps[k].rss_kib;
+		if (maps[i].anon_rw && maps[j - 1].end - maps[i].start >= guest_mem)
+			total += rss;
+		i = j;
+	}
 	return total;
 }
 
@@ -359,6 +411,7 @@ static void start_vm(struct vm *vm, const struct options *o, unsigned index,
 	close(pipefd[1]);
 	*vm = (struct vm){
 	    .pid = pid,
+	    .pidfd = (int)syscall(SYS_pidfd_open, pid, 0), /* -1 on old kernels: polling */
 	    .out_fd = pipefd[0],
 	    .first_byte = -1,
 	    .from = -1,
@@ -404,8 +457,8 @@ static void kill_vm(struct vm *vm)
 int main(int argc, char **argv)
 {
 	struct options o = parse_options(argc, argv);
-	static struct vm vms[MAX_VMS];
-	int64_t *exec_times = mmap(NULL, MAX_VMS * sizeof(int64_t), PROT_READ | PROT_WRITE,
+	static struct vm vms[MAX_TOTAL];
+	int64_t *exec_times = mmap(NULL, MAX_TOTAL * sizeof(int64_t), PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (exec_times == MAP_FAILED) {
 		perror("mmap");
@@ -420,26 +473,34 @@ int main(int argc, char **argv)
 	if (o.trace)
 		clear_trace(o.trace);
 
-	for (unsigned i = 0; i < o.vms; i++)
-		start_vm(&vms[i], &o, i, &exec_times[i]);
+	unsigned started = 0;
+	for (; started < o.vms; started++)
+		start_vm(&vms[started], &o, started, &exec_times[started]);
 	int64_t deadline = now_ns() + (int64_t)(o.timeout * 1e9);
 	bool timed_out = false;
 
 	unsigned running = o.vms;
 	while (running) {
-		struct pollfd pfd[MAX_VMS];
-		unsigned idx[MAX_VMS], npfd = 0;
-		for (unsigned i = 0; i < o.vms; i++) {
+		static struct pollfd pfd[2 * MAX_TOTAL];
+		static unsigned idx[MAX_TOTAL];
+		unsigned npfd = 0, nexit = 0;
+		for (unsigned i = 0; i < started; i++) {
 			if (vms[i].out_fd >= 0) {
 				pfd[npfd] = (struct pollfd){.fd = vms[i].out_fd, .events = POLLIN};
 				idx[npfd++] = i;
 			}
 		}
-		if (npfd && poll(pfd, npfd, 5) < 0 && errno != EINTR) {
+		/* and each running VM's pidfd, readable once it has exited, so an
+		 * exit is seen when it happens (not at the next 5 ms tick) */
+		for (unsigned i = 0; i < started; i++)
+			if (!vms[i].reaped && vms[i].pidfd >= 0)
+				pfd[npfd + nexit++] =
+				    (struct pollfd){.fd = vms[i].pidfd, .events = POLLIN};
+		if (npfd + nexit && poll(pfd, npfd + nexit, 5) < 0 && errno != EINTR) {
 			perror("poll");
 			return 1;
 		}
-		if (!npfd) /* every stdout closed: only the exits are left to see */
+		if (!npfd && !nexit) /* no pidfds: only the exits are left to see */
 			usleep(200);
 		for (unsigned k = 0; k < npfd; k++) {
 			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -488,31 +549,39 @@ int main(int argc, char **argv)
 		 * so N VMs really are alive at the same time. */
 		if (o.hold) {
 			bool all = true;
-			for (unsigned i = 0; i < o.vms; i++)
+			for (unsigned i = 0; i < started; i++)
 				all = all && (vms[i].sampled || vms[i].reaped);
 			if (all)
-				for (unsigned i = 0; i < o.vms; i++)
+				for (unsigned i = 0; i < started; i++)
 					kill_vm(&vms[i]);
 		}
 		if (!timed_out && now_ns() > deadline) {
 			timed_out = true;
-			for (unsigned i = 0; i < o.vms; i++)
+			for (unsigned i = 0; i < started; i++)
 				kill_vm(&vms[i]);
 		}
-		for (unsigned i = 0; i < o.vms; i++) {
+		for (unsigned i = 0; i < started; i++) {
 			struct vm *vm = &vms[i];
 			if (vm->reaped)
 				continue;
 			pid_t r = wait4(vm->pid, &vm->status, WNOHANG, &vm->usage);
 			if (r == vm->pid) {
 				vm->reaped = true;
+				if (vm->pidfd >= 0)
+					close(vm->pidfd);
 				vm->end = now_ns();
 				running--;
+				/* --total: the next VM takes the place of this one */
+				if (started < o.total && !timed_out) {
+					start_vm(&vms[started], &o, started, &exec_times[started]);
+					started++;
+					running++;
+				}
 			}
 		}
 	}
 	/* Drain what is left in the pipes (grandchildren may hold them). */
-	for (unsigned i = 0; i < o.vms; i++)
+	for (unsigned i = 0; i < started; i++)
 		if (vms[i].out_fd >= 0)
 			close(vms[i].out_fd);
 	if (save)
@@ -520,7 +589,7 @@ int main(int argc, char **argv)
 	if (o.trace)
 		read_markers(o.trace, vms, o.vms);
 
-	for (unsigned i = 0; i < o.vms; i++) {
+	for (unsigned i = 0; i < started; i++) {
 		struct vm *vm = &vms[i];
 		int64_t t0 = exec_times[i];
 #define SINCE(t) ((t) < 0 ? (int64_t)-1 : (t)-t0)

@@ -12,7 +12,9 @@
  *	xbench pagefault MIB	first touch of MIB MiB of fresh anonymous
  *				memory, 4 KiB pages (no huge pages): ns per fault
  *	xbench cpu N		N rounds of a dependent integer loop: ms
- *	xbench all		the four, with the sizes run-bench.sh uses
+ *	xbench clock N		N clock_gettime(CLOCK_MONOTONIC): ns per call
+ *				(the vDSO's, a system call where it has no clock)
+ *	xbench all		the five, with the sizes run-bench.sh uses
  *	xbench now		CLOCK_MONOTONIC in ns (for timing a script)
  *	xbench exit		exit 0 at once (what forkexec runs)
  *
@@ -105,6 +107,14 @@ static double cpu_batch(long n)
 	return ms;
 }
 
+static double clock_batch(long n)
+{
+	double t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		now_ns();
+	return (now_ns() - t0) / (double)n;
+}
+
 static void best_of(const char *name, double (*batch)(long), long n)
 {
 	double best = 1e300;
@@ -135,10 +145,12 @@ int main(int argc, char **argv)
 		best_of("pagefault_ns", pagefault_batch, all ? 16 : n);
 	if (all || !strcmp(what, "cpu"))
 		best_of("cpu_ms", cpu_batch, all ? 50000000 : n);
+	if (all || !strcmp(what, "clock"))
+		best_of("clock_ns", clock_batch, all ? 20000 : n);
 	if (!all && strcmp(what, "getpid") && strcmp(what, "forkexec") &&
-	    strcmp(what, "pagefault") && strcmp(what, "cpu")) {
+	    strcmp(what, "pagefault") && strcmp(what, "cpu") && strcmp(what, "clock")) {
 		fprintf(stderr,
-			"usage: xbench getpid|forkexec|pagefault|cpu N | all | now | exit\n");
+			"usage: xbench getpid|forkexec|pagefault|cpu|clock N | all | now | exit\n");
 		return 2;
 	}
 	return 0;

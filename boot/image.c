@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "payload_libs.h"
 
 static uint64_t payload_bound(uint64_t guest_ram)
 {
@@ -89,4 +90,13 @@ void boot_image_free(struct boot_image *img)
 		return;
 	free(img->payload_elf);
 	free(img);
+}
+
+void boot_image_prepare(const uint8_t *data, size_t size)
+{
+	struct bzimage_info bz;
+	struct boot_error err;
+	if (bzimage_detect(data, size) && bzimage_parse(data, size, &bz, &err) == 0 &&
+	    bz.payload_size)
+		payload_libs_load(payload_detect(bz.payload, bz.payload_size), &err);
 }

@@ -56,4 +56,13 @@ struct boot_image *boot_image_parse(const uint8_t *data, size_t size, uint64_t g
 
 void boot_image_free(struct boot_image *img);
 
+/*
+ * Load what parsing data[0, size) will need and cannot load later under the
+ * loading seccomp filter: the decompression library of a bzImage's payload
+ * (boot/payload_libs.h).  It reads the bzImage header (bzimage_parse(), the
+ * parse boot_image_parse() makes) and the payload's magic, nothing more;
+ * whatever is wrong is left for boot_image_parse() to report.
+ */
+void boot_image_prepare(const uint8_t *data, size_t size);
+
 #endif

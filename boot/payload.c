@@ -5,19 +5,40 @@
  * byte max_out + 1 is how a decompression bomb is caught, without ever
  * allocating what the bomb asks for.
  */
-#include <bzlib.h>
 #include <limits.h>
-#include <lz4.h>
-#include <lzma.h>
-#include <lzo/lzo1x.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "error.h"
 #include "payload.h"
+#include "payload_libs.h"
+
+/*
+ * The decoders below are written against the libraries' own API; each call
+ * goes through the function loaded on demand (boot/payload_libs.h), which
+ * payload_decompress() loads before it starts.  (inflateInit2() and
+ * lzo_init() are macros of the headers that end in the functions below.)
+ */
+#define inflateInit2_	      payload_libs.zlib.inflateInit2_
+#define inflate		      payload_libs.zlib.inflate
+#define inflateEnd	      payload_libs.zlib.inflateEnd
+#define adler32		      payload_libs.zlib.adler32
+#define BZ2_bzDecompressInit  payload_libs.bzip2.BZ2_bzDecompressInit
+#define BZ2_bzDecompress      payload_libs.bzip2.BZ2_bzDecompress
+#define BZ2_bzDecompressEnd   payload_libs.bzip2.BZ2_bzDecompressEnd
+#define lzma_stream_decoder   payload_libs.lzma.lzma_stream_decoder
+#define lzma_alone_decoder    payload_libs.lzma.lzma_alone_decoder
+#define lzma_code	      payload_libs.lzma.lzma_code
+#define lzma_end	      payload_libs.lzma.lzma_end
+#define ZSTD_createDCtx	      payload_libs.zstd.ZSTD_createDCtx
+#define ZSTD_decompressStream payload_libs.zstd.ZSTD_decompressStream
+#define ZSTD_freeDCtx	      payload_libs.zstd.ZSTD_freeDCtx
+#define ZSTD_isError	      payload_libs.zstd.ZSTD_isError
+#define ZSTD_getErrorName     payload_libs.zstd.ZSTD_getErrorName
+#define LZ4_decompress_safe   payload_libs.lz4.LZ4_decompress_safe
+#define __lzo_init_v2	      payload_libs.lzo.__lzo_init_v2
+#define lzo1x_decompress_safe payload_libs.lzo.lzo1x_decompress_safe
 
 #define LZ4_LEGACY_MAGIC 0x184c2102u
 #define LZ4_LEGACY_BLOCK (8u << 20) /* every legacy block decompresses to at most this */
@@ -318,7 +339,7 @@ static int decompress_lz4(struct outbuf *ob, const uint8_t *in, size_t n)
 		pos += 4;
 		if (bsize == LZ4_LEGACY_MAGIC)
 			continue; /* concatenated streams */
-		if (bsize > (uint32_t)LZ4_compressBound(LZ4_LEGACY_BLOCK))
+		if (bsize > (uint32_t)LZ4_COMPRESSBOUND(LZ4_LEGACY_BLOCK))
 			return corrupt(ob, "block larger than any legacy block");
 		if (bsize > n - pos)
 			return truncated(ob);
@@ -454,6 +475,8 @@ int payload_decompress(enum payload_compression c, const uint8_t *data, size_t s
 
 	*out = NULL;
 	*out_size = 0;
+	if (payload_libs_load(c, err) < 0)
+		return -1;
 	if (size > UINT32_MAX)
 		return boot_fail(err, "payload is larger than 4 GiB (%s)",
 				 boot_format_size(a, sizeof(a), size));

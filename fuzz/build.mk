@@ -15,7 +15,7 @@ $(BUILD)/fuzzobj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/libboot-fuzz.a: $(BOOT_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
-$(BUILD)/libhost-fuzz.a: $(HOST_SRCS:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/obj/xen_image.o
+$(BUILD)/libhost-fuzz.a: $(HOST_SRCS:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/obj/xen_image.o $(SECCOMP_PROGRAMS_SAN)
 
 $(BUILD)/fuzz/fuzz_boot_%: fuzz/fuzz_boot_%.c $(BUILD)/libboot-fuzz.a
 	@mkdir -p $(dir $@)

@@ -30,6 +30,7 @@
 #include "seccomp.h"
 #include "snapshot.h"
 #include "machine_state.h"
+#include "teardown.h"
 #include "terminal.h"
 
 #define MAX_TIMEOUT_S (1e7)
@@ -57,7 +58,10 @@ struct run_options {
 	const char *mem_file_path;
 	uint64_t snapshot_after; /* exits; 0: none */
 	const char *api_socket;	 /* --api-socket PATH, or NULL */
+	int isolation;		 /* ISOLATION_* */
 };
+
+enum { ISOLATION_ON, ISOLATION_OFF };
 
 static int parse_mem(const struct cli_option *opt, const char *text, void *opts)
 {
@@ -168,6 +172,11 @@ static const struct cli_choice subarch_choices[] = {
     {"pvkit", PVKIT_HARDWARE_SUBARCH},
 };
 
+static const struct cli_choice isolation_choices[] = {
+    {"on", ISOLATION_ON},
+    {"off", ISOLATION_OFF},
+};
+
 static const struct cli_choice pv_mode_choices[] = {
     {"auto", PV_MODE_AUTO},
     {"pvm", PV_MODE_PVM},
@@ -214,6 +223,8 @@ static const struct cli_option run_table[] = {
      CLI_FLAG(struct run_options, pvkit_cpuid, false)},
     {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
      CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
+    {"isolation", NULL, "off: Xen PV user mode sees the kernel", .fallback = "on",
+     CLI_CHOICE(struct run_options, isolation, isolation_choices)},
     {"snapshot-after", "EXITS", "snapshot after EXITS exits, then go on",
      .parse = parse_snapshot_after},
     {"snapshot", "STATE", "the snapshot's state file (docs/snapshot.md)",
@@ -293,6 +304,21 @@ static const char *base_name(const char *path)
 }
 
 /*
+ * The end of a run or restore: without a teardown helper, the machine is
+ * taken down here; with one, only the console's last bytes are written, the
+ * rest is the helper's after our exit (host/teardown.h), and stdio is let go
+ * so that whoever reads it sees its end now.
+ */
+static void finish_machine(struct machine *m)
+{
+	if (teardown_helper_running())
+		console_flush(&m->console);
+	else
+		machine_destroy(m);
+	teardown_helper_release_stdio();
+}
+
+/*
  * The VM is built: bound the process, run it, report.  Shared by run and
  * restore.  A run that may snapshot keeps a descriptor and the calls for
  * the files (host/seccomp.h, host/limits.h).
@@ -305,6 +331,9 @@ static int run_machine(struct machine *m, const struct run_options *o, struct ap
 	m->snapshot_after_exits = o->snapshot_after;
 	m->snapshot_path = o->snapshot_path;
 	m->snapshot_mem_path = o->mem_file_path;
+	/* From here on the VM's teardown is the helper's, after pvkit's exit
+	 * (host/teardown.h): a snapshot is written before that, by pvkit. */
+	teardown_helper_start();
 	unsigned extras = o->snapshot_after ? SECCOMP_RUN_SNAPSHOTS : 0;
 	int spare_fds = o->snapshot_after ? 1 : 0;
 	if (o->api_socket) {
@@ -364,7 +393,7 @@ static int load_snapshot(struct machine *m, const char *state_path, const char *
 	if (vm_map_ram_file(&m->vm, in.mem_fd, mp.mem_size) < 0)
 		goto out;
 	in.mem_fd = -1; /* the VM's now */
-	if (vm_check_kvm() < 0) {
+	if (vm_check_kvm(&m->vm) < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}
@@ -438,7 +467,7 @@ int cmd_restore(int argc, char **argv)
 	if (status == 0)
 		status = run_machine(&m, &o, &api);
 	api_socket_close(&api);
-	machine_destroy(&m);
+	finish_machine(&m);
 	return status;
 }
 
@@ -490,6 +519,7 @@ int cmd_run(int argc, char **argv)
 	 * the kernel straight into it; it is plain memory until KVM is given it
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
+	boot_image_prepare(kernel, kernel_size);
 	if ((status = start_set_up(&o, &api)) != 0)
 		goto out;
 	status = EXIT_STATUS_HOST_ERROR;
@@ -550,12 +580,23 @@ int cmd_run(int argc, char **argv)
 	 * capabilities pvkit needs, or says what to do about it (status 4),
 	 * before the "booting ... via" line.  machine_create() does the rest.
 	 * Next: host/machine.c. :*/
-	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid};
-	if (vm_check_kvm() < 0) {
+	struct machine_config cfg = {.pvkit_cpuid = o.pvkit_cpuid,
+				     .xen_no_isolation = o.isolation == ISOLATION_OFF};
+	if (cfg.xen_no_isolation && entry.mode != BOOT_CPU_XEN_PV) {
+		log_msg("--isolation off: only for a Xen PV guest (this one boots via %s)",
+			entry.path);
+		status = EXIT_STATUS_BAD_INPUT;
+		goto out;
+	}
+	if (vm_check_kvm(&m.vm) < 0) {
 		status = EXIT_STATUS_KVM_FAILURE;
 		goto out;
 	}
 	log_msg("booting %s via %s", base_name(kernel_name), entry.path);
+	if (cfg.xen_no_isolation)
+		log_msg(
+		    "--isolation off: the guest's user processes can read and write its kernel's "
+		    "memory");
 	if (entry.mode != BOOT_CPU_PVM)
 		log_debug("pv mode: ring 0: %s",
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
@@ -569,7 +610,7 @@ out:
 	 * never started it (docs/vmm.md lists them all).  The guest's side of
 	 * the story is told at more length in docs/pvkernel.md. :*/
 	api_socket_close(&api);
-	machine_destroy(&m);
+	finish_machine(&m);
 	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);

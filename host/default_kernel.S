@@ -1,5 +1,5 @@
 /* The bundled pvkernel image, so that `pvkit run` needs no files. */
-	.section .rodata
+	.section .lrodata, "a"
 	.balign 16
 	.globl default_kernel_image, default_kernel_image_end
 default_kernel_image:

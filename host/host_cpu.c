@@ -42,7 +42,13 @@ bool host_is_pvm(void)
 	const char *override = getenv("PVKIT_PVM_HOST_OVERRIDE");
 	if (override)
 		return strcmp(override, "1") == 0;
-	struct host_cpu cpu;
-	host_cpu_read(&cpu);
-	return !cpu.vmx && !cpu.svm && cpu.kvm_pvm;
+	/* Asked several times per run; the CPU does not change meanwhile, and
+	 * reading /proc/cpuinfo costs a share of start-up worth saving. */
+	static int pvm = -1;
+	if (pvm < 0) {
+		struct host_cpu cpu;
+		host_cpu_read(&cpu);
+		pvm = !cpu.vmx && !cpu.svm && cpu.kvm_pvm;
+	}
+	return pvm;
 }

@@ -111,9 +111,26 @@ void machine_sync_time(struct machine *m)
 	m->last_time_sync_ns = p.monotonic_ns;
 }
 
-/* What machine_create() and machine_restore() both build: the VM and its
- * vCPU, the console, the devices, the hypercall service and time keeping. */
-static int machine_build(struct machine *m, enum boot_cpu_mode mode)
+/*
+ * The in-kernel devices a guest gets: the irqchip always (the UART's IRQ 4,
+ * the LAPIC timer), the PIT unless the guest keeps time with pvkit's time
+ * page (a pvkit-subarch or pvm kernel: pvkernel's pvkit and pvm backends).
+ * The PIT costs a kernel thread per VM to create and a synchronize_srcu()
+ * to destroy (docs/performance.md); a guest that pokes its ports anyway
+ * reads all ones, as from any unknown port.
+ */
+static enum vm_devices machine_devices(const struct boot_entry *entry)
+{
+	bool time_page_guest =
+	    entry->mode == BOOT_CPU_PVM ||
+	    (entry->mode != BOOT_CPU_XEN_PV && entry->hardware_subarch == PVKIT_HARDWARE_SUBARCH);
+	return time_page_guest ? VM_IRQCHIP : VM_IRQCHIP_AND_PIT;
+}
+
+/* What machine_create() and machine_restore() both build: the VM with
+ * `devices` and its vCPU, the console, the devices, the hypercall service and
+ * time keeping. */
+static int machine_build(struct machine *m, enum boot_cpu_mode mode, enum vm_devices devices)
 {
 	/*L:310 One VM, wired together.  vm_create() (host/vm.c) makes the KVM
 	 * VM, gives it the RAM of L:150 as memslots and adds the in-kernel
@@ -124,7 +141,7 @@ static int machine_build(struct machine *m, enum boot_cpu_mode mode)
 	m->vcpu.fd = -1;
 	memset(&m->stop, 0, sizeof(m->stop));
 	memset(&m->stats, 0, sizeof(m->stats));
-	if (vm_create(&m->vm, true) < 0)
+	if (vm_create(&m->vm, devices) < 0)
 		return -1;
 	if (vcpu_create(&m->vcpu, &m->vm, 0) < 0)
 		return -1;
@@ -170,7 +187,8 @@ int machine_restore(struct machine *m, const struct machine_part *machine,
 {
 	why[0] = 0;
 	enum boot_cpu_mode mode = (enum boot_cpu_mode)machine->entry_mode;
-	if (machine_build(m, mode) < 0)
+	/* A snapshot of a VM without the PIT (a time-page guest) says so. */
+	if (machine_build(m, mode, machine->no_pit ? VM_IRQCHIP : VM_IRQCHIP_AND_PIT) < 0)
 		return -1;
 	m->pvkit_cpuid = machine->pvkit_cpuid != 0;
 	if (machine_state_check_host(m->tsc_khz, &snapshot->header.host, why, why_size) < 0)
@@ -191,7 +209,7 @@ int machine_restore(struct machine *m, const struct machine_part *machine,
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry)
 {
-	if (machine_build(m, entry->mode) < 0)
+	if (machine_build(m, entry->mode, machine_devices(entry)) < 0)
 		return -1;
 	m->pvkit_cpuid = cfg->pvkit_cpuid;
 	/*L:320 The hypercall page, the guest's way to call pvkit (abi/pvkit_abi.h):
@@ -237,7 +255,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
 		return -1;
-	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry) < 0)
+	if (entry->mode == BOOT_CPU_XEN_PV &&
+	    xen_machine_setup(m, entry, cfg->xen_no_isolation) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

@@ -37,7 +37,8 @@ struct exit_stats {
 struct api_socket;
 
 struct machine_config {
-	bool pvkit_cpuid; /* false: --no-pvkit-cpuid */
+	bool pvkit_cpuid;      /* false: --no-pvkit-cpuid */
+	bool xen_no_isolation; /* --isolation off (a Xen PV domain only) */
 };
 
 struct machine {

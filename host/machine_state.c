@@ -266,7 +266,7 @@ static int irqchip_save(struct machine *m, struct snapshot_builder *b)
 		if (ioctl(m->vm.vm_fd, KVM_GET_IRQCHIP, &p.chip[i]) < 0)
 			return save_error("KVM_GET_IRQCHIP");
 	}
-	if (ioctl(m->vm.vm_fd, KVM_GET_PIT2, &p.pit) < 0)
+	if (m->vm.pit && ioctl(m->vm.vm_fd, KVM_GET_PIT2, &p.pit) < 0)
 		return save_error("KVM_GET_PIT2");
 	if (ioctl(m->vm.vm_fd, KVM_GET_CLOCK, &p.clock) < 0)
 		return save_error("KVM_GET_CLOCK");
@@ -287,7 +287,7 @@ static int irqchip_load(struct machine *m, const void *data, char *why, size_t n
 			return load_error(why, n, "KVM_SET_IRQCHIP");
 	}
 	struct kvm_pit_state2 pit = p->pit;
-	if (ioctl(m->vm.vm_fd, KVM_SET_PIT2, &pit) < 0)
+	if (m->vm.pit && ioctl(m->vm.vm_fd, KVM_SET_PIT2, &pit) < 0)
 		return load_error(why, n, "KVM_SET_PIT2");
 	struct kvm_clock_data clock = {.clock = p->clock.clock};
 	if (ioctl(m->vm.vm_fd, KVM_SET_CLOCK, &clock) < 0)
@@ -421,6 +421,10 @@ int machine_state_config(const struct snapshot_view *v, struct machine_part *out
 		snprintf(why, why_size, "entry mode %u is not one pvkit restores", out->entry_mode);
 		return -1;
 	}
+	if (out->no_pit > 1) {
+		snprintf(why, why_size, "no_pit is %" PRIu64 ", not 0 or 1", out->no_pit);
+		return -1;
+	}
 	if (out->mem_size != v->header.mem_size) {
 		snprintf(why, why_size,
 			 "machine part says %" PRIu64 " bytes of RAM, the header %" PRIu64,
@@ -437,6 +441,7 @@ int machine_state_save(struct machine *m, struct snapshot_builder *b)
 	    .entry_mode = (uint32_t)m->entry_mode,
 	    .pvkit_cpuid = m->pvkit_cpuid,
 	    .tsc_khz = m->tsc_khz,
+	    .no_pit = !m->vm.pit,
 	};
 	snapshot_builder_add(b, MACHINE_PART_NAME, MACHINE_PART_VERSION, &mp, sizeof(mp));
 	for (size_t i = 0; i < NPARTS; i++)

@@ -37,7 +37,11 @@ struct machine_part {
 	uint32_t entry_mode; /* enum boot_cpu_mode: BOOT_CPU_PVM or a ring-0 one */
 	uint32_t pvkit_cpuid;
 	uint64_t tsc_khz;
-	uint64_t reserved[4];
+	/* 1: the VM has no in-kernel PIT (a guest keeping time with the time
+	 * page, host/machine.c); the irqchip part's PIT state is then zero.
+	 * 0 in snapshots of pvkits that always made one. */
+	uint64_t no_pit;
+	uint64_t reserved[3];
 };
 
 /* Read and check the machine part of `v`; -1 with `why`. */

@@ -114,7 +114,7 @@ static int probe_vm_start(struct probe_vm *p, const struct code *c, bool user_mo
 		return -1;
 	memcpy(guest_memory_ptr(&p->vm.mem, PROBE_CODE, c->len), c->bytes, c->len);
 	/* No irqchip: nothing here takes interrupts. */
-	if (vm_create(&p->vm, false) < 0 || vcpu_create(&p->vcpu, &p->vm, 0) < 0)
+	if (vm_create(&p->vm, VM_NO_IRQCHIP) < 0 || vcpu_create(&p->vcpu, &p->vm, 0) < 0)
 		return -1;
 	p->vcpu_ready = true;
 	struct cpuid_table table;

@@ -39,6 +39,7 @@ int seccomp_install_run_filter(void);
 /* What a run may need beyond the run loop, each only where it is used. */
 #define SECCOMP_RUN_SNAPSHOTS  1u /* write snapshot files (host/snapshot.c) */
 #define SECCOMP_RUN_API_SOCKET 2u /* serve the control socket (host/api_socket.c) */
+#define SECCOMP_RUN_EXTRAS     3u /* all of them: a filter is compiled for each combination */
 
 /* The run-loop filter plus the calls of `extras` (SECCOMP_RUN_*). */
 int seccomp_install_run_filter_with(unsigned extras);

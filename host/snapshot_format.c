@@ -2,11 +2,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "snapshot_format.h"
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/*
+ * CRC-32 as zlib and gzip compute it (reflected polynomial 0xedb88320),
+ * continued from `crc` (0 to start).  Bit by bit: a state file is tens of
+ * KiB, and pvkit does not link zlib (boot/payload_libs.c loads it only for
+ * a payload that needs it).
+ */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t len)
+{
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (int bit = 0; bit < 8; bit++)
+			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
 
 static uint32_t file_crc(const uint8_t *buf, size_t len)
 {
@@ -14,11 +30,9 @@ static uint32_t file_crc(const uint8_t *buf, size_t len)
 	 * and the rest. */
 	const size_t at = offsetof(struct snapshot_header, crc32);
 	static const uint8_t zero[4];
-	uLong crc = crc32(0L, Z_NULL, 0);
-	crc = crc32(crc, buf, (uInt)at);
-	crc = crc32(crc, zero, sizeof(zero));
-	crc = crc32(crc, buf + at + 4, (uInt)(len - at - 4));
-	return (uint32_t)crc;
+	uint32_t crc = crc32_update(0, buf, at);
+	crc = crc32_update(crc, zero, sizeof(zero));
+	return crc32_update(crc, buf + at + 4, len - at - 4);
 }
 
 static int fail(char *why, size_t size, const char *fmt, unsigned long long a, unsigned long long b)

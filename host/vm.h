@@ -30,7 +30,8 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_mmap_size;
-	bool irqchip;	    /* in-kernel LAPIC/IOAPIC/PIC and PIT */
+	bool irqchip;	    /* in-kernel LAPIC/IOAPIC/PIC */
+	bool pit;	    /* in-kernel i8254 PIT */
 	uint8_t *ram;	    /* the whole mapping, 2 MiB aligned */
 	size_t ram_mapped;  /* bytes mapped, including alignment slack */
 	uint8_t *map_start; /* what munmap needs */
@@ -51,6 +52,13 @@ extern const int vm_ncapabilities;
 /* Map `size` bytes of zeroed guest RAM.  -1 with a message on failure. */
 int vm_alloc_ram(struct vm *vm, uint64_t size);
 
+/* The in-kernel devices a VM gets (the PIT needs the irqchip). */
+enum vm_devices {
+	VM_NO_IRQCHIP,	    /* nothing: pvkit probe's guests */
+	VM_IRQCHIP,	    /* LAPIC, IOAPIC, PIC: a guest that keeps time without the PIT */
+	VM_IRQCHIP_AND_PIT, /* and the i8254 PIT: PC guests (Linux calibrates with it) */
+};
+
 /*
  * Map `size` bytes of guest RAM from the memory file `fd` (a snapshot's,
  * docs/snapshot.md) copy-on-write: MAP_PRIVATE, so restore reads a page
@@ -61,10 +69,10 @@ int vm_map_ram_file(struct vm *vm, int fd, uint64_t size);
 
 /*
  * Open /dev/kvm, check the API version and capabilities, create the VM,
- * its TSS/identity-map areas, optionally the in-kernel irqchip and PIT,
- * and register the RAM.  -1 with a message on failure.
+ * its TSS/identity-map areas and `devices`, and register the RAM.  -1 with
+ * a message on failure.
  */
-int vm_create(struct vm *vm, bool with_irqchip);
+int vm_create(struct vm *vm, enum vm_devices devices);
 
 /* Raise or lower an interrupt line of the in-kernel irqchip. */
 int vm_irq_line(struct vm *vm, uint32_t irq, bool level);
@@ -83,8 +91,10 @@ int vm_open_kvm(void);
  * version and the capabilities `pvkit run` needs?  The same checks as
  * vm_create(), made before pvkit announces a boot, so that a host without
  * usable KVM gets one line and status 4 (EXIT_STATUS_KVM_FAILURE) instead
- * of a boot that stops.  -1 with that line otherwise.
+ * of a boot that stops.  -1 with that line otherwise.  The open /dev/kvm
+ * stays in vm->kvm_fd for vm_create(), which then neither opens nor checks
+ * it again.
  */
-int vm_check_kvm(void);
+int vm_check_kvm(struct vm *vm);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pvxen, the in-VM Xen (xen/), carried inside pvkit like the bundled pvkernel. */
-	.section .rodata
+	.section .lrodata, "a"
 	.balign 16
 	.globl pvxen_image, pvxen_image_end
 pvxen_image:

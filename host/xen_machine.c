@@ -12,9 +12,11 @@
  *    same hardware mode as the guest (PLATFORM.md);
  *  - puts those two L4 entries into the domain's first L4 (pvxen puts them
  *    into every later one);
- *  - sets STAR/LSTAR/SYSCALL_MASK, CR4.FSGSBASE and the descriptor tables,
- *    and starts the vCPU in user mode on pvxen's `syscall` trampoline: the
- *    only way into code this host runs natively.
+ *  - sets STAR/LSTAR/SYSCALL_MASK, CR4 and the descriptor tables, and
+ *    starts the vCPU in user mode on pvxen's `syscall` trampoline: the only
+ *    way into code this host runs natively.  The vCPU's CR4 has no
+ *    FSGSBASE, yet {rd,wr}{fs,gs}base work in native code: it runs with
+ *    the host's CR4 (tests/pvm experiment `debug`).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -191,7 +193,7 @@ static int load_pvxen(struct hv_area *a, struct pvxen_header *h)
 	return 0;
 }
 
-int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
+int xen_machine_setup(struct machine *m, const struct boot_entry *entry, bool no_isolation)
 {
 	const struct xen_pv_plan *plan = &entry->xen;
 	/* hvc0 is a tty: the end of a piped stdin reaches the guest as ^D. */
@@ -214,7 +216,8 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry)
 	    .console_pfn = plan->console_pfn,
 	    .store_pfn = plan->store_pfn,
 	    .tsc_khz = m->tsc_khz,
-	    .flags = log_debug_enabled && getenv("PVKIT_XEN_TRACE") ? PVXEN_BOOT_TRACE : 0,
+	    .flags = (log_debug_enabled && getenv("PVKIT_XEN_TRACE") ? PVXEN_BOOT_TRACE : 0) |
+		     (no_isolation ? PVXEN_BOOT_NO_ISOLATION : 0),
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||

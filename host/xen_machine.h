@@ -16,8 +16,9 @@
 #include "machine.h"
 
 /* After machine_create()'s generic part: pvxen, its page tables, the
- * doorbell, the MSRs and the first CPU state.  -1 with a message. */
-int xen_machine_setup(struct machine *m, const struct boot_entry *entry);
+ * doorbell, the MSRs and the first CPU state; no_isolation: `--isolation
+ * off`.  -1 with a message. */
+int xen_machine_setup(struct machine *m, const struct boot_entry *entry, bool no_isolation);
 
 /* pvxen's calls to pvkit (abi/pvxen_abi.h), from hypercall_dispatch(). */
 int64_t xen_hypercall_shutdown(struct hypercall_service *svc, uint64_t reason, uint64_t gpa,

@@ -6,11 +6,11 @@ UNIT_TESTS := $(UNIT_TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_boot_%: $(BUILD)/san/tests/unit/test_boot_%.o $(BUILD)/libboot-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HOST_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HOST_LIBS) $(CODEC_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(BUILD)/libhost-san.a $(BUILD)/libboot-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HOST_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HOST_LIBS) $(CODEC_LIBS)
 
 .PHONY: tests
 tests: $(UNIT_TESTS)

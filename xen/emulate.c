@@ -32,7 +32,7 @@
 #define CR0_AM 0x40000ull
 #define CR0_PG 0x80000000ull
 
-static uint64_t *gpr(struct xen_regs *r, unsigned n)
+uint64_t *gpr(struct xen_regs *r, unsigned n)
 {
 	switch (n) {
 	case 0:
@@ -150,8 +150,15 @@ static void pv_cpuid(struct xen_regs *r)
 			d &= ~(1u << 1 | 1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 17 |
 			       1u << 21 | 1u << 22 | 1u << 29 | 1u << 31);
 		} else if (leaf == 7 && sub == 0) {
-			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX) */
-			b &= ~(1u << 7 | 1u << 10 | 1u << 11 | 1u << 4 | 1u << 20);
+			/* ebx: no SMEP, SMAP, INVPCID, RTM, HLE (TSX), and no
+			 * FSGSBASE: pvxen cannot make the instructions fault
+			 * while the guest's CR4 bit is clear (native code runs
+			 * with the host's CR4, xen/main.c), so it does not offer
+			 * a CR4 bit that would not work.  Linux then keeps FS and
+			 * GS bases with set_segment_base (a native hypercall)
+			 * and reads no MSR on a context switch: without it, one
+			 * trapped rdmsr of MSR_KERNEL_GS_BASE per switch. */
+			b &= ~(1u << 0 | 1u << 4 | 1u << 7 | 1u << 10 | 1u << 11 | 1u << 20);
 		} else if (leaf == 0xd && sub == 0) {
 			/* The features to enable: the XCR0 the domain runs with
 			 * (xsetbv cannot change it, see emulate_xsetbv) less PKRU,
@@ -188,7 +195,8 @@ static bool iopl_ok(void)
 	return xen_vcpu.iopl >= cpl;
 }
 
-/* in/out: no ports behind them (reads give all ones), when IOPL allows. */
+/* in/out, when IOPL allows: PIT channel 2 (xen/pit.c), as Xen gives every
+ * PV guest; no other port has anything behind it (reads give all ones). */
 static bool emulate_io(struct xen_regs *r, const uint8_t *insn, unsigned len)
 {
 	unsigned i = 0, size = 4;
@@ -200,22 +208,37 @@ static bool emulate_io(struct xen_regs *r, const uint8_t *insn, unsigned len)
 		return false;
 	uint8_t op = insn[i];
 	unsigned ilen;
-	if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7)
+	uint16_t port = (uint16_t)r->rdx;
+	if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+		if (i + 1 >= len)
+			return false;
+		port = insn[i + 1];
 		ilen = i + 2;
-	else if (op == 0xec || op == 0xed || op == 0xee || op == 0xef)
+	} else if (op == 0xec || op == 0xed || op == 0xee || op == 0xef) {
 		ilen = i + 1;
-	else
+	} else {
 		return false;
+	}
 	if (!(op & 1))
 		size = 1;
 	if (!iopl_ok())
 		return false;
+	/* Byte by byte, as Xen does: a wide access to the PIT's ports reaches
+	 * each one. */
 	if (!(op & 2)) { /* in */
-		uint64_t ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffull;
-		if (size == 4)
-			r->rax = ones;
-		else
-			r->rax = (r->rax & ~ones) | ones;
+		uint64_t value = 0;
+		for (unsigned b = 0; b < size; b++) {
+			uint16_t p = (uint16_t)(port + b);
+			value |= (uint64_t)(pit_port(p) ? pit_read(p) : 0xff) << (8 * b);
+		}
+		uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffull;
+		r->rax = size == 4 ? value : (r->rax & ~mask) | value;
+	} else {
+		for (unsigned b = 0; b < size; b++) {
+			uint16_t p = (uint16_t)(port + b);
+			if (pit_port(p))
+				pit_write(p, (uint8_t)(r->rax >> (8 * b)));
+		}
 	}
 	r->rip += ilen;
 	return true;

@@ -15,7 +15,7 @@
  *    native bounce for its vector with TF and IF clear.  Same approach as
  *    pvkernel's pvm backend (guest/arch/x86/pvm_entry.S).
  *  - the privileged gate: pvxen code calls xen_gate with R11 = a CPL0
- *    thunk (CR3 loads, invlpg, debug registers); the #BP stub runs the
+ *    thunk (CR3 loads, invlpg); the #BP stub runs the
  *    thunk only for the int3 at xen_gate.
  *
  * Isolation (docs/xen-pv.md): guest user mode runs on its own L4, whose
@@ -314,14 +314,7 @@ xen_bounce_common:
 /* A fault inside pvxen: only the guest-memory copy may fault (a bad guest
  * pointer); it then returns -1.  Anything else is a pvxen bug. */
 xen_fault_in_xen:
-	cmpl	$1, xen_vector(%rip)
-	jne	2f
-	/* A guest data breakpoint hit by pvxen itself: a trap, so carry on. */
-	pushq	xen_exc_rip(%rip)
-	pushq	xen_exc_rflags(%rip)
-	popfq
-	ret
-2:	push	%rax
+	push	%rax
 	lea	xen_copy_insn(%rip), %rax
 	cmp	%rax, xen_exc_rip(%rip)
 	pop	%rax
@@ -371,19 +364,6 @@ xen_thunk_read_cr3:
 xen_thunk_invlpg:
 	invlpg	(%rdi)
 	iretq
-/* rdi = value */
-.irp n, 0, 1, 2, 3, 6, 7
-xen_thunk_set_dr\n:
-	mov	%rdi, %dr\n
-	iretq
-.endr
-	.globl xen_thunk_get_dr6, xen_thunk_get_dr7
-xen_thunk_get_dr6:
-	mov	%dr6, %rax
-	iretq
-xen_thunk_get_dr7:
-	mov	%dr7, %rax
-	iretq
 
 /* ---- tables ------------------------------------------------------------ */
 
@@ -402,10 +382,6 @@ xen_user_stub_table:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	xen_ustub_\v
 .endr
-	.globl xen_thunk_set_dr
-xen_thunk_set_dr:
-	.quad	xen_thunk_set_dr0, xen_thunk_set_dr1, xen_thunk_set_dr2, xen_thunk_set_dr3
-	.quad	0, 0, xen_thunk_set_dr6, xen_thunk_set_dr7
 	.globl xen_stub_ignore_addr, xen_stub_timer_addr, xen_user_stub_timer_addr
 xen_stub_ignore_addr:
 	.quad	xen_stub_ignore

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * events.c - the console (console_io and the PV console ring), event
- * channels, and the grant table frames.
+ * events.c - the console (console_io and the PV console ring) and event
+ * channels.
  *
  * The domain's console is the ring on start_info's console page: pvxen
  * drains it to pvkit's console on every EVTCHNOP_send to the console port.
@@ -16,13 +16,9 @@
 #include "pvxen.h"
 
 #include <xen/event_channel.h>
-#include <xen/grant_table.h>
 #include <xen/io/console.h>
 
 #define NR_PORTS 64
-
-uint8_t xen_grant_frames[4 * 4096] __attribute__((aligned(4096)));
-const unsigned xen_grant_nr_frames = 4;
 
 enum { PORT_FREE, PORT_STORE, PORT_CONSOLE, PORT_UNBOUND, PORT_VIRQ, PORT_IPI };
 
@@ -31,8 +27,8 @@ static uint8_t port_state[NR_PORTS] = {
     [PVXEN_CONSOLE_EVTCHN] = PORT_CONSOLE,
 };
 static uint32_t port_virq[NR_PORTS];
+static domid_t port_remote[NR_PORTS]; /* PORT_UNBOUND: who may bind it */
 static bool ring_used;
-static unsigned grant_version = 1;
 
 /* The 2-level ABI: the port's pending bit, then its selector bit and the
  * vCPU's upcall_pending unless the port is masked. */
@@ -171,7 +167,7 @@ static int64_t evtchn_status(struct evtchn_status *s)
 		break;
 	case PORT_UNBOUND:
 		s->status = EVTCHNSTAT_unbound;
-		s->u.unbound.dom = 0;
+		s->u.unbound.dom = port_remote[s->port];
 		break;
 	case PORT_IPI:
 		s->status = EVTCHNSTAT_ipi;
@@ -231,7 +227,15 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			return -XEN_EFAULT;
 		if (a.dom != DOMID_SELF)
 			return -XEN_ESRCH;
-		return bind_port(arg, &a, sizeof(a), PORT_UNBOUND, 0, &a.port);
+		/* The remote end: this domain (by any name) or domain 0, the
+		 * only other one the domain knows of (console, xenstore). */
+		domid_t remote = a.remote_dom == DOMID_SELF ? XEN_DOMID : a.remote_dom;
+		if (remote != XEN_DOMID && remote != 0)
+			return -XEN_ESRCH;
+		int64_t rc = bind_port(arg, &a, sizeof(a), PORT_UNBOUND, 0, &a.port);
+		if (rc == 0)
+			port_remote[a.port] = remote;
+		return rc;
 	}
 	case EVTCHNOP_bind_virq: {
 		struct evtchn_bind_virq b;
@@ -289,68 +293,6 @@ int64_t do_event_channel_op(uint64_t cmd, uint64_t arg)
 			vi->evtchn_upcall_pending = 1;
 		}
 		return 0;
-	}
-	default:
-		return -XEN_ENOSYS;
-	}
-}
-
-static uint64_t grant_frame_mfn(unsigned i)
-{
-	return (xen_boot_info.hv_base + ((uint64_t)xen_grant_frames - PVXEN_VIRT_BASE)) /
-		   PAGE_SIZE +
-	       i;
-}
-
-int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count)
-{
-	if (count != 1)
-		return -XEN_EINVAL;
-	switch (cmd) {
-	case GNTTABOP_setup_table: {
-		struct gnttab_setup_table s;
-		if (copy_from_guest(&s, arg, sizeof(s)) < 0)
-			return -XEN_EFAULT;
-		if (s.dom != DOMID_SELF) {
-			s.status = GNTST_bad_domain;
-		} else if (s.nr_frames > xen_grant_nr_frames) {
-			s.status = GNTST_general_error;
-		} else {
-			s.status = GNTST_okay;
-			for (unsigned i = 0; i < s.nr_frames; i++) {
-				xen_pfn_t mfn = grant_frame_mfn(i);
-				if (copy_to_guest((uint64_t)s.frame_list.p + i * sizeof(mfn), &mfn,
-						  sizeof(mfn)) < 0)
-					return -XEN_EFAULT;
-			}
-		}
-		return copy_to_guest(arg, &s, sizeof(s)) < 0 ? -XEN_EFAULT : 0;
-	}
-	case GNTTABOP_query_size: {
-		struct gnttab_query_size q;
-		if (copy_from_guest(&q, arg, sizeof(q)) < 0)
-			return -XEN_EFAULT;
-		q.nr_frames = q.max_nr_frames = xen_grant_nr_frames;
-		q.status = q.dom == DOMID_SELF ? GNTST_okay : GNTST_bad_domain;
-		return copy_to_guest(arg, &q, sizeof(q)) < 0 ? -XEN_EFAULT : 0;
-	}
-	case GNTTABOP_set_version: {
-		struct gnttab_set_version v;
-		if (copy_from_guest(&v, arg, sizeof(v)) < 0)
-			return -XEN_EFAULT;
-		if (v.version != 1 && v.version != 2)
-			return -XEN_EINVAL;
-		grant_version = v.version;
-		return 0;
-	}
-	case GNTTABOP_get_version: {
-		struct gnttab_get_version v;
-		if (copy_from_guest(&v, arg, sizeof(v)) < 0)
-			return -XEN_EFAULT;
-		if (v.dom != DOMID_SELF)
-			return -XEN_ESRCH;
-		v.version = grant_version;
-		return copy_to_guest(arg, &v, sizeof(v)) < 0 ? -XEN_EFAULT : 0;
 	}
 	default:
 		return -XEN_ENOSYS;

@@ -48,6 +48,9 @@ static int64_t do_set_trap_table(uint64_t list)
 			return -XEN_EFAULT;
 		if (ti.address == 0)
 			return 0;
+		/* As Xen: the entries before a bad one stay installed. */
+		if (!is_canonical(ti.address))
+			return -XEN_EINVAL;
 		v->traps[ti.vector].address = ti.address;
 		v->traps[ti.vector].flags = ti.flags;
 	}
@@ -313,52 +316,6 @@ static int64_t do_fpu_taskswitch(uint64_t set)
 	return 0;
 }
 
-#define DR6_DEFAULT 0xffff0ff0ull
-#define DR7_DEFAULT 0x400ull
-
-/* Xen's rules for a PV guest's debug registers: breakpoints only on guest
- * addresses, I/O breakpoints only with CR4.DE (and kept out of the
- * hardware: the guest's port I/O is emulated anyway). */
-int64_t set_debugreg(unsigned reg, uint64_t value)
-{
-	if (reg > 7 || reg == 4 || reg == 5)
-		return -XEN_EINVAL;
-	if (reg < 4) {
-		if (value >= XEN_PV_HOLE_START_VA && value < XEN_PV_HOLE_END_VA)
-			return -XEN_EPERM;
-		xen_vcpu.dr[reg] = value;
-		xen_set_dr(reg, value);
-		return 0;
-	}
-	if (reg == 6) {
-		xen_vcpu.dr[6] = (value & 0xe00f) | DR6_DEFAULT;
-		return 0;
-	}
-	if (value >> 32)
-		return -XEN_EPERM;
-	uint64_t hw = value;
-	for (unsigned bp = 0; bp < 4; bp++) {
-		bool enabled = value & (3ull << (bp * 2));
-		unsigned type = (value >> (16 + bp * 4)) & 3;
-		if (type == 2 && enabled) {
-			if (!xen_vcpu.cr4_de)
-				return -XEN_EPERM;
-			hw &= ~(3ull << (bp * 2));
-		}
-	}
-	xen_vcpu.dr[7] = value | DR7_DEFAULT;
-	xen_set_dr(7, hw | DR7_DEFAULT);
-	return 0;
-}
-
-/* A #DB: what the hardware's DR6 says goes into the guest's. */
-void debug_exception(void)
-{
-	uint64_t dr6 = xen_get_dr(6);
-	xen_vcpu.dr[6] = (xen_vcpu.dr[6] & ~0x400full) | (dr6 & 0xe00f) | DR6_DEFAULT;
-	xen_set_dr(6, DR6_DEFAULT);
-}
-
 static int64_t do_set_debugreg(uint64_t reg, uint64_t value)
 {
 	return set_debugreg((unsigned)(reg > 7 ? 8 : reg), value);
@@ -373,8 +330,16 @@ static int64_t do_get_debugreg(uint64_t reg)
 
 static int64_t do_memory_op(uint64_t cmd, uint64_t arg)
 {
-	switch (cmd & 0xf) {
+	/* The low bits are the operation, the rest where a preempted call of
+	 * it goes on (Xen's MEMOP_CMD_MASK, MEMOP_EXTENT_SHIFT). */
+	unsigned op = (unsigned)(cmd & 0x3f);
+	switch (op) {
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return do_reservation_op(op, arg, cmd >> 6);
 	case XENMEM_current_reservation:
+		return (int64_t)domain_pages();
 	case XENMEM_maximum_reservation:
 		return (int64_t)xen_boot_info.nr_pages;
 	case XENMEM_machphys_mapping: {
@@ -442,6 +407,12 @@ static int64_t do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
 			return -XEN_EFAULT;
 		return register_runstate((uint64_t)area.addr.v);
+	}
+	case VCPUOP_register_vcpu_time_memory_area: {
+		struct vcpu_register_time_memory_area area;
+		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+			return -XEN_EFAULT;
+		return register_time_area((uint64_t)area.addr.v);
 	}
 	case VCPUOP_stop_periodic_timer:
 		return 0;

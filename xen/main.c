@@ -102,6 +102,8 @@ static void boot(struct xen_regs *r)
 
 void xen_syscall(struct xen_regs *r)
 {
+	if (debug_step_armed)
+		debug_step_end(r, false);
 	if (!booted)
 		boot(r);
 	else if (xen_vcpu.kernel_mode)
@@ -152,44 +154,25 @@ void xen_invlpg(uint64_t va)
 	gate(xen_thunk_invlpg, va, 0);
 }
 
-void xen_set_dr(unsigned reg, uint64_t value)
-{
-	if (reg < 8 && xen_thunk_set_dr[reg])
-		gate(xen_thunk_set_dr[reg], value, 0);
-}
-
-uint64_t xen_get_dr(unsigned reg)
-{
-	return gate(reg == 6 ? xen_thunk_get_dr6 : xen_thunk_get_dr7, 0, 0);
-}
-
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */
 #define CR4_DE	     (1ull << 3)
 #define CR4_FSGSBASE (1ull << 16)
 
 uint64_t guest_cr4(void)
 {
-	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0) |
-	       (xen_vcpu.cr4_fsgsbase ? CR4_FSGSBASE : 0);
-}
-
-static bool cpu_has_fsgsbase(void)
-{
-	uint32_t a, b, c, d;
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-	return b & 1;
+	return (CR4_BASE & ~0x80ull) | (xen_vcpu.cr4_de ? CR4_DE : 0);
 }
 
 /*
  * Xen discards what it does not like in a CR4 write rather than fault.
- * FSGSBASE is only the guest's view: this host runs the guest's user mode
- * with its own CR4, where {rd,wr}{fs,gs}base always work (PLATFORM.md), so
- * pvxen uses them too, whatever the guest's CR4 says.
+ * Only DE is the guest's to change.  Not FSGSBASE: pv_cpuid does not offer
+ * it, because this host runs the guest's native code with its own CR4,
+ * where {rd,wr}{fs,gs}base always work whatever the vCPU's CR4 says (tests/pvm
+ * experiment 'debug'); pvxen itself uses them.
  */
 bool set_guest_cr4(uint64_t value)
 {
 	xen_vcpu.cr4_de = value & CR4_DE;
-	xen_vcpu.cr4_fsgsbase = (value & CR4_FSGSBASE) && cpu_has_fsgsbase();
 	return true;
 }
 
@@ -229,6 +212,39 @@ void *maddr_ptr(uint64_t maddr, size_t n)
 bool mfn_is_domain_ram(uint64_t mfn)
 {
 	return mfn < xen_boot_info.nr_pages;
+}
+
+/*
+ * Frames the domain gave back (XENMEM_decrease_reservation), one bit each.
+ * Linux gives back the frames under its memory map's holes and then maps
+ * some of them as its p2m's identity ("I/O") frames, as a domain may map
+ * the legacy area: so a given-back frame stays mappable.  pvxen has no use
+ * for it meanwhile; it only leaves the reservation until populated again.
+ */
+static uint8_t frame_released[PVXEN_M2P_MAX_PAGES / 8];
+static uint64_t nr_released;
+
+void set_frame_released(uint64_t mfn, bool released)
+{
+	uint8_t bit = (uint8_t)(1u << (mfn % 8));
+	if (released && !(frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] |= bit;
+		nr_released++;
+	} else if (!released && (frame_released[mfn / 8] & bit)) {
+		frame_released[mfn / 8] &= (uint8_t)~bit;
+		nr_released--;
+	}
+}
+
+bool frame_is_released(uint64_t mfn)
+{
+	return mfn < xen_boot_info.nr_pages && mfn < PVXEN_M2P_MAX_PAGES &&
+	       (frame_released[mfn / 8] & (1u << (mfn % 8)));
+}
+
+uint64_t domain_pages(void)
+{
+	return xen_boot_info.nr_pages - nr_released;
 }
 
 /* ---- pvkit ------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "kernel.h" /* pvkernel's memory functions and vsnprintf (guest/kernel) */
 
 #define PAGE_SIZE		     4096ull
+#define XEN_DOMID		     1 /* the domain's id (xenstore's "domid") */
 #define XEN_PV_HOLE_START_VA	     0xffff800000000000ull
 #define XEN_PV_HOLE_END_VA	     0xffff880000000000ull /* end of Xen's PML4 slots 256-271 */
 #define XEN_GDT_ENTRIES		     8192
@@ -40,6 +41,7 @@
 #define PTE_RW	 (1ull << 1)
 #define PTE_U	 (1ull << 2)
 #define PTE_PCD	 (1ull << 4)
+#define PTE_A	 (1ull << 5)
 #define PTE_PSE	 (1ull << 7)
 #define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -69,7 +71,7 @@ struct xen_vcpu {
 	uint64_t vm_assist;		       /* VMASST_TYPE_* bits */
 	uint64_t dr[8];			       /* virtual debug registers */
 	bool fpu_ts;			       /* fpu_taskswitch(1) */
-	bool cr4_de, cr4_fsgsbase;	       /* the guest's view of CR4 */
+	bool cr4_de;			       /* the guest's view of CR4 (DE) */
 	struct vcpu_info *vcpu_info;
 	uint64_t gdt_frames[16];
 	unsigned gdt_entries;
@@ -93,16 +95,11 @@ void xen_gate(void);
 void xen_thunk_write_cr3(void);
 void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
-extern void (*const xen_thunk_set_dr[8])(void); /* DR0-3, DR6, DR7; NULL for 4, 5 */
-void xen_thunk_get_dr6(void);
-void xen_thunk_get_dr7(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
 uint64_t xen_read_cr3(void);
 void xen_invlpg(uint64_t va);
-void xen_set_dr(unsigned reg, uint64_t value);
-uint64_t xen_get_dr(unsigned reg); /* 6 or 7 */
 /* The guest's view of CR4 (only DE and FSGSBASE may change). */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
@@ -120,9 +117,13 @@ bool set_guest_cr4(uint64_t value);
 	}
 SEGMENT_BASE_ACCESSORS(fs)
 SEGMENT_BASE_ACCESSORS(gs)
-/* Debug registers: the guest's view, and what goes into the hardware. */
+/* debugreg.c: the guest's debug registers; its breakpoints, emulated by
+ * single-stepping while DR7 enables one. */
+extern bool debug_breakpoints_on, debug_step_armed;
 int64_t set_debugreg(unsigned reg, uint64_t value);
-void debug_exception(void);
+void debug_step_begin(struct xen_regs *r);		 /* on the way out */
+void debug_step_end(struct xen_regs *r, bool completed); /* on the way in */
+bool debug_trap(struct xen_regs *r, bool stepped);	 /* #DB: the guest's? */
 
 /* Guest memory through the current page tables; -1 on a fault or an
  * address in the hypervisor's hole. */
@@ -136,6 +137,10 @@ static inline uint64_t hv_gpa(const void *p)
 /* Guest-physical memory through pvxen's direct map; NULL if not RAM. */
 void *maddr_ptr(uint64_t maddr, size_t n);
 bool mfn_is_domain_ram(uint64_t mfn);
+/* The domain's reservation: frames given back are not its RAM. */
+void set_frame_released(uint64_t mfn, bool released);
+bool frame_is_released(uint64_t mfn);
+uint64_t domain_pages(void); /* nr_pages less the frames given back */
 static inline bool is_canonical(uint64_t va)
 {
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
@@ -173,11 +178,13 @@ void stop_singleshot_timer(void);
 /* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
 void timer_check(void);
 void timer_interrupt(void);
+void timer_tick_noted(void); /* the tick pvxen's stub noted, now seen */
 /* Wait (in pvkit) until the guest's timer is due or input arrives. */
 void wait_for_event(uint64_t until_ns);
 void publish_vcpu_time(void);
 uint64_t system_time_ns(void);
 int64_t register_runstate(uint64_t area);
+int64_t register_time_area(uint64_t area); /* the vDSO's pvclock */
 
 /* main.c */
 void install_hw_selectors(void);
@@ -186,12 +193,27 @@ void install_hw_selectors(void);
 int64_t do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_ptr, uint64_t domid);
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 int64_t do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_ptr, uint64_t domid);
+/* XENMEM_{increase,decrease}_reservation, XENMEM_populate_physmap */
+int64_t do_reservation_op(unsigned op, uint64_t arg, uint64_t start_extent);
 int64_t do_set_gdt(uint64_t frames, uint64_t entries);
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
 void mm_init(void);
 uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
+void flush_tlb(void);
+/* For grant mappings and copies: Xen's writable page type (-EBUSY for a
+ * page table; no table is made of a frame that holds it), and what an L1
+ * entry replaced outside mmu_update held. */
+int64_t get_writable(uint64_t mfn);
+void put_writable(uint64_t mfn);
+void put_l1e(uint64_t pte);
+/* The L1 entry for a linear address in the live tables (its machine
+ * address, 0 if none), an entry of an L1 table by machine address (NULL if
+ * it is not one), whether any L1 in use maps a frame. */
+uint64_t l1e_maddr_of(uint64_t va);
+uint64_t *l1_table_entry(uint64_t maddr);
+bool frame_is_mapped(uint64_t mfn);
 
 /* user_view.c */
 extern uint64_t user_view_l4e;
@@ -206,13 +228,23 @@ bool port_pending(uint32_t port);
 void deliver_events(struct xen_regs *r);
 int64_t do_event_channel_op(uint64_t cmd, uint64_t arg);
 int64_t do_console_io(uint64_t cmd, uint64_t count, uint64_t buf);
+
+/* grant_table.c */
 int64_t do_grant_table_op(uint64_t cmd, uint64_t arg, uint64_t count);
+/* A grant table frame the domain may map now (v2's status frame only under v2). */
+bool grant_frame_mappable(uint64_t mfn);
+
+/* pit.c: PIT channel 2 and port 0x61, as Xen emulates them for PV guests */
+bool pit_port(uint16_t port);
+uint8_t pit_read(uint16_t port);
+void pit_write(uint16_t port, uint8_t value);
 
 /* xenstore.c */
 void xenstore_init(void);
 void xenstore_kick(void);
 
 /* emulate.c: privileged instructions of the guest kernel; true if done. */
+uint64_t *gpr(struct xen_regs *r, unsigned n); /* register n, hardware numbering */
 bool emulate_privileged(struct xen_regs *r, unsigned vector);
 bool fixup_stack_fault(struct xen_regs *r, uint64_t error);
 bool emulate_m2p_read(struct xen_regs *r, uint64_t cr2, uint64_t error);

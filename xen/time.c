@@ -14,6 +14,7 @@ static uint64_t boot_tsc;
 static uint32_t tsc_mul;
 static int8_t tsc_shift;
 static uint64_t runstate_area;
+static uint64_t time_area;  /* the guest's second pvclock (its vDSO's); 0: none */
 static int64_t mono_offset; /* pvkit's monotonic clock - system time */
 static bool timer_armed;
 static uint64_t timer_deadline; /* system time */
@@ -68,6 +69,24 @@ void publish_vcpu_time(void)
 	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	t->version++;
+	if (time_area)
+		copy_to_guest(time_area, t, sizeof(*t)); /* Xen ignores a fault here too */
+}
+
+/*
+ * VCPUOP_register_vcpu_time_memory_area: a copy of the pvclock where the
+ * guest kernel asks, which Linux maps into its processes' vDSO so that
+ * clock_gettime() reads the TSC in user mode instead of making a system
+ * call (26 us here with isolation, 30 ns without).  The data never changes
+ * after boot (one TSC-based clock), so the copy made now stays right; one
+ * vCPU reads it, never while pvxen writes.
+ */
+int64_t register_time_area(uint64_t area)
+{
+	time_area = area;
+	if (area)
+		publish_vcpu_time();
+	return 0;
 }
 
 void time_init(void)
@@ -136,6 +155,22 @@ void timer_check(void)
 	} else {
 		program(timer_deadline - now);
 	}
+}
+
+/*
+ * A tick that landed in pvxen's own code, noted by its stub, which also
+ * asked the LAPIC for another one 20 us later in case pvxen was already on
+ * its way out.  Now that it is seen, that retry would only be a trap for
+ * nothing, and one that lands in pvxen again asks for the next: while
+ * pvxen and its stubs keep the CPU busy (a fault-heavy guest), ticks would
+ * keep coming every 20 us.  So the LAPIC goes back to the guest's deadline,
+ * or stops.
+ */
+void timer_tick_noted(void)
+{
+	timer_check();
+	if (!timer_armed)
+		lapic_write(LAPIC_TMICT, 0);
 }
 
 /* The timer interrupt (vector XEN_TIMER_VECTOR). */

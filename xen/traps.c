@@ -100,7 +100,7 @@ void deliver_events(struct xen_regs *r)
 	struct vcpu_info *vi = xen_vcpu.vcpu_info;
 	if (xen_timer_fired) {
 		xen_timer_fired = 0;
-		timer_check();
+		timer_tick_noted();
 	}
 	if (xen_vcpu.event_cb && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
 		if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
@@ -113,6 +113,9 @@ void xen_exception(struct xen_regs *r)
 {
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
+	bool stepped = vector == 1 && debug_step_armed;
+	if (debug_step_armed)
+		debug_step_end(r, stepped);
 	if (vector == XEN_TIMER_BOUNCE) {
 		timer_interrupt();
 		deliver_events(r);
@@ -120,11 +123,14 @@ void xen_exception(struct xen_regs *r)
 		return;
 	}
 	if (xen_boot_info.flags & PVXEN_BOOT_TRACE)
-		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx)", vector,
+		xen_log("xen: exception %u error 0x%llx at 0x%llx (CR2 0x%llx) rcx 0x%llx", vector,
 			(unsigned long long)error, (unsigned long long)r->rip,
-			(unsigned long long)xen_exc_cr2);
+			(unsigned long long)xen_exc_cr2, (unsigned long long)r->rcx);
+	/* Every way back checks for events, as Xen does on each return to the
+	 * guest: also what consumes a tick noted in pvxen (deliver_events). */
 	if (vector == 14 && (emulate_m2p_read(r, xen_exc_cr2, error) ||
 			     emulate_page_table_write(r, xen_exc_cr2, error))) {
+		deliver_events(r);
 		xen_exit_to_guest(r);
 		return;
 	}
@@ -137,14 +143,19 @@ void xen_exception(struct xen_regs *r)
 	}
 	if (vector == 12 && fixup_stack_fault(r, error))
 		vector = 13;
-	if (vector == 1)
-		debug_exception();
+	if (vector == 1 && !debug_trap(r, stepped)) {
+		/* pvxen's own single step: on to the next instruction. */
+		deliver_events(r);
+		xen_exit_to_guest(r);
+		return;
+	}
 	if ((vector == 6 || vector == 13) && emulate_privileged(r, vector)) {
 		deliver_events(r);
 		xen_exit_to_guest(r);
 		return;
 	}
 	inject_trap(r, vector, has_error_code(vector), error);
+	deliver_events(r);
 	xen_exit_to_guest(r);
 }
 
@@ -154,8 +165,11 @@ void xen_exception(struct xen_regs *r)
 void xen_exit_to_guest(struct xen_regs *r)
 {
 	struct xen_vcpu *v = &xen_vcpu;
+	if (debug_breakpoints_on)
+		debug_step_begin(r);
 	/* Always set, never left over: whatever way pvxen was entered by. */
-	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3;
+	xen_in_user = !v->kernel_mode && v->user_cr3 && v->user_cr3 != v->kernel_cr3 &&
+		      !(xen_boot_info.flags & PVXEN_BOOT_NO_ISOLATION);
 	if (xen_in_user) {
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;

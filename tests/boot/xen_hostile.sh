@@ -2,14 +2,13 @@
 # A hostile Xen PV kernel against pvxen, the in-VM Xen (docs/xen-pv.md):
 # tests/guests/xen_hostile.S under build/pvkit-san (ASan, UBSan).
 #
-#   refused requests  46 requests Xen refuses (page-table updates aimed at
+#   refused requests  49 requests Xen refuses (page-table updates aimed at
 #                     pvxen's frames, frames outside RAM, writable mappings
-#                     of page tables, L4 slots 256-271; bad trap tables,
-#                     set_gdt of garbage; pointers into nowhere): each must
-#                     come back as one of Xen's errno values.  What pvxen
-#                     carries out instead is listed below (KNOWN_GAPS) and
-#                     reported as a SKIP with the reason while it lasts; any
-#                     other is a failure.
+#                     of page tables, frames mapped writable becoming page
+#                     tables, L4 slots 256-271; bad trap tables, set_gdt of
+#                     garbage; pointers into nowhere): each must come back
+#                     as one of Xen's errno values, those in XEN_ERRNOS as
+#                     the one Xen returns.
 #   random calls      6000 hypercalls with PRNG numbers and arguments, for
 #                     three seeds: every result a value or one of Xen's
 #                     errno values, the summary printed, poweroff: status 0
@@ -27,14 +26,20 @@ PVKIT=${PVKIT:-build/pvkit-san}
 GUEST=build/guests/xen_hostile.elf
 SEEDS=(0 7 4242)
 IRETS=(1 2 3 4 5 6 7 8 9)
-# test number in the guest -> what Xen refuses and pvxen (xen/, not this
-# suite's) still carries out
-declare -A KNOWN_GAPS=(
-	[7]="mmu_update: an L1 entry mapping the L4 writable (no page types on mmu_update's target)"
-	[8]="mmu_update: an L1 entry mapping an L1 writable"
-	[9]="update_va_mapping: a writable mapping of the L4 (no page-type check)"
-	[37]="set_trap_table: a non-canonical handler address"
+# request number in the guest -> "ERRNO what": the errno Xen refuses it with
+# (xen/arch/x86/mm.c: get_page_from_l1e's -EBUSY for a writable mapping of a
+# page table, get_page_type's -EINVAL for a frame of another type;
+# pv/callback.c: do_set_trap_table)
+declare -A XEN_ERRNOS=(
+	[7]="EBUSY mmu_update: an L1 entry mapping the L4 writable"
+	[8]="EBUSY mmu_update: an L1 entry mapping an L1 writable"
+	[9]="EBUSY update_va_mapping: a writable mapping of the L4"
+	[37]="EINVAL set_trap_table: a non-canonical handler address"
+	[47]="EINVAL mmuext_op: pinning as an L1 a frame mapped writable"
+	[48]="EINVAL mmu_update: an L2 entry whose L1 is mapped writable"
+	[49]="EBUSY update_va_mapping: a writable mapping of an L1 pinned after its writable mapping was dropped"
 )
+declare -A ERRNO_VALUES=([EBUSY]=16 [EINVAL]=22)
 
 names=()
 for s in "${SEEDS[@]}"; do names+=("seed $s"); done
@@ -63,6 +68,13 @@ field() { # field NAME KEY: KEY's hex value in the summary, as a number
 	[ -n "$v" ] && echo $((16#$v))
 }
 
+result() { # result NAME N: what request N of section 1 returned, as a signed number
+	local v
+	v=$(sed -n "s/^xen-hostile: request 0x$(printf '%016x' "$2") result 0x\([0-9a-f]*\).*/\1/p" \
+		"$work/$1.out" | head -n1)
+	[ -n "$v" ] && echo $((16#$v))
+}
+
 violations=
 for s in "${SEEDS[@]}"; do
 	run "seed$s" "console=hvc0 hostile.seed=$s"
@@ -84,24 +96,23 @@ done
 
 # The refused requests are the same for every seed (section 1 comes first).
 tests=$(field seed0 tests)
-check "xen hostile: ${tests:-0} requests Xen refuses were made" [ "${tests:-0}" -eq 46 ]
+check "xen hostile: ${tests:-0} requests Xen refuses were made" [ "${tests:-0}" -eq 49 ]
 bits=$((16#${violations:-0}))
-unknown=
+carried_out=
 for n in $(seq 1 63); do
-	[ $(((bits >> n) & 1)) -eq 1 ] || continue
-	[ -n "${KNOWN_GAPS[$n]:-}" ] || unknown="$unknown $n"
+	[ $(((bits >> n) & 1)) -eq 1 ] && carried_out="$carried_out $n"
 done
-if [ -z "$unknown" ]; then
-	ok "xen hostile: pvxen refused every request Xen refuses, but the known gaps below"
+if [ -z "$carried_out" ]; then
+	ok "xen hostile: pvxen refused every request Xen refuses"
 else
-	not_ok "xen hostile: pvxen carried out requests Xen refuses: tests$unknown (tests/guests/xen_hostile.S)"
+	not_ok "xen hostile: pvxen carried out requests Xen refuses: tests$carried_out (tests/guests/xen_hostile.S)"
 fi
-for n in $(printf '%s\n' "${!KNOWN_GAPS[@]}" | sort -n); do
-	if [ $(((bits >> n) & 1)) -eq 1 ]; then
-		skip "xen hostile: request $n refused" "known pvxen gap: ${KNOWN_GAPS[$n]}"
-	else
-		ok "xen hostile: request $n refused (${KNOWN_GAPS[$n]}: fixed)"
-	fi
+for n in $(printf '%s\n' "${!XEN_ERRNOS[@]}" | sort -n); do
+	want=${XEN_ERRNOS[$n]%% *} what=${XEN_ERRNOS[$n]#* }
+	got=$(result seed0 "$n")
+	check "xen hostile: request $n refused with -$want, as Xen does ($what)" \
+		[ "${got:-none}" = "-${ERRNO_VALUES[$want]}" ]
+	[ "${got:-none}" = "-${ERRNO_VALUES[$want]}" ] || echo "# request $n returned ${got:-nothing}"
 done
 
 for k in "${IRETS[@]}"; do

@@ -4,12 +4,21 @@
 #   costs guest      tests/guests/xen_pv_costs.S: 2000 hypercalls and 2000
 #                    int3 bounces through the kernel's trap table and
 #                    HYPERVISOR_iret, then poweroff: status 0; the costs
-#                    go out as TAP comments (docs/xen-pv.md quotes them)
+#                    go out as TAP comments (docs/xen-pv.md quotes them);
+#                    before that it checks that PIT channel 2 counts and
+#                    drives OUT (xen/pit.c), or it crashes (status 7)
+#   debug registers  tests/guests/xen_debugregs.S: watchpoints and an
+#                    instruction breakpoint set with set_debugreg trap as
+#                    the hardware's would (pvxen emulates them: this host
+#                    arms no debug register for native code), and
+#                    icebp, 8 cases
 #   auto             the same guest without --entry: the Xen PV entry here
 #                    (ring 0 is emulated), the boot line says why
 #   not a Xen kernel --entry xen with pvkernel: one line, status 2
 #   lying notes      ENTRY outside the segments, HV_START_LOW below the
 #                    kernel: one line each, status 2, nothing printed
+#   isolation off    `--isolation off` for a kernel that is not Xen PV: one
+#                    line, status 2
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -17,7 +26,9 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 PVKIT_FAST=${PVKIT_FAST:-build/pvkit}
 GUEST=build/guests/xen_pv_costs.elf
-names=("costs guest" "costs guest: output" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY" "lying HV_START_LOW")
+DEBUG_GUEST=build/guests/xen_debugregs.elf
+names=("costs guest" "costs guest: output" "debug registers" "auto picks Xen PV" "not a Xen kernel" "lying ENTRY"
+	"lying HV_START_LOW" "--isolation off without Xen PV")
 
 pvm_guest_suite "xen pv" "$GUEST" "${names[@]}"
 
@@ -31,6 +42,15 @@ line=$(grep -E '^xen-pv costs: hypercall 0x[0-9a-f]{16} exception 0x[0-9a-f]{16}
 if [ -n "$line" ]; then ok "xen pv: costs guest: output"; else
 	not_ok "xen pv: costs guest: output"
 	sed 's/^/# /' "$work/costs.out"
+fi
+timeout 60 "$PVKIT" run --entry xen --kernel "$DEBUG_GUEST" --mem 64M </dev/null \
+	>"$work/debug.out" 2>"$work/debug.err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^xen-pv debug: 8 cases passed' "$work/debug.out"; then
+	ok "xen pv: debug registers: 8 cases (breakpoints emulated by single-stepping, icebp) behave as the hardware's"
+else
+	not_ok "xen pv: debug registers: status $rc"
+	sed 's/^/# /' "$work/debug.out" "$work/debug.err"
 fi
 "$PVKIT" run --kernel "$GUEST" --mem 64M </dev/null >"$work/auto.out" 2>"$work/auto.err"
 rc=$?
@@ -95,3 +115,13 @@ patch_note 1 0xdead0000 "$work/entry.elf"
 bad_input "lying ENTRY" "$work/entry.elf" "Xen entry 0xdead0000 is outside the segments"
 patch_note 12 0x1000 "$work/hv.elf"
 bad_input "lying HV_START_LOW" "$work/hv.elf" "HV_START_LOW 0x1000 is below the kernel"
+
+"$PVKIT" run --isolation off --kernel build/pvkernel --mem 64M </dev/null >"$work/iso.out" 2>"$work/iso.err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l <"$work/iso.err")" -eq 1 ] && [ ! -s "$work/iso.out" ] &&
+	grep -q -- '--isolation off: only for a Xen PV guest' "$work/iso.err"; then
+	ok "xen pv: --isolation off without Xen PV: $(cat "$work/iso.err")"
+else
+	not_ok "xen pv: --isolation off without Xen PV: status $rc"
+	sed 's/^/# /' "$work/iso.err" "$work/iso.out"
+fi

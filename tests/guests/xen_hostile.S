@@ -10,7 +10,10 @@
  *      257/258 or a non-canonical address, mmuext_op pinning or loading a
  *      frame that is no page table, trap tables with non-canonical
  *      handlers, set_gdt on writable, foreign or too many frames, pointers
- *      that point nowhere.  A request pvxen carries out is a violation;
+ *      that point nowhere, a frame mapped writable becoming a page table
+ *      (pinned, an L2 entry's L1), a writable mapping of an L1 pinned
+ *      once its writable mapping was gone.  A request pvxen carries out is
+ *      a violation;
  *   2. CALLS hypercalls with numbers and arguments from a PRNG (xorshift64*,
  *      seed from `hostile.seed=N` on the command line, else fixed): mostly
  *      numbers 0-63, some any 64-bit value; arguments any 64-bit value,
@@ -21,9 +24,12 @@
  *      HYPERVISOR_iret (section 3), sched_op's block/poll/shutdown and
  *      console writes (which could print all of RAM) get invalid commands,
  *      update_va_mapping keeps a page present and writable and leaves the
- *      guest's own pages alone (steer_mapping), and a multicall
- *      has at most 15 entries (their results are written back into the
- *      list: a huge count would run them over the guest's own stack); `hostile.trace=1`
+ *      guest's own pages alone (steer_mapping), DR7 is cleared after a
+ *      set_debugreg (an enabled breakpoint makes pvxen single-step the
+ *      guest, ~50 us an instruction: the calls would take minutes), and a
+ *      multicall or a batch of grant table ops has at most 15 entries
+ *      (their results are written back into the list: a huge count would
+ *      run them over the guest's own stack); `hostile.trace=1`
  *      prints each call before it is made;
  *   3. with `hostile.iret=K` on the command line, after the summary, one
  *      bad HYPERVISOR_iret frame (K = 1..9, below).  The guest cannot come
@@ -32,7 +38,9 @@
  *      with a reason (pvkit status 7).
  *
  * Output: "xen-hostile: tests 0x.. violations 0x.. calls 0x.. values 0x..
- * errnos 0x.. bad-errnos 0x.. debug-traps 0x.. events 0x..", then poweroff
+ * errnos 0x.. bad-errnos 0x.. debug-traps 0x.. events 0x..", a line
+ * "xen-hostile: request 0xN result 0xR" for each request of section 1,
+ * then poweroff
  * (status 0).  An exception it did not cause on purpose: a line, then
  * SCHEDOP_shutdown(crash).
  */
@@ -49,6 +57,7 @@
 #define HC_sched_op	     29
 #define HC_callback_op	     30
 #define HC_multicall	     13
+#define HC_grant_table_op    20
 #define HC_set_callbacks     4
 #define CALLS		     6000
 #define SCRATCH_SIZE	     0x10000
@@ -115,8 +124,8 @@ XEN_PV_NOTES
 	REFUSED	\id, HC_mmu_update
 .endm
 
-/* mmuext_op CMD on frame %rax. */
-.macro MMUEXT id, cmd
+/* The arguments of mmuext_op CMD on frame %rax. */
+.macro MMUEXT_ARGS cmd
 	movl	$\cmd, ext(%rip)
 	mov	%rax, ext+8(%rip)
 	movq	$0, ext+16(%rip)
@@ -124,7 +133,20 @@ XEN_PV_NOTES
 	mov	$1, %esi
 	xor	%edx, %edx
 	mov	$DOMID_SELF, %r10d
+.endm
+
+/* That mmuext_op, to be refused: test ID. */
+.macro MMUEXT id, cmd
+	MMUEXT_ARGS \cmd
 	REFUSED	\id, HC_mmuext_op
+.endm
+
+/* update_va_mapping of victim to itself with PTE flags FLAGS, INVLPG. */
+.macro MAP_VICTIM flags
+	lea	victim(%rip), %rdi
+	mov	%rdi, %rsi
+	or	$\flags, %rsi
+	mov	$2, %edx		/* UVMF_INVLPG */
 .endm
 
 /* set_gdt of one frame %rax, ENTRIES entries. */
@@ -170,16 +192,14 @@ _start:
 	call	refused_pvxen_slots
 	call	install_handlers
 	call	summary
+	call	print_results
 	cmpb	$0, iret_mode(%rip)
 	jne	bad_iret
 	POWER_OFF
 
 crash:
 	lea	shutdown_crash(%rip), %rsi
-shutdown:
-	mov	$2, %edi		/* SCHEDOP_shutdown */
-	HCALL	HC_sched_op
-	ud2
+XEN_SHUTDOWN_FUNCTION
 
 /* ---- section 1: requests Xen refuses ----------------------------------- */
 
@@ -292,6 +312,30 @@ refused_requests:
 	mov	$0x8000000000000000, %rdi
 	mov	$4, %esi
 	REFUSED	46, HC_multicall
+	/* A frame mapped writable becoming a page table: pinned as an L1, an
+	 * L2 entry's L1 (victim is mapped writable and all zeros, so only
+	 * that mapping stands in the way; L2 slot 511 is empty). */
+	call	victim_frame
+	MMUEXT	47, 0			/* MMUEXT_PIN_L1_TABLE */
+	mov	l2(%rip), %rax
+	add	$511 * 8, %rax
+	lea	victim(%rip), %rdx
+	or	$7, %rdx
+	MMU_UPDATE 48
+	/* Counts drop with the mappings: victim mapped read-only can be
+	 * pinned as an L1, and then no writable mapping of it is allowed. */
+	MAP_VICTIM 5
+	HCALL	HC_update_va_mapping
+	call	victim_frame
+	MMUEXT_ARGS 0			/* MMUEXT_PIN_L1_TABLE */
+	HCALL	HC_mmuext_op
+	MAP_VICTIM 7
+	REFUSED	49, HC_update_va_mapping
+	call	victim_frame
+	MMUEXT_ARGS 4			/* MMUEXT_UNPIN_TABLE */
+	HCALL	HC_mmuext_op
+	MAP_VICTIM 7
+	HCALL	HC_update_va_mapping
 	call	install_handlers	/* in case a trap table got through */
 	ret
 
@@ -332,10 +376,7 @@ l4_slot_test:
  * that one violation does not hide the others. */
 repair:
 	push	%rbx
-	lea	victim(%rip), %rdi
-	mov	%rdi, %rsi
-	or	$7, %rsi
-	mov	$2, %edx		/* UVMF_INVLPG */
+	MAP_VICTIM 7
 	HCALL	HC_update_va_mapping
 	mov	$256, %ebx
 1:	mov	l4(%rip), %rax
@@ -368,14 +409,22 @@ scratch_frame:
 	shr	$12, %rax
 	ret
 
+victim_frame:
+	lea	victim(%rip), %rax
+	shr	$12, %rax
+	ret
+
 scratch_pte:
 	lea	scratch(%rip), %rax
 	or	$7, %rax
 	ret
 
-/* The result %rax of test %r12d must be -errno, one of Xen's. */
+/* The result %rax of test %r12d must be -errno, one of Xen's (kept for
+ * print_results). */
 expect_refused:
 	incq	n_tests(%rip)
+	lea	results(%rip), %rdx
+	mov	%rax, (%rdx,%r12,8)
 	mov	%rax, %rdx
 	add	$4095, %rdx
 	cmp	$4094, %rdx		/* -4095..-1 */
@@ -425,8 +474,11 @@ random_calls:
 	jne	6f
 	or	$2, %rdi		/* never CONSOLEIO_write */
 6:	cmp	$HC_multicall, %rbx
-	jne	13f
+	jne	16f
 	and	$15, %esi		/* a multicall writes results into its list */
+16:	cmp	$HC_grant_table_op, %rbx
+	jne	13f
+	and	$15, %edx		/* so do batches of grant ops, their status */
 13:	cmp	$HC_update_va_mapping, %rbx
 	jne	11f
 	call	steer_mapping
@@ -447,7 +499,10 @@ random_calls:
 	call	check_errno
 	jmp	8f
 7:	incq	n_values(%rip)
-8:	/* A new trap table or callbacks replace ours: put ours back. */
+8:	cmp	$HC_set_debugreg, %rbx
+	jne	15f
+	call	disarm_breakpoints
+15:	/* A new trap table or callbacks replace ours: put ours back. */
 	cmp	$HC_set_trap_table, %rbx
 	je	9f
 	cmp	$HC_set_callbacks, %rbx
@@ -628,6 +683,17 @@ install_handlers:
 	REGISTER_CALLBACK 1, failsafe_handler	/* CALLBACKTYPE_failsafe */
 	ret
 
+/* DR7 = 0: no breakpoint armed (clobbers rax, rcx, r11 like a hypercall). */
+disarm_breakpoints:
+	push	%rdi
+	push	%rsi
+	mov	$7, %edi
+	xor	%esi, %esi
+	HCALL	HC_set_debugreg
+	pop	%rsi
+	pop	%rdi
+	ret
+
 /* Random set_debugreg calls may arm a breakpoint on the scratch area:
  * disarm it and go on.  Xen's frame: rcx, r11, rip, cs, rflags, rsp, ss. */
 db_handler:
@@ -635,17 +701,11 @@ db_handler:
 	pop	%rcx
 	pop	%r11
 	push	%rax
-	push	%rdi
-	push	%rsi
 	push	%rcx
 	push	%r11
-	mov	$7, %edi
-	xor	%esi, %esi
-	HCALL	HC_set_debugreg
+	call	disarm_breakpoints
 	pop	%r11
 	pop	%rcx
-	pop	%rsi
-	pop	%rdi
 	pop	%rax
 iret_back:
 	push	$0			/* flags: not from a syscall */
@@ -869,13 +929,27 @@ summary:
 	SAY	violation_msg
 4:	ret
 
-/* console_io write of %esi bytes at %rdi. */
-puts:
-	mov	%rdi, %rdx
-	xor	%edi, %edi		/* CONSOLEIO_write */
-	HCALL	HC_console_io
+/* Each section-1 request's result, a line each: the suite checks the
+ * errno where Xen's is known. */
+print_results:
+	push	%rbx
+	mov	$1, %ebx
+1:	cmp	n_tests(%rip), %rbx
+	ja	2f
+	mov	%rbx, %rax
+	lea	request_digits(%rip), %rdi
+	call	hex16
+	lea	results(%rip), %rax
+	mov	(%rax,%rbx,8), %rax
+	lea	request_result_digits(%rip), %rdi
+	call	hex16
+	SAY	request_msg
+	inc	%ebx
+	jmp	1b
+2:	pop	%rbx
 	ret
 
+XEN_PUTS_FUNCTION
 HEX16_FUNCTION
 
 	.section .rodata
@@ -1004,6 +1078,13 @@ result_msg_end:
 iret_refused:
 	.ascii	"xen-hostile: bad iret refused with an error\n"
 iret_refused_end:
+request_msg:
+	.ascii	"xen-hostile: request 0x"
+request_digits:
+	.ascii	"................ result 0x"
+request_result_digits:
+	.ascii	"................\n"
+request_msg_end:
 
 	.bss
 	.balign	4096
@@ -1031,6 +1112,7 @@ trace_mode:	.quad 0
 n_tests:	.quad 0
 n_violations:	.quad 0
 violations:	.quad 0		/* bit N: test N was carried out */
+results:	.skip 64 * 8	/* test N's result */
 l4_saved:	.skip 272 * 8
 n_calls:	.quad 0
 n_values:	.quad 0

@@ -8,6 +8,11 @@
  *   exception  N x int3 -> pvxen's CPL0 stub -> bounce -> the kernel's
  *              handler (set_trap_table) -> HYPERVISOR_iret.
  *
+ * First it checks PIT channel 2 as Xen emulates it for PV guests (port
+ * I/O within the IOPL physdev_op grants): after a mode-0 count of 0xffff
+ * the count goes down and OUT (port 0x61 bit 5) is low; after a count of 2
+ * OUT goes high.
+ *
  * Output: "xen-pv costs: hypercall 0x... exception 0x... (TSC ticks each)".
  * Anything unexpected: SCHEDOP_shutdown(crash) -> pvkit status 6.
  */
@@ -17,6 +22,8 @@
 #define HC_console_io	  18
 #define HC_iret		  23
 #define HC_sched_op	  29
+#define HC_physdev_op	  33
+#define PHYSDEVOP_set_iopl 6
 #define ROUNDS		  2000
 
 /* %rdx = the TSC */
@@ -49,6 +56,48 @@ _start:
 	syscall
 	test	%rax, %rax
 	jnz	crash
+
+	/* PIT channel 2: the kernel's virtual CPL is 1, so IOPL 1 for ports. */
+	mov	$HC_physdev_op, %eax
+	mov	$PHYSDEVOP_set_iopl, %edi
+	lea	iopl_one(%rip), %rsi
+	syscall
+	test	%rax, %rax
+	jnz	crash
+	in	$0x61, %al		/* gate on, speaker off */
+	and	$0xfc, %al
+	or	$1, %al
+	out	%al, $0x61
+	mov	$0xb0, %al		/* channel 2, LSB then MSB, mode 0 */
+	out	%al, $0x43
+	mov	$0xff, %al
+	out	%al, $0x42
+	out	%al, $0x42
+	call	pit_count
+	mov	%eax, %r12d
+	mov	$100000, %ecx		/* a while: ~100 us or more */
+3:	pause
+	dec	%ecx
+	jnz	3b
+	call	pit_count
+	cmp	%r12d, %eax
+	jae	crash			/* it went down */
+	in	$0x61, %al
+	test	$0x20, %al
+	jnz	crash			/* OUT low before the terminal count */
+	mov	$0xb0, %al
+	out	%al, $0x43
+	mov	$2, %al
+	out	%al, $0x42
+	xor	%al, %al
+	out	%al, $0x42
+	mov	$100000, %ecx
+4:	pause
+	dec	%ecx
+	jnz	4b
+	in	$0x61, %al
+	test	$0x20, %al
+	jz	crash			/* OUT high after it */
 
 	/* Hypercalls. */
 	mov	$ROUNDS, %r12d
@@ -108,6 +157,16 @@ bp_handler:
 	syscall
 	ud2
 
+/* %eax = PIT channel 2's count (LSB, then MSB) */
+pit_count:
+	in	$0x42, %al
+	movzbl	%al, %edx
+	in	$0x42, %al
+	movzbl	%al, %eax
+	shl	$8, %eax
+	or	%edx, %eax
+	ret
+
 HEX16_FUNCTION
 
 	.section .rodata
@@ -122,6 +181,8 @@ shutdown_poweroff:
 	.long	0
 shutdown_crash:
 	.long	3
+iopl_one:
+	.long	1
 
 	.data
 msg:

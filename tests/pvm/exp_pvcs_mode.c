@@ -612,6 +612,9 @@ int exp_pvcs_mode(void)
 	touch(PVM_HIGH, "PML4 slot 511 page without U", TOUCH_HANGS, TOUCH_HANGS);
 	touch(PVM_HIGH_256 + 0x200000, "PML4 slot 256 page with U", TOUCH_PAGE_FAULT,
 	      TOUCH_PAGE_FAULT);
+	touch(PVM_HIGH_257 + 0x200000, "PML4 slot 257 page with U", TOUCH_WORKS, TOUCH_WORKS);
+	touch(PVM_HIGH_273 + 0x200000, "PML4 slot 273 page with U", TOUCH_WORKS, TOUCH_WORKS);
+	touch(PVM_HIGH_402 + 0x200000, "PML4 slot 402 page with U", TOUCH_WORKS, TOUCH_WORKS);
 	user_touch(PVM_HIGH, "PML4 slot 511 page without U", TOUCH_PAGE_FAULT);
 	user_touch(PVM_SUPERVISOR_PAGE, "lower-half page without U", TOUCH_HANGS);
 	report_value("pvcs_mode_syscall_sysretq_round_trip_ns",

@@ -28,6 +28,8 @@ int exp_pvm_spec(void);
 int exp_pvcs_mode(void);
 /* 7. U/S checks in syscall-entered kernel mode. */
 int exp_user_supervisor(void);
+/* 8. debug registers, single-step and CR4.FSGSBASE for native code. */
+int exp_debug(void);
 
 /* Shared helpers (exp_common.c). */
 /* Whether exp_vm() maps the upper-half window (layout.h PVM_HIGH). */

@@ -984,6 +984,142 @@ pvm_g_user_cpuid:
 	syscall
 	DONE
 
+/* ---- Experiment 8: debug registers and CR4 for native code ------------ */
+
+/*
+ * CPL0 (int3 from user mode, gate DPL 3): the privileged operations of the
+ * debug and CR4 experiments, eax selects: 0 rax = CR4, 1 CR4 = rdi,
+ * 2 DR0 = rdi, 3 DR7 = rdi, 4 rax = DR6, 5 DR6 = rdi, 6 rax = DR7.
+ */
+	.globl pvm_g_h_priv
+pvm_g_h_priv:
+	cmp	$0, %eax
+	jne	1f
+	mov	%cr4, %rax
+	iretq
+1:	cmp	$1, %eax
+	jne	1f
+	mov	%rdi, %cr4
+	iretq
+1:	cmp	$2, %eax
+	jne	1f
+	mov	%rdi, %dr0
+	iretq
+1:	cmp	$3, %eax
+	jne	1f
+	mov	%rdi, %dr7
+	iretq
+1:	cmp	$4, %eax
+	jne	1f
+	mov	%dr6, %rax
+	iretq
+1:	cmp	$5, %eax
+	jne	1f
+	mov	%rdi, %dr6
+	iretq
+1:	mov	%dr7, %rax
+	iretq
+
+/* CPL0: #UD handler that counts and skips a 5-byte instruction. */
+	.globl pvm_g_h_ud_skip5
+pvm_g_h_ud_skip5:
+	incq	D_UD_COUNT
+	addq	$5, (%rsp)
+	iretq
+
+/*
+ * user: a data breakpoint armed from CPL0.  rdi = DR7, rsi = the address
+ * watched.  D_RESULT(0) = DR7 read back, D_RESULT(1) = DR6 after the write;
+ * a #DB handler (vector 1) records its frame in D_FRAMES.  Started at
+ * pvm_g_dbg_write instead (rsi = address), it only writes: for debug
+ * registers the host set.
+ */
+	.globl pvm_g_dbg_watch_user
+pvm_g_dbg_watch_user:
+	mov	%rdi, %r12
+	mov	%rsi, %rdi
+	mov	$2, %eax
+	int3
+	mov	%r12, %rdi
+	mov	$3, %eax
+	int3
+	mov	$6, %eax
+	int3
+	mov	%rax, D_RESULT(0)
+	.globl pvm_g_dbg_write
+pvm_g_dbg_write:
+	movl	$1, (%rsi)
+	.globl pvm_g_dbg_after_write
+pvm_g_dbg_after_write:
+	mov	$4, %eax
+	int3
+	mov	%rax, D_RESULT(1)
+	xor	%edi, %edi
+	mov	$3, %eax
+	int3
+	DONE
+
+/*
+ * user: single-step with RFLAGS.TF: five instructions run with TF set (the
+ * #DB handler records each trap in D_FRAMES).  D_RESULT(2) = traps seen.
+ */
+	.globl pvm_g_dbg_tf_user
+pvm_g_dbg_tf_user:
+	pushfq
+	orq	$0x100, (%rsp)
+	popfq
+	.globl pvm_g_dbg_tf_first
+pvm_g_dbg_tf_first:
+	nop
+	nop
+	pushfq
+	andq	$~0x100, (%rsp)
+	popfq
+	mov	D_COUNT, %rax
+	mov	%rax, D_RESULT(2)
+	DONE
+
+/* user: `icebp` (INT1), then stop. */
+	.globl pvm_g_dbg_icebp
+pvm_g_dbg_icebp:
+	.byte	0xf1
+	DONE
+
+/*
+ * user: rdfsbase with the vCPU's CR4 as the host set it, then with
+ * CR4.FSGSBASE set from CPL0, then cleared from CPL0.  D_RESULT(0..2) = CR4
+ * after each step, D_RESULT(3..5) = #UDs counted after each rdfsbase.
+ */
+	.globl pvm_g_cr4_user
+pvm_g_cr4_user:
+	rdfsbase %rax
+	mov	D_UD_COUNT, %rax
+	mov	%rax, D_RESULT(3)
+	xor	%eax, %eax
+	int3
+	mov	%rax, D_RESULT(0)
+	mov	%rax, %rdi
+	or	$0x10000, %rdi
+	mov	$1, %eax
+	int3
+	rdfsbase %rax
+	mov	D_UD_COUNT, %rax
+	mov	%rax, D_RESULT(4)
+	xor	%eax, %eax
+	int3
+	mov	%rax, D_RESULT(1)
+	mov	%rax, %rdi
+	and	$~0x10000, %rdi
+	mov	$1, %eax
+	int3
+	rdfsbase %rax
+	mov	D_UD_COUNT, %rax
+	mov	%rax, D_RESULT(5)
+	xor	%eax, %eax
+	int3
+	mov	%rax, D_RESULT(2)
+	DONE
+
 /*
  * CPL0: catch-all handlers, one 16-byte stub per vector: push the vector,
  * copy it and 7 stack qwords and CR2 to D_UNEXPECTED, exit by port I/O.

@@ -101,6 +101,12 @@ static void build_high_window(struct pvm_vm *vm)
 	put64(vm, PVM_PML4_B + slot, PVM_PDPT_HI | table);
 	put64(vm, PVM_PML4_A + slot_256, PVM_PDPT_HI | table);
 	put64(vm, PVM_PML4_B + slot_256, PVM_PDPT_HI | table);
+	for (uint64_t va = PVM_HIGH_257; va; va = va == PVM_HIGH_257   ? PVM_HIGH_273
+						  : va == PVM_HIGH_273 ? PVM_HIGH_402
+								       : 0) {
+		put64(vm, PVM_PML4_A + (va >> 39 & 511) * 8, PVM_PDPT_HI | table);
+		put64(vm, PVM_PML4_B + (va >> 39 & 511) * 8, PVM_PDPT_HI | table);
+	}
 	put64(vm, PVM_PDPT_HI, PVM_PD_HI | table);
 	put64(vm, PVM_PD_HI, 0x200000 | PTE_PS | PTE_P | PTE_W);
 	put64(vm, PVM_PD_HI + 8, 0x200000 | PTE_PS | table);

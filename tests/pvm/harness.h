@@ -37,6 +37,10 @@ extern const char pvm_g_user_np_read[];
 extern const char pvm_g_user_touch[];
 extern const char pvm_g_entry_sysret_cr3[];
 extern const char pvm_g_unexpected_stubs[];
+extern const char pvm_g_h_priv[], pvm_g_h_ud_skip5[], pvm_g_dbg_watch_user[], pvm_g_dbg_write[];
+extern const char pvm_g_dbg_after_write[], pvm_g_dbg_tf_user[], pvm_g_dbg_icebp[];
+extern const char pvm_g_dbg_tf_first[];
+extern const char pvm_g_cr4_user[];
 
 uint64_t pvm_gaddr(const char *label);
 

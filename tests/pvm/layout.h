@@ -32,6 +32,11 @@
 #define PVM_PD_HI    0x12000
 #define PVM_HIGH     0xffffff8000000000
 #define PVM_HIGH_256 0xffff800000000000
+/* The same tables at slots where a 64-bit Xen PV guest lives: 257 (pvxen),
+ * 273 (Linux's direct map), 402 (its vmalloc area). */
+#define PVM_HIGH_257 0xffff808000000000
+#define PVM_HIGH_273 0xffff888000000000
+#define PVM_HIGH_402 0xffffc90000000000
 
 #define PVM_GDT	 0x5000
 #define PVM_TSS	 0x5800
@@ -96,6 +101,7 @@
 #define D_UCOUNT     (PVM_DATA + 0xc0)		  /* ... classified as from user */
 #define D_MISCLASS   (PVM_DATA + 0xc8)		  /* flag and RSP range disagreed */
 #define D_NESTED     (PVM_DATA + 0xd0)		  /* LSTAR entered while in kernel */
+#define D_UD_COUNT   (PVM_DATA + 0xd8)		  /* #UDs counted (and skipped) */
 #define D_PARAM(n)   (PVM_DATA + 0x100 + 8 * (n)) /* set by the host */
 #define D_UNEXPECTED (PVM_DATA + 0x180)		  /* vector, 7 qwords of stack, CR2 */
 #define D_FRAMES     (PVM_DATA + 0x200)		  /* records of recording handlers */
