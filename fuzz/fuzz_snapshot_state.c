@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "host/machine_state.h"
 #include "host/snapshot_format.h"
@@ -22,8 +21,7 @@ static void fix_crc(uint8_t *buf, size_t len)
 	const size_t at = offsetof(struct snapshot_header, crc32);
 	if (len < sizeof(struct snapshot_header))
 		return;
-	memset(buf + at, 0, 4);
-	uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
+	uint32_t crc = snapshot_file_crc(buf, len);
 	memcpy(buf + at, &crc, 4);
 }
 

@@ -24,10 +24,12 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-static uint32_t file_crc(const uint8_t *buf, size_t len)
+uint32_t snapshot_file_crc(const uint8_t *buf, size_t len)
 {
 	/* The crc field counts as 0: CRC of the bytes before it, four zeros,
 	 * and the rest. */
+	if (len < sizeof(struct snapshot_header))
+		return 0;
 	const size_t at = offsetof(struct snapshot_header, crc32);
 	static const uint8_t zero[4];
 	uint32_t crc = crc32_update(0, buf, at);
@@ -64,7 +66,7 @@ int snapshot_parse(const uint8_t *buf, size_t len, struct snapshot_view *out, ch
 		return fail(why, why_size, "truncated: %llu of %llu bytes", len, h->file_size);
 	if (h->file_size < len)
 		return fail(why, why_size, "%llu bytes, the header says %llu", len, h->file_size);
-	if (file_crc(buf, len) != h->crc32)
+	if (snapshot_file_crc(buf, len) != h->crc32)
 		return fail(why, why_size, "checksum mismatch (corrupt)", 0, 0);
 	if (h->nsections > SNAPSHOT_MAX_SECTIONS)
 		return fail(why, why_size, "%llu parts, at most %llu", h->nsections,
@@ -168,7 +170,7 @@ int snapshot_builder_finish(struct snapshot_builder *b)
 	h->file_size = b->len;
 	h->nsections = b->nsections;
 	h->crc32 = 0;
-	h->crc32 = file_crc(b->buf, b->len);
+	h->crc32 = snapshot_file_crc(b->buf, b->len);
 	return 0;
 }
 

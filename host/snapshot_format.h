@@ -73,6 +73,10 @@ struct snapshot_view {
 	struct snapshot_part_view part[SNAPSHOT_MAX_SECTIONS];
 };
 
+/* The header's crc32 for the state file `buf` of `len` bytes (at least a
+ * header): CRC-32 as zlib's, with the crc32 field counted as 0. */
+uint32_t snapshot_file_crc(const uint8_t *buf, size_t len);
+
 /*
  * Check `buf` as a state file and describe it in `out`.  0, or -1 with
  * what is wrong in `why` (one phrase: "truncated: ...", "not a pvkit
