@@ -168,12 +168,13 @@ static int parse(const char *text, struct api_request *req, int *status, char *w
 	return api_parse_request(text, strlen(text), req, status, why, 200);
 }
 
-/* PUT PATH with BODY and its Content-Length. */
-static int put(const char *path, const char *body, struct api_request *req, int *status, char *why)
+/* METHOD PATH with BODY and its Content-Length. */
+static int send_body(const char *method, const char *path, const char *body,
+		     struct api_request *req, int *status, char *why)
 {
 	char text[600];
-	snprintf(text, sizeof(text), "PUT %s HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", path,
-		 strlen(body), body);
+	snprintf(text, sizeof(text), "%s %s HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", method,
+		 path, strlen(body), body);
 	return parse(text, req, status, why);
 }
 
@@ -187,35 +188,39 @@ static void api_requests(void **state)
 	assert_int_equal(req.op, API_INFO);
 	assert_int_equal(parse("GET /pvkit/stats HTTP/1.1\r\n\r\n", &req, &status, why), 1);
 	assert_int_equal(req.op, API_STATS);
-	assert_int_equal(parse("PATCH /vm HTTP/1.1\r\nContent-Length: 18\r\n\r\n"
-			       "{\"state\":\"Paused\"}",
-			       &req, &status, why),
-			 1);
-	assert_int_equal(req.op, API_PAUSE);
-	assert_int_equal(parse("PATCH /vm HTTP/1.1\r\nContent-Length: 19\r\n\r\n"
-			       "{\"state\":\"Resumed\"}",
-			       &req, &status, why),
-			 1);
-	assert_int_equal(req.op, API_RESUME);
-	const char *create = "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"/a/s\", "
-			     "\"mem_file_path\": \"/a/m\"}";
-	assert_int_equal(put("/snapshot/create", create, &req, &status, why), 1);
-	assert_int_equal(req.op, API_SNAPSHOT);
-	assert_string_equal(req.snapshot_path, "/a/s");
-	assert_string_equal(req.mem_file_path, "/a/m");
+	/* Requests with a body, and what each is taken for. */
+	static const struct {
+		const char *method, *path, *body;
+		enum api_op op;
+	} with_body[] = {
+	    {"PATCH", "/vm", "{\"state\":\"Paused\"}", API_PAUSE},
+	    {"PATCH", "/vm", "{\"state\":\"Resumed\"}", API_RESUME},
+	    {"PUT", "/snapshot/create",
+	     "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"/a/s\", \"mem_file_path\": "
+	     "\"/a/m\"}",
+	     API_SNAPSHOT},
+	    {"PUT", "/snapshot/load",
+	     "{\"snapshot_path\": \"/a/s\", \"mem_backend\": {\"backend_type\": \"File\", "
+	     "\"backend_path\": \"/a/m\"}, \"resume_vm\": true}",
+	     API_LOAD},
+	};
+	for (size_t i = 0; i < sizeof(with_body) / sizeof(with_body[0]); i++) {
+		assert_int_equal(send_body(with_body[i].method, with_body[i].path,
+					   with_body[i].body, &req, &status, why),
+				 1);
+		assert_int_equal(req.op, with_body[i].op);
+		if (req.op == API_SNAPSHOT || req.op == API_LOAD) {
+			assert_string_equal(req.snapshot_path, "/a/s");
+			assert_string_equal(req.mem_file_path, "/a/m");
+		}
+	}
+	assert_true(req.resume_vm); /* the last, /snapshot/load's */
 	/* chunked bodies are HTTP too */
 	assert_int_equal(parse("PUT /actions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
 			       "20\r\n{\"action_type\":\"SendCtrlAltDel\"}\r\n0\r\n\r\n",
 			       &req, &status, why),
 			 1);
 	assert_int_equal(req.op, API_SHUTDOWN);
-	const char *load = "{\"snapshot_path\": \"/a/s\", \"mem_backend\": {\"backend_type\": "
-			   "\"File\", \"backend_path\": \"/a/m\"}, \"resume_vm\": true}";
-	assert_int_equal(put("/snapshot/load", load, &req, &status, why), 1);
-	assert_int_equal(req.op, API_LOAD);
-	assert_string_equal(req.snapshot_path, "/a/s");
-	assert_string_equal(req.mem_file_path, "/a/m");
-	assert_true(req.resume_vm);
 	/* incomplete: read more */
 	assert_int_equal(
 	    parse("PATCH /vm HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"sta", &req, &status, why), 0);
