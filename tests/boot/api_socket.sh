@@ -34,7 +34,7 @@ names=("curl session" "bad requests" "restore" "snapshot of a restored VM" "snap
 	"socket exists")
 why=$(kvm_missing)
 command -v curl >/dev/null || why=${why:-curl not installed}
-PVKIT=build/pvkit-san
+PVKIT=${PVKIT:-build/pvkit-san}
 [ -z "$why" ] && [ ! -f build/guests/uart_echo.elf ] && why="build/guests not built"
 if [ -n "$why" ]; then
 	for n in "${names[@]}"; do skip "api socket: $n" "$why"; done
