@@ -51,10 +51,10 @@ struct machine {
 	struct stop_request stop;
 	struct hypercall_service hypercalls;
 	struct exit_stats stats;
-	uint64_t tsc_khz;	    /* 0: no time page (a machine made without KVM) */
-	struct time_keeper time;    /* what the time page says (host/time_page.h) */
-	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
-	bool sync_regs;		    /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
+	uint64_t tsc_khz;	       /* 0: no time page (a machine made without KVM) */
+	struct time_keeper time;       /* what the time page says (host/time_page.h) */
+	uint64_t last_time_sync_ns;    /* host monotonic of the last time page update */
+	bool sync_regs;		       /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
 	enum boot_cpu_mode entry_mode; /* how it started: pvm, ring 0, Xen PV */
 	bool pvkit_cpuid;
 	/* --snapshot-after: write a snapshot after this many exits (0: never). */
