@@ -15,9 +15,10 @@ FUZZ_CC := clang
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -MMD -MP
 # pvkit links only these: boot/payload_libs.c loads the decompressors when a
-# payload needs one, and libseccomp runs at build time (below).  Tests and fuzzers that make compressed payloads of
-# their own link those libraries (CODEC_LIBS).
-HOST_LIBS := -lpthread
+# payload needs one, and libseccomp runs at build time (below); http-parser and
+# jansson are the control socket's (host/api_socket.c).  Tests and fuzzers that
+# make compressed payloads of their own link those libraries (CODEC_LIBS).
+HOST_LIBS := -lhttp_parser -ljansson -lpthread
 CODEC_LIBS := -llz4 -lzstd -llzma -lz -lbz2 -llzo2
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -MMD -MP $(SAN_FLAGS)

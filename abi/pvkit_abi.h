@@ -161,6 +161,15 @@ struct pvkit_tag {
  * never publishes a page whose monotonic reading is earlier than that of
  * the page it replaces, at the moment it replaces it: the monotonic clock
  * never goes backwards.  max_error_ns 0 means "no bound given".
+ *
+ * Snapshots (added the same way, in a field hosts before it left 0):
+ * `restores` counts the times the VM was resumed from a snapshot
+ * (docs/snapshot.md).  Across a restore the monotonic clock goes on from
+ * where it stopped (the time the snapshot was stored is not guest time,
+ * as with a suspend), while the wall clock is the host's: so when
+ * `restores` changes, realtime_offset_ns has stepped by the time the
+ * snapshot was stored, and a guest that compares the two clocks over an
+ * interval should not hold that against them.
  */
 struct pvkit_time_page {
 	uint32_t sequence;
@@ -171,7 +180,8 @@ struct pvkit_time_page {
 	uint64_t realtime_offset_ns; /* realtime = monotonic + this */
 	uint64_t tsc_khz;
 	uint64_t max_error_ns; /* 0: no bound given (a host before this field) */
-	uint64_t reserved[9];
+	uint64_t restores;     /* times the VM was restored from a snapshot (below) */
+	uint64_t reserved[8];
 };
 
 /* The most the time page's error grows, in ns per second since an update. */

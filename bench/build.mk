@@ -16,10 +16,12 @@
 #   build/bench/exits-N.elf    N port writes to the UART scratch register, timed
 #                              between two markers
 #   build/bench/spin-N.elf     the same loop without the port write
+#   build/bench/touch-64.elf   writes every page of 64 MiB, then as tiny (snapshot size)
 BENCH_DIR := $(BUILD)/bench
 BENCH_EXIT_COUNT := 20000
 BENCH_GUESTS := $(BENCH_DIR)/tiny.elf $(BENCH_DIR)/hold.elf \
-	$(BENCH_DIR)/exits-$(BENCH_EXIT_COUNT).elf $(BENCH_DIR)/spin-$(BENCH_EXIT_COUNT).elf
+	$(BENCH_DIR)/exits-$(BENCH_EXIT_COUNT).elf $(BENCH_DIR)/spin-$(BENCH_EXIT_COUNT).elf \
+	$(BENCH_DIR)/touch-64.elf
 BENCH_TOOLS := $(BENCH_DIR)/launch $(BENCH_DIR)/rawkvm $(BENCH_DIR)/host_loop $(BENCH_DIR)/xbench
 
 $(BENCH_DIR)/%: bench/%.c
@@ -43,6 +45,9 @@ $(BENCH_DIR)/exits-%.o: bench/guests/bench_guest.S
 $(BENCH_DIR)/spin-%.o: bench/guests/bench_guest.S
 	@mkdir -p $(dir $@)
 	$(CC) -c -DBENCH_SPIN=$* $< -o $@
+$(BENCH_DIR)/touch-%.o: bench/guests/bench_guest.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -DBENCH_TOUCH=$* $< -o $@
 $(BENCH_DIR)/%.elf: $(BENCH_DIR)/%.o bench/guests/guest.ld
 	ld -T bench/guests/guest.ld -nostdlib -static -z noexecstack --no-warn-rwx-segments $< -o $@
 

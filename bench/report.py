@@ -658,6 +658,59 @@ def scaling(rep):
     return "\n".join(out)
 
 
+def snapshot(rep):
+    out = []
+    sizes = ("64M", "1G", "8G")
+    rows_out = []
+    limit_ok = True
+    flat = []
+    for m in sizes:
+        raw = rep.select("snapshot", "rawkvm", mem=m)
+        cold = rep.select("snapshot", "pvkit", mem=m)
+        rest = rep.select("snapshot", "pvkit-restore", mem=m)
+        s_raw_fb = summary(num(r, "first_byte_ns") for r in raw)
+        s_raw_ex = summary(num(r, "end_ns") for r in raw)
+        s_cold_fb = summary(num(r, "first_byte_ns") for r in cold)
+        s_cold_ex = summary(num(r, "end_ns") for r in cold)
+        s_rest_fb = summary(num(r, "first_byte_ns") for r in rest)
+        s_rest_ex = summary(num(r, "end_ns") for r in rest)
+        if not rest:
+            rows_out.append([m, rep.why_missing("snapshot", "pvkit-restore") + f" ({m})",
+                             "", "", "", "", "", ""])
+            continue
+        rows_out.append([m, fmt(s_rest_fb, MS), fmt(s_rest_ex, MS), fmt(s_cold_fb, MS),
+                         fmt(s_cold_ex, MS), fmt(s_raw_fb, MS), ratio(s_rest_fb, s_raw_fb),
+                         status_ok(rest, 42)])
+        if s_rest_fb and s_raw_fb and s_rest_fb[0] > 2 * s_raw_fb[0]:
+            limit_ok = False
+        flat.append(s_rest_fb)
+    out.append(table(["guest memory", "restore to first guest instruction (its serial byte), ms",
+                      "restore to exit, ms", "cold start to first serial byte, ms",
+                      "cold start to exit, ms", "raw KVM (limit) to first serial byte, ms",
+                      "restore vs limit", "restores with the right status"], rows_out))
+    if len(flat) == 3 and all(flat):
+        out.append(f"\nRestore from 64 MiB to 8 GiB (medians): {ratio(flat[2], flat[0])}.")
+        rep.targets.append(["snapshot: restore within 2x of the raw-KVM start",
+                            "; ".join(f"{m} {fmt(f, MS)} ms" for m, f in zip(sizes, flat)),
+                            "met" if limit_ok else "not met"])
+    w = rep.select("snapshot-write", "pvkit")
+    if w:
+        t = summary(num(r, "write_ms") for r in w)
+        data = summary(num(r, "data_kib") for r in w)
+        disk = summary(num(r, "disk_kib") for r in w)
+        state = summary(num(r, "state_bytes") for r in w)
+        out.append("\nTaking a snapshot of a 1 GiB guest that wrote 64 MiB (touch-64.elf):\n")
+        out.append(table(["snapshot time, ms", "memory file data written, MiB",
+                          "memory file on disk, MiB", "state file, KiB", "runs"],
+                         [[fmt(t, 1, 2), fmt(data, 1024, 1), fmt(disk, 1024, 1),
+                           fmt(state, 1024, 1), len(w)]]))
+        if disk:
+            rep.targets.append(["snapshot: 1 GiB guest that touched 64 MiB writes ~64 MiB",
+                                f"{disk[0] / 1024:.1f} MiB on disk",
+                                "met" if disk[0] < 80 * 1024 else "not met"])
+    return "\n".join(out)
+
+
 def throughput(rep):
     """VMs started, run and exited per second: launch --total, per round."""
     rows_out = []
@@ -793,7 +846,7 @@ def xen(rep):
 
 
 # Which workload of bench/run-bench.sh measured a target, by its name.
-TARGET_WORKLOADS = (("VMs per second", "throughput"), ("start", "startup"), ("first byte", "startup"),
+TARGET_WORKLOADS = (("snapshot:", "snapshot"), ("VMs per second", "throughput"), ("start", "startup"), ("first byte", "startup"),
                     ("VMM overhead", "memory"), ("per-exit", "exits"),
                     ("pvm:", "pvkernel"), ("`pvkit probe`", "commands"), ("`--timeout", "commands"))
 
@@ -837,6 +890,7 @@ def main():
         "BACKENDS": backends,
         "SCALING": scaling,
         "XEN": xen,
+        "SNAPSHOT": snapshot,
         "TARGETS": targets,  # last: the others fill rep.targets
     }
     template = open(a.template).read()

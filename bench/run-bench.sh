@@ -13,7 +13,7 @@
 # 5), BENCH_LINUX_RUNS (default 5: each KVM boot to the banner takes ~15 s
 # here), BENCH_EXIT_COUNT (the exit-loop guest's N, set by bench/build.mk),
 # BENCH_ONLY (space-separated workloads to run: startup commands linux memory
-# exits throughput pvkernel scaling xen; default all), BENCH_THROUGHPUT_VMS
+# exits throughput pvkernel scaling xen snapshot; default all), BENCH_THROUGHPUT_VMS
 # (default 200), BENCH_OUT (default
 # docs/performance.md), BENCH_NICE (see below), BENCH_XEN_RUNS (default 3: the
 # Xen PV rows' runs, ~30 s each under QEMU TCG), BENCH_XEN_CAP (default 60 s:
@@ -39,7 +39,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 RUNS=${BENCH_RUNS:-10}
 LINUX_RUNS=${BENCH_LINUX_RUNS:-5}
 EXIT_COUNT=${BENCH_EXIT_COUNT:-20000}
-ALL_WORKLOADS="startup commands linux memory exits throughput pvkernel scaling xen"
+ALL_WORKLOADS="startup commands linux memory exits throughput pvkernel scaling xen snapshot"
 ONLY=${BENCH_ONLY:-$ALL_WORKLOADS}
 XEN_RUNS=${BENCH_XEN_RUNS:-3}
 XEN_CAP=${BENCH_XEN_CAP:-60}
@@ -53,7 +53,7 @@ TRACE=/sys/kernel/tracing/instances/pvkit-bench-$$
 
 [ "$RUNS" -ge 5 ] || RUNS=5
 for f in "$LAUNCH" "$RAWKVM" "$B/tiny.elf" "$B/hold.elf" "$B/exits-$EXIT_COUNT.elf" \
-	"$B/spin-$EXIT_COUNT.elf" "$B/xbench"; do
+	"$B/spin-$EXIT_COUNT.elf" "$B/xbench" "$B/touch-64.elf"; do
 	[ -e "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 mkdir -p "$WORK"
@@ -670,6 +670,53 @@ bench_xen() {
 	done
 }
 
+# --- 8. snapshot and restore ---------------------------------------------------
+# The tiny guest snapshotted right after its first exit (the start marker),
+# so that its first instruction after a restore is the serial byte: restore
+# to that byte is restore to the first guest instruction plus one exit, and
+# to the exit status the whole resumed run.  Against a cold start of the
+# same guest at the same size and the raw-KVM limit.  Each restore maps the
+# same memory file (its page cache warm after the first): a service that
+# starts sandboxes from one snapshot does the same.  Then the cost of taking
+# a snapshot: a 1 GiB guest that wrote 64 MiB (touch-64.elf), its time as
+# pvkit reports it and the bytes the memory file holds on disk.
+bench_snapshot() {
+	log "snapshot: restore vs cold start vs raw KVM, 64M 1G 8G, $RUNS runs each"
+	available snapshot pvkit
+	[ -z "$PVKIT_WHY" ] || return 0
+	local m r snap
+	for m in 64M 1G 8G; do
+		snap=$WORK/snap-$m
+		"$PVKIT" run --kernel "$B/tiny.elf" --mem "$m" --entry pvh --cmdline "$SERIAL_CMDLINE" \
+			--snapshot-after 1 --snapshot "$snap.state" --mem-file "$snap.mem" \
+			</dev/null >/dev/null 2>"$WORK/snap-$m.err"
+		grep -q '^pvkit: snapshot: ' "$WORK/snap-$m.err" ||
+			{ note snapshot pvkit-restore "snapshot of the tiny guest failed: $(tail -n1 "$WORK/snap-$m.err")"; continue; }
+		for r in $(seq 1 "$RUNS"); do
+			vmm_cmd rawkvm "$B/tiny.elf" "$m"
+			measure snapshot rawkvm "$r" "mem=$m expect=42" --timeout 60
+			vmm_cmd pvkit "$B/tiny.elf" "$m"
+			measure snapshot pvkit "$r" "mem=$m expect=42" --timeout 60
+			CMD=("$PVKIT" restore --snapshot "$snap.state" --mem-file "$snap.mem")
+			measure snapshot pvkit-restore "$r" "mem=$m expect=42" --timeout 60
+		done
+		rm -f "$snap.mem" "$snap.state"
+	done
+	local line ms kib disk
+	for r in $(seq 1 "$RUNS"); do
+		snap=$WORK/snap-touch
+		"$PVKIT" run --kernel "$B/touch-64.elf" --mem 1G --entry pvh --cmdline "$SERIAL_CMDLINE" \
+			--snapshot-after 2 --snapshot "$snap.state" --mem-file "$snap.mem" \
+			</dev/null >/dev/null 2>"$WORK/snap-touch.err"
+		line=$(grep -m1 '^pvkit: snapshot: ' "$WORK/snap-touch.err")
+		ms=$(sed -n 's/.* in \([0-9.]*\) ms$/\1/p' <<<"$line")
+		kib=$(sed -n 's/.*(\([0-9]*\) KiB of data).*/\1/p' <<<"$line")
+		disk=$(($(stat -c %b "$snap.mem" 2>/dev/null || echo 0) * 512 / 1024))
+		echo "workload=snapshot-write vmm=pvkit run=$r mem=1G touched_mib=64 write_ms=${ms:--1} data_kib=${kib:--1} disk_kib=$disk state_bytes=$(stat -c %s "$snap.state" 2>/dev/null || echo -1)" >>"$RESULTS"
+		rm -f "$snap.mem" "$snap.state"
+	done
+}
+
 # --- main ------------------------------------------------------------------------
 setup_trace
 check_qemu
@@ -689,16 +736,20 @@ wants scaling && { bench_memory_size; bench_memory_vms 4 64; }
 wants pvkernel && bench_pvkernel
 wants linux && bench_linux
 wants xen && bench_xen
+wants snapshot && bench_snapshot
 meta duration_s "$((SECONDS - start))"
 meta load_end "$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 
 # Only some workloads: rewrite only their sections of the existing report.
 sections=()
 if [ "$ONLY" != "$ALL_WORKLOADS" ] && [ -f "$OUT" ]; then
-	wants xen && sections=(--sections XEN)
-	[ "$ONLY" = xen ] || { log "BENCH_ONLY=$ONLY: only BENCH_ONLY=xen can update $OUT in place; writing it whole"; sections=(); }
+	case $ONLY in
+	xen) sections=(--sections XEN) ;;
+	snapshot) sections=(--sections SNAPSHOT) ;;
+	*) log "BENCH_ONLY=$ONLY: only BENCH_ONLY=xen or snapshot can update $OUT in place; writing it whole" ;;
+	esac
 	# The Xen PV rows take many minutes: a run without them keeps the last ones.
-	wants xen || sections=(--keep XEN)
+	[ ${#sections[@]} -gt 0 ] || wants xen || sections=(--keep XEN)
 fi
 python3 bench/report.py --results "$RESULTS" --meta "$META" \
 	--template bench/performance.md.in --out "$OUT" "${sections[@]}"

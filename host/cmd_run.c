@@ -26,7 +26,10 @@
 #include "log.h"
 #include "machine.h"
 #include "run_loop.h"
+#include "api_socket.h"
 #include "seccomp.h"
+#include "snapshot.h"
+#include "machine_state.h"
 #include "teardown.h"
 #include "terminal.h"
 
@@ -51,7 +54,11 @@ struct run_options {
 	bool seccomp;		/* false: --no-seccomp */
 	bool debug;
 	enum pv_mode_choice pv_mode;
-	int isolation; /* ISOLATION_* */
+	const char *snapshot_path; /* run: --snapshot-after writes it; restore: reads it */
+	const char *mem_file_path;
+	uint64_t snapshot_after; /* exits; 0: none */
+	const char *api_socket;	 /* --api-socket PATH, or NULL */
+	int isolation;		 /* ISOLATION_* */
 };
 
 enum { ISOLATION_ON, ISOLATION_OFF };
@@ -138,6 +145,21 @@ static int parse_console_limit(const struct cli_option *opt, const char *text, v
 	return 0;
 }
 
+static int parse_snapshot_after(const struct cli_option *opt, const char *text, void *opts)
+{
+	uint64_t *n = &((struct run_options *)opts)->snapshot_after;
+	char *end;
+	(void)opt;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || *text == '-' || v == 0) {
+		log_msg("--snapshot-after %s: not a number of exits above 0", text);
+		return -1;
+	}
+	*n = v;
+	return 0;
+}
+
 static const struct cli_choice entry_choices[] = {
     {"auto", BOOT_ENTRY_AUTO},
     {"64", BOOT_ENTRY_64},
@@ -168,6 +190,23 @@ static const struct cli_choice pv_mode_choices[] = {
  * its documentation cannot fall behind.  cmd_run() (below) starts with
  * parse_options(), which hands this table to the mechanism.
  * Next: host/cli.c. :*/
+/* The options of a running VM, which `pvkit restore` shares. */
+#define RUN_SESSION_OPTIONS                                                                        \
+	{"timeout", "SECONDS", "stop the guest after SECONDS (status 124)",                        \
+	 .parse = parse_timeout},                                                                  \
+	    {"stats", NULL, "print the exit counts at the end",                                    \
+	     CLI_FLAG(struct run_options, stats, true)},                                           \
+	    {"debug", NULL, "log rare events: unknown ports, bad guest accesses",                  \
+	     CLI_FLAG(struct run_options, debug, true)},                                           \
+	    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",             \
+	     .parse = parse_console_limit},                                                        \
+	    {"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",                       \
+	     CLI_FLAG(struct run_options, seccomp, false)},                                        \
+	{                                                                                          \
+		"api-socket", "PATH", "serve the control socket (HTTP/JSON) at PATH",              \
+		    CLI_STRING(struct run_options, api_socket)                                     \
+	}
+
 static const struct cli_option run_table[] = {
     {"kernel", "IMAGE", "bzImage or ELF (default: the bundled pvkernel)",
      CLI_STRING(struct run_options, kernel_path)},
@@ -180,27 +219,35 @@ static const struct cli_option run_table[] = {
      CLI_CHOICE(struct run_options, entry, entry_choices)},
     {"subarch", "N", "hardware_subarch; default: pvkit for pvkit kernels", .parse = parse_subarch,
      CLI_CHOICES(subarch_choices)},
-    {"timeout", "SECONDS", "stop the guest after SECONDS (status 124)", .parse = parse_timeout},
-    {"stats", NULL, "print the exit counts at the end", CLI_FLAG(struct run_options, stats, true)},
     {"no-pvkit-cpuid", NULL, "hide pvkit's CPUID leaves: the guest sees plain KVM",
      CLI_FLAG(struct run_options, pvkit_cpuid, false)},
-    {"debug", NULL, "log rare events: unknown ports, bad guest accesses",
-     CLI_FLAG(struct run_options, debug, true)},
-    {"console-limit", "BYTES", "stop when the guest printed BYTES (status 5)",
-     .parse = parse_console_limit},
-    {"no-seccomp", NULL, "no seccomp filters (docs/reliability.md)",
-     CLI_FLAG(struct run_options, seccomp, false)},
     {"pv-mode", NULL, "pvm: deprivileged; auto: if faster", .fallback = "auto",
      CLI_CHOICE(struct run_options, pv_mode, pv_mode_choices)},
     {"isolation", NULL, "off: Xen PV user mode sees the kernel", .fallback = "on",
      CLI_CHOICE(struct run_options, isolation, isolation_choices)},
+    {"snapshot-after", "EXITS", "snapshot after EXITS exits, then go on",
+     .parse = parse_snapshot_after},
+    {"snapshot", "STATE", "the snapshot's state file (docs/snapshot.md)",
+     CLI_STRING(struct run_options, snapshot_path)},
+    {"mem-file", "MEM", "the snapshot's memory file",
+     CLI_STRING(struct run_options, mem_file_path)},
+    RUN_SESSION_OPTIONS,
+};
+
+static const struct cli_option restore_table[] = {
+    {"snapshot", "STATE", "the state file to resume (or PUT /snapshot/load)",
+     CLI_STRING(struct run_options, snapshot_path)},
+    {"mem-file", "MEM", "its memory file, mapped copy-on-write",
+     CLI_STRING(struct run_options, mem_file_path)},
+    RUN_SESSION_OPTIONS,
 };
 
 static const struct cli_exit_status run_statuses[] = {
     {0, NULL, "the guest powered off with 0, or asked for a reset"},
     {0, "v", "the guest's own status v (debug exit port 0xf4, POWER_OFF hypercall)"},
     {EXIT_STATUS_HOST_ERROR, NULL, "pvkit or KVM failed (an ioctl, a resource)"},
-    {EXIT_STATUS_BAD_INPUT, NULL, "bad input (command line, kernel, initrd): nothing started"},
+    {EXIT_STATUS_BAD_INPUT, NULL,
+     "bad input (command line, kernel, initrd, snapshot): nothing started"},
     {EXIT_STATUS_TRIPLE_FAULT, NULL, "the guest triple-faulted"},
     {EXIT_STATUS_KVM_FAILURE, NULL,
      "KVM cannot run the guest: no usable /dev/kvm, entry or emulator failure"},
@@ -219,12 +266,34 @@ const struct cli_command cmd_run_command = {
     .main = cmd_run,
 };
 
-static int parse_options(int argc, char **argv, struct run_options *o)
+const struct cli_command cmd_restore_command = {
+    .name = "restore",
+    .summary = "resume a VM from a snapshot; exit statuses as for run",
+    CLI_OPTIONS(restore_table),
+    .main = cmd_restore,
+};
+
+static int parse_options(const struct cli_command *cmd, int argc, char **argv,
+			 struct run_options *o)
 {
 	*o = (struct run_options){0};
-	if (cli_parse(&cmd_run_command, argc, argv, o) < 0)
+	if (cli_parse(cmd, argc, argv, o) < 0)
 		return -1;
 	log_debug_enabled = o->debug;
+	/* The two files of a snapshot go together. */
+	bool restore = cmd == &cmd_restore_command;
+	bool later = restore && o->api_socket && !o->snapshot_path && !o->mem_file_path;
+	if ((restore || o->snapshot_after) && !later && (!o->snapshot_path || !o->mem_file_path)) {
+		cli_usage_error(cmd, "%s needs --snapshot STATE and --mem-file MEM%s",
+				restore ? "restore" : "--snapshot-after",
+				restore ? " (or --api-socket alone, for PUT /snapshot/load)" : "");
+		return -1;
+	}
+	if (!restore && !o->snapshot_after && (o->snapshot_path || o->mem_file_path)) {
+		cli_usage_error(cmd,
+				"--snapshot and --mem-file name where --snapshot-after writes");
+		return -1;
+	}
 	return 0;
 }
 
@@ -234,10 +303,178 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The end of a run or restore: without a teardown helper, the machine is
+ * taken down here; with one, only the console's last bytes are written, the
+ * rest is the helper's after our exit (host/teardown.h), and stdio is let go
+ * so that whoever reads it sees its end now.
+ */
+static void finish_machine(struct machine *m)
+{
+	if (teardown_helper_running())
+		console_flush(&m->console);
+	else
+		machine_destroy(m);
+	teardown_helper_release_stdio();
+}
+
+/*
+ * The VM is built: bound the process, run it, report.  Shared by run and
+ * restore.  A run that may snapshot keeps a descriptor and the calls for
+ * the files (host/seccomp.h, host/limits.h).
+ */
+static int run_machine(struct machine *m, const struct run_options *o, struct api_socket *api)
+{
+	m->console.out_limit = o->console_limit;
+	m->console.limit_stop = &m->stop;
+	m->console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
+	m->snapshot_after_exits = o->snapshot_after;
+	m->snapshot_path = o->snapshot_path;
+	m->snapshot_mem_path = o->mem_file_path;
+	/* From here on the VM's teardown is the helper's, after pvkit's exit
+	 * (host/teardown.h): a snapshot is written before that, by pvkit. */
+	teardown_helper_start();
+	unsigned extras = o->snapshot_after ? SECCOMP_RUN_SNAPSHOTS : 0;
+	int spare_fds = o->snapshot_after ? 1 : 0;
+	if (o->api_socket) {
+		/* A client's connection and a snapshot's file at a time. */
+		extras |= SECCOMP_RUN_SNAPSHOTS | SECCOMP_RUN_API_SOCKET;
+		spare_fds = 2;
+		run_loop_catch_kick();
+		if (api_socket_start(api) < 0)
+			return EXIT_STATUS_HOST_ERROR;
+		m->api = api;
+	}
+	/*L:370 Set-up is over: from here on no new file, thread or mapping of
+	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
+	 * device model would hold a process that can only run the vCPU, answer
+	 * exits and move console bytes.  Then the run, until something stops it.
+	 * Next: host/run_loop.c. :*/
+	if (limits_bound_process_with(spare_fds) < 0 ||
+	    (o->seccomp && seccomp_install_run_filter_with(extras) < 0))
+		return EXIT_STATUS_HOST_ERROR;
+	int status = run_loop(m, o->timeout);
+	terminal_restore();
+	if (o->stats)
+		run_loop_print_stats(m);
+	return status;
+}
+
+/*
+ * The start of set-up, for run and restore: the control socket (before
+ * the loading filter, which forbids new sockets), then that filter.  0, or
+ * the exit status after one line.
+ */
+static int start_set_up(const struct run_options *o, struct api_socket *api)
+{
+	if (o->api_socket && api_socket_open(api, o->api_socket) < 0)
+		return EXIT_STATUS_BAD_INPUT;
+	if (o->seccomp &&
+	    seccomp_install_load_filter_with(o->api_socket ? SECCOMP_RUN_API_SOCKET : 0) < 0)
+		return EXIT_STATUS_HOST_ERROR;
+	return 0;
+}
+
+/*
+ * Restore `m` from a state file and its memory file: 0, or pvkit's exit
+ * status after one line (2: the snapshot does not fit, 1 or 4: the host).
+ * On failure `m` is left for machine_destroy().
+ */
+static int load_snapshot(struct machine *m, const char *state_path, const char *mem_path)
+{
+	struct snapshot_input in;
+	int status = EXIT_STATUS_BAD_INPUT;
+	if (snapshot_open(state_path, mem_path, &in) < 0)
+		goto out;
+	struct machine_part mp;
+	char why[300];
+	machine_state_config(&in.view, &mp, why, sizeof(why)); /* checked by snapshot_open() */
+	status = EXIT_STATUS_HOST_ERROR;
+	if (vm_map_ram_file(&m->vm, in.mem_fd, mp.mem_size) < 0)
+		goto out;
+	in.mem_fd = -1; /* the VM's now */
+	if (vm_check_kvm(&m->vm) < 0) {
+		status = EXIT_STATUS_KVM_FAILURE;
+		goto out;
+	}
+	if (machine_restore(m, &mp, &in.view, why, sizeof(why)) < 0) {
+		if (why[0]) {
+			log_msg("%s: %s", state_path, why);
+			status = EXIT_STATUS_BAD_INPUT;
+		}
+		goto out;
+	}
+	log_msg("restored %s (%" PRIu64 " MiB, %s)", base_name(state_path), mp.mem_size >> 20,
+		mp.entry_mode == BOOT_CPU_PVM ? "deprivileged (pvm mode)" : "ring 0");
+	status = 0;
+out:
+	snapshot_input_free(&in);
+	return status;
+}
+
+/*
+ * `pvkit restore --api-socket PATH` without a snapshot: serve the socket
+ * until PUT /snapshot/load names one that loads (as Firecracker does).  A
+ * load that fails is answered with its one line and the next one waited
+ * for.  0 with `m` restored (paused unless resume_vm), or an exit status.
+ */
+static int wait_for_load(struct machine *m, struct api_socket *api)
+{
+	run_loop_catch_kick();
+	if (api_socket_start(api) < 0)
+		return EXIT_STATUS_HOST_ERROR;
+	struct api_request req;
+	for (;;) {
+		if (!api_socket_take(api, &req, 1000))
+			continue;
+		if (req.op == API_INFO) {
+			api_socket_reply_info(api, API_VM_NOT_STARTED);
+			continue;
+		}
+		if (req.op != API_LOAD) {
+			api_socket_fault(api, 400, "no VM yet: PUT /snapshot/load first");
+			continue;
+		}
+		int status = load_snapshot(m, req.snapshot_path, req.mem_file_path);
+		if (status == 0) {
+			m->paused = !req.resume_vm;
+			api_socket_reply(api, 204, NULL);
+			return 0;
+		}
+		api_socket_fault(api, 400, "%s", log_last_msg());
+		/* Start the next try from nothing (the RAM mapping is what
+		 * says vm_alloc_ram() set the descriptors to -1). */
+		if (m->vm.map_start)
+			machine_destroy(m);
+		memset(m, 0, sizeof(*m));
+		if (status != EXIT_STATUS_BAD_INPUT)
+			return status;
+	}
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	struct run_options o;
+	if (parse_options(&cmd_restore_command, argc, argv, &o) < 0)
+		return EXIT_STATUS_BAD_INPUT;
+	signal(SIGPIPE, SIG_IGN);
+	static struct machine m;
+	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
+	int status = start_set_up(&o, &api);
+	if (status == 0)
+		status = o.snapshot_path ? load_snapshot(&m, o.snapshot_path, o.mem_file_path)
+					 : wait_for_load(&m, &api);
+	if (status == 0)
+		status = run_machine(&m, &o, &api);
+	api_socket_close(&api);
+	finish_machine(&m);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_options o;
-	if (parse_options(argc, argv, &o) < 0)
+	if (parse_options(&cmd_run_command, argc, argv, &o) < 0)
 		return EXIT_STATUS_BAD_INPUT;
 	/* A closed stdout (`pvkit run | head`) loses output; it must not kill
 	 * the VMM in the middle of a run. */
@@ -275,6 +512,7 @@ int cmd_run(int argc, char **argv)
 	static struct machine m; /* large (the I/O bus tables); zeroed */
 	struct boot_image *img = NULL;
 	int status = EXIT_STATUS_HOST_ERROR;
+	static struct api_socket api = {.listen_fd = -1, .stop_fd = -1};
 	/*L:140 The files are in memory: parsing them (the code most exposed to
 	 * a hostile image) and setting up run under the loading seccomp filter
 	 * (host/seccomp.h).  Guest RAM is mapped first because the loader writes
@@ -282,8 +520,9 @@ int cmd_run(int argc, char **argv)
 	 * in the L:300s, so a bad image is reported before /dev/kvm is opened.
 	 * Next: host/vm.c. :*/
 	boot_image_prepare(kernel, kernel_size);
-	if (o.seccomp && seccomp_install_load_filter() < 0)
+	if ((status = start_set_up(&o, &api)) != 0)
 		goto out;
+	status = EXIT_STATUS_HOST_ERROR;
 	if (vm_alloc_ram(&m.vm, o.mem) < 0)
 		goto out;
 
@@ -363,36 +602,17 @@ int cmd_run(int argc, char **argv)
 			  why_not_pvm ? why_not_pvm : "the kernel does not take pvm mode");
 	if (machine_create(&m, &cfg, &entry) < 0)
 		goto out;
-	/* From here on the VM's teardown is the helper's, after pvkit's exit
-	 * (host/teardown.h); without one, machine_destroy() below does it. */
-	teardown_helper_start();
-	m.console.out_limit = o.console_limit;
-	m.console.limit_stop = &m.stop;
-	m.console.keyboard_escape = terminal_make_raw(STDIN_FILENO);
-	/*L:370 Set-up is over: from here on no new file, thread or mapping of
-	 * code (host/limits.h, host/seccomp.h).  A guest that found a bug in a
-	 * device model would hold a process that can only run the vCPU, answer
-	 * exits and move console bytes.  Then the run, until something stops it.
-	 * Next: host/run_loop.c. :*/
-	if (limits_bound_process() < 0 || (o.seccomp && seccomp_install_run_filter() < 0))
-		goto out;
-	status = run_loop(&m, o.timeout);
-	terminal_restore();
-	if (o.stats)
-		run_loop_print_stats(&m);
+	status = run_machine(&m, &o, &api);
 out:
 	/*L:860 The end.  The machine is taken down and the status returns
 	 * through main() as pvkit's own: the guest's (pvkernel's 0, or 32 for a
 	 * failed self-test), or one of pvkit's when it stopped the guest or
 	 * never started it (docs/vmm.md lists them all).  The guest's side of
 	 * the story is told at more length in docs/pvkernel.md. :*/
-	if (teardown_helper_running())
-		console_flush(&m.console); /* the rest is the helper's, after our exit */
-	else
-		machine_destroy(&m);
+	api_socket_close(&api);
+	finish_machine(&m);
 	boot_image_free(img);
 	free(kernel_file);
 	free(initrd);
-	teardown_helper_release_stdio();
 	return status;
 }

@@ -14,4 +14,8 @@ extern const struct cli_command cmd_run_command;
 /* argv[0] is "run".  Returns pvkit's exit status (run_loop.h). */
 int cmd_run(int argc, char **argv);
 
+/* `pvkit restore`: a VM resumed from a snapshot (host/snapshot.h). */
+extern const struct cli_command cmd_restore_command;
+int cmd_restore(int argc, char **argv);
+
 #endif

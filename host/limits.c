@@ -53,7 +53,12 @@ static int lower_limit(int resource, rlim_t value, const char *name)
 
 int limits_bound_process(void)
 {
-	rlim_t fds = (rlim_t)(limits_highest_open_fd() + 1);
+	return limits_bound_process_with(0);
+}
+
+int limits_bound_process_with(int spare_fds)
+{
+	rlim_t fds = (rlim_t)(limits_highest_open_fd() + 1 + spare_fds);
 	if (seccomp_sanitizer_build())
 		fds += LIMITS_SANITIZER_SPARE_FDS;
 	if (lower_limit(RLIMIT_NOFILE, fds, "RLIMIT_NOFILE") < 0)

@@ -32,4 +32,8 @@ int limits_highest_open_fd(void);
  */
 int limits_bound_process(void);
 
+/* The same with `spare_fds` more descriptors: a snapshot's file being
+ * written, a control socket's client (host/cmd_run.c counts them). */
+int limits_bound_process_with(int spare_fds);
+
 #endif

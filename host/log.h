@@ -17,6 +17,12 @@ extern bool log_debug_enabled;
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Same, only when --debug was given. */
+/*
+ * The last line log_msg() printed on this thread, without "pvkit: ": what
+ * the control socket sends back when an operation it asked for failed.
+ */
+const char *log_last_msg(void);
+
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -12,6 +12,8 @@
 #include "host_cpu.h"
 #include "log.h"
 #include "machine.h"
+#include "machine_state.h"
+#include "snapshot_format.h"
 #include "pvm_machine.h"
 #include "time_page.h"
 #include "xen_machine.h"
@@ -125,8 +127,10 @@ static enum vm_devices machine_devices(const struct boot_entry *entry)
 	return time_page_guest ? VM_IRQCHIP : VM_IRQCHIP_AND_PIT;
 }
 
-int machine_create(struct machine *m, const struct machine_config *cfg,
-		   const struct boot_entry *entry)
+/* What machine_create() and machine_restore() both build: the VM with
+ * `devices` and its vCPU, the console, the devices, the hypercall service and
+ * time keeping. */
+static int machine_build(struct machine *m, enum boot_cpu_mode mode, enum vm_devices devices)
 {
 	/*L:310 One VM, wired together.  vm_create() (host/vm.c) makes the KVM
 	 * VM, gives it the RAM of L:150 as memslots and adds the in-kernel
@@ -137,7 +141,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	m->vcpu.fd = -1;
 	memset(&m->stop, 0, sizeof(m->stop));
 	memset(&m->stats, 0, sizeof(m->stats));
-	if (vm_create(&m->vm, machine_devices(entry)) < 0)
+	if (vm_create(&m->vm, devices) < 0)
 		return -1;
 	if (vcpu_create(&m->vcpu, &m->vm, 0) < 0)
 		return -1;
@@ -173,6 +177,41 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	    .tsc_khz = m->tsc_khz,
 	    .start_monotonic_ns = m->hypercalls.start_monotonic_ns,
 	};
+	m->entry_mode = mode;
+	m->pvm_host = host_is_pvm();
+	return 0;
+}
+
+int machine_restore(struct machine *m, const struct machine_part *machine,
+		    const struct snapshot_view *snapshot, char *why, size_t why_size)
+{
+	why[0] = 0;
+	enum boot_cpu_mode mode = (enum boot_cpu_mode)machine->entry_mode;
+	/* A snapshot of a VM without the PIT (a time-page guest) says so. */
+	if (machine_build(m, mode, machine->no_pit ? VM_IRQCHIP : VM_IRQCHIP_AND_PIT) < 0)
+		return -1;
+	m->pvkit_cpuid = machine->pvkit_cpuid != 0;
+	if (machine_state_check_host(m->tsc_khz, &snapshot->header.host, why, why_size) < 0)
+		return -1;
+	if (mode == BOOT_CPU_PVM && pvm_machine_add_doorbell(m) < 0)
+		return -1;
+	if (machine_state_load(m, snapshot, why, why_size) < 0)
+		return -1;
+	/* The vCPU has its TSC back: pair it with this host's clock. */
+	machine_sync_time(m);
+	if (console_start_input(&m->console, &m->uart) < 0) {
+		log_msg("cannot start the console input thread");
+		return -1;
+	}
+	return 0;
+}
+
+int machine_create(struct machine *m, const struct machine_config *cfg,
+		   const struct boot_entry *entry)
+{
+	if (machine_build(m, entry->mode, machine_devices(entry)) < 0)
+		return -1;
+	m->pvkit_cpuid = cfg->pvkit_cpuid;
 	/*L:320 The hypercall page, the guest's way to call pvkit (abi/pvkit_abi.h):
 	 * a call is `call` to its entry with the call number in RAX.  In ring 0
 	 * the entry is `out %eax` to port 0xf8 (hypercall_page_fill() in
@@ -216,7 +255,8 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		return -1;
 	if (cpu_setup_entry(&m->vcpu, entry) < 0)
 		return -1;
-	if (entry->mode == BOOT_CPU_XEN_PV && xen_machine_setup(m, entry, cfg->xen_no_isolation) < 0)
+	if (entry->mode == BOOT_CPU_XEN_PV &&
+	    xen_machine_setup(m, entry, cfg->xen_no_isolation) < 0)
 		return -1;
 	if (console_start_input(&m->console, &m->uart) < 0) {
 		log_msg("cannot start the console input thread");

@@ -34,6 +34,8 @@ struct exit_stats {
 	uint64_t hypercall; /* OUTs to the hypercall port */
 };
 
+struct api_socket;
+
 struct machine_config {
 	bool pvkit_cpuid;      /* false: --no-pvkit-cpuid */
 	bool xen_no_isolation; /* --isolation off (a Xen PV domain only) */
@@ -49,10 +51,19 @@ struct machine {
 	struct stop_request stop;
 	struct hypercall_service hypercalls;
 	struct exit_stats stats;
-	uint64_t tsc_khz;	    /* 0: no time page (a machine made without KVM) */
-	struct time_keeper time;    /* what the time page says (host/time_page.h) */
-	uint64_t last_time_sync_ns; /* host monotonic of the last time page update */
-	bool sync_regs;		    /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
+	uint64_t tsc_khz;	       /* 0: no time page (a machine made without KVM) */
+	struct time_keeper time;       /* what the time page says (host/time_page.h) */
+	uint64_t last_time_sync_ns;    /* host monotonic of the last time page update */
+	bool sync_regs;		       /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
+	enum boot_cpu_mode entry_mode; /* how it started: pvm, ring 0, Xen PV */
+	bool pvkit_cpuid;
+	/* --snapshot-after: write a snapshot after this many exits (0: never). */
+	uint64_t snapshot_after_exits;
+	const char *snapshot_path, *snapshot_mem_path;
+	struct api_socket *api; /* --api-socket, or NULL */
+	bool paused;		/* by the control socket */
+	bool pvm_host;		/* host_is_pvm(), asked at set-up (it reads /sys) */
+	uint64_t snapshot_tsc;	/* restored: the guest TSC when the snapshot was taken */
 	bool console_ready, vcpu_ready, uart_ready;
 };
 
@@ -64,6 +75,19 @@ struct machine {
  */
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   const struct boot_entry *entry);
+
+/*
+ * Build the VM of a snapshot around the RAM already mapped in m->vm from
+ * its memory file (vm_map_ram_file()), as machine_create() builds it for
+ * `machine->entry_mode`, then take the vCPU, irqchip, device and clock
+ * state from `snapshot` (host/machine_state.h).  -1 with `why` set when
+ * the snapshot does not fit (bad input), -1 with a message and `why`
+ * empty when the host failed.
+ */
+struct snapshot_view;
+struct machine_part;
+int machine_restore(struct machine *m, const struct machine_part *machine,
+		    const struct snapshot_view *snapshot, char *why, size_t why_size);
 
 /*
  * Put the devices on m->bus (UART, i8042, debug exit).  Needs only

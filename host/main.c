@@ -3,6 +3,7 @@
  * pvkit - a small VMM on Linux KVM.
  *
  *	pvkit run ...       boot a kernel (host/cmd_run.c)
+ *	pvkit restore ...   resume a VM from a snapshot (host/cmd_run.c)
  *	pvkit inspect ...   describe a kernel image (host/cmd_inspect.c)
  *	pvkit probe ...     what this host offers and costs (host/probe.c)
  *	pvkit help          every command, option and exit status (host/cli.c)
@@ -21,8 +22,7 @@
 #include "log.h"
 #include "probe.h"
 #include "run_loop.h"
-
-#define PVKIT_VERSION "0.1.0"
+#include "version.h"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -42,7 +42,8 @@ static const struct cli_command version_command = {
 };
 
 static const struct cli_command *const commands[] = {
-    &cmd_run_command, &cmd_inspect_command, &cmd_probe_command, &help_command, &version_command,
+    &cmd_run_command,	&cmd_restore_command, &cmd_inspect_command,
+    &cmd_probe_command, &help_command,	      &version_command,
 };
 
 static int cmd_help(int argc, char **argv)

@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_socket.h"
 #include "emulation_assist.h"
 #include "hypercall.h"
 #include "log.h"
 #include "run_loop.h"
+#include "snapshot.h"
 
 /*
  * Signals that end the run: the --timeout timer's SIGALRM (sent to the
@@ -26,10 +28,22 @@
  */
 static volatile sig_atomic_t caught_signal;
 static struct kvm_run *volatile running_vcpu;
+/* Set by every signal here: a HALT hypercall returns early (hc_halt()). */
+static volatile int run_interrupted;
 
 static void on_stop_signal(int sig)
 {
 	caught_signal = sig;
+	run_interrupted = 1;
+	if (running_vcpu)
+		running_vcpu->immediate_exit = 1;
+}
+
+/* SIGUSR1 from the control socket's thread: a request waits (api_socket.h). */
+static void on_kick(int sig)
+{
+	(void)sig;
+	run_interrupted = 1;
 	if (running_vcpu)
 		running_vcpu->immediate_exit = 1;
 }
@@ -40,6 +54,11 @@ static int catch_signal(int sig, void (*handler)(int))
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: KVM_RUN and ppoll must return EINTR. */
 	return sigaction(sig, &sa, NULL);
+}
+
+void run_loop_catch_kick(void)
+{
+	catch_signal(SIGUSR1, on_kick);
 }
 
 static int start_timer(double seconds, timer_t *timer)
@@ -237,6 +256,106 @@ void run_loop_handle_exit(struct machine *m)
 	}
 }
 
+int run_loop_pause(struct machine *m)
+{
+	/* KVM finishes an exit's instruction (the OUT, the MMIO access, the
+	 * registers a hypercall changed) at the start of the next KVM_RUN.
+	 * With immediate_exit set that KVM_RUN does just that and returns
+	 * EINTR without entering the guest: the vCPU's state is then whole. */
+	m->vcpu.run->immediate_exit = 1;
+	int r = ioctl(m->vcpu.fd, KVM_RUN, 0);
+	int err = errno;
+	m->vcpu.run->immediate_exit = 0;
+	if (r == 0 || err != EINTR) {
+		log_msg("KVM_RUN to complete the last exit: %s", r == 0 ? "it ran" : strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int run_loop_snapshot(struct machine *m, const char *state_path, const char *mem_path)
+{
+	if (run_loop_pause(m) < 0)
+		return -1;
+	struct snapshot_stats st;
+	if (snapshot_write(m, state_path, mem_path, &st) < 0)
+		return -1;
+	log_msg("snapshot: %s (%" PRIu64 " bytes) and %s (%" PRIu64 " KiB of data) in %.1f ms",
+		state_path, st.state_bytes, mem_path, st.mem_bytes_written >> 10, st.ns / 1e6);
+	return 0;
+}
+
+/* One request of the control socket, on this (the vCPU) thread. */
+static void answer_api(struct machine *m, const struct api_request *req)
+{
+	struct api_socket *api = m->api;
+	switch (req->op) {
+	case API_INFO:
+		api_socket_reply_info(api, m->paused ? API_VM_PAUSED : API_VM_RUNNING);
+		break;
+	case API_LOAD:
+		api_socket_fault(api, 400, "a VM is loaded already: one per pvkit process");
+		break;
+	case API_STATS: {
+		const struct api_stats st = {
+		    .total = m->stats.total,
+		    .io = m->stats.io,
+		    .mmio = m->stats.mmio,
+		    .hlt = m->stats.hlt,
+		    .hypercall = m->stats.hypercall,
+		    .console_bytes = m->console.bytes_out,
+		};
+		api_socket_reply_stats(api, &st);
+		break;
+	}
+	case API_PAUSE:
+		if (!m->paused && run_loop_pause(m) < 0) {
+			api_socket_fault(api, 500, "%s", log_last_msg());
+			break;
+		}
+		if (!m->paused)
+			console_flush(&m->console);
+		m->paused = true;
+		api_socket_reply(api, 204, NULL);
+		break;
+	case API_RESUME:
+		m->paused = false;
+		api_socket_reply(api, 204, NULL);
+		break;
+	case API_SNAPSHOT:
+		if (!m->paused)
+			api_socket_fault(api, 400,
+					 "the VM is running: pause it first (PATCH /vm "
+					 "{\"state\": \"Paused\"})");
+		else if (run_loop_snapshot(m, req->snapshot_path, req->mem_file_path) < 0)
+			api_socket_fault(api, 400, "%s", log_last_msg());
+		else
+			api_socket_reply(api, 204, NULL);
+		break;
+	case API_SHUTDOWN:
+		stop_with(m, 0, "stopped through the control socket (SendCtrlAltDel)");
+		m->paused = false;
+		api_socket_reply(api, 204, NULL);
+		break;
+	}
+}
+
+/*
+ * Serve the control socket: the request that woke us and, while the VM is
+ * paused, every later one, until one resumes it or something stops it.
+ * A paused VM still stops for SIGINT, SIGTERM and --timeout.
+ */
+static void serve_api(struct machine *m)
+{
+	struct api_request req;
+	while (!m->stop.stop && !caught_signal) {
+		if (api_socket_take(m->api, &req, m->paused ? 100 : 0))
+			answer_api(m, &req);
+		else if (!m->paused)
+			break;
+	}
+}
+
 int run_loop(struct machine *m, double timeout_seconds)
 {
 	/*L:400 Running it.  This thread runs the vCPU; the console's thread only
@@ -248,9 +367,11 @@ int run_loop(struct machine *m, double timeout_seconds)
 	bool have_timer = false;
 	caught_signal = 0;
 	running_vcpu = m->vcpu.run;
-	m->hypercalls.interrupted = (volatile int *)&caught_signal;
+	run_interrupted = 0;
+	m->hypercalls.interrupted = &run_interrupted;
 	catch_signal(SIGINT, on_stop_signal);
 	catch_signal(SIGTERM, on_stop_signal);
+	run_loop_catch_kick();
 	if (m->sync_regs)
 		m->vcpu.run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (timeout_seconds > 0) {
@@ -273,6 +394,11 @@ int run_loop(struct machine *m, double timeout_seconds)
 			stop_with(m, 128 + caught_signal, "stopped by SIG%s", name ? name : "?");
 			break;
 		}
+		run_interrupted = 0;
+		if (m->api && (m->paused || api_socket_pending(m->api))) {
+			serve_api(m);
+			continue;
+		}
 		/*L:410 The guest runs inside this ioctl, from the registers of
 		 * L:360, until it needs pvkit: a port or MMIO access, a hypercall,
 		 * a shutdown.  KVM_RUN then returns with the reason in kvm_run, and
@@ -290,6 +416,9 @@ int run_loop(struct machine *m, double timeout_seconds)
 		}
 		m->stats.total++;
 		run_loop_handle_exit(m);
+		if (m->stats.total == m->snapshot_after_exits && !m->stop.stop &&
+		    run_loop_snapshot(m, m->snapshot_path, m->snapshot_mem_path) < 0)
+			stop_with(m, EXIT_STATUS_HOST_ERROR, "snapshot failed, stopped");
 	}
 	/*L:850 The loop ends at the first stop request: the guest's status, a
 	 * device's, a signal's or the timeout's.  Console output is flushed, and

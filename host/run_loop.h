@@ -39,6 +39,23 @@ void run_loop_handle_exit(struct machine *m);
  */
 void run_loop_hypercall(struct machine *m);
 
+/*
+ * Stop between two KVM_RUNs with nothing in flight: complete the last
+ * exit's instruction without entering the guest.  -1 with a message.
+ */
+int run_loop_pause(struct machine *m);
+
+/* Pause and write a snapshot (host/snapshot.h); one line on stderr says
+ * what was written.  -1 with a message. */
+int run_loop_snapshot(struct machine *m, const char *state_path, const char *mem_path);
+
+/*
+ * Install the handler of SIGUSR1, the control socket's "a request waits"
+ * (host/api_socket.h), before its thread can send one.  run_loop() serves
+ * the request at its next turn.
+ */
+void run_loop_catch_kick(void);
+
 /* The one --stats line: "pvkit: exits: total=N io=N ..." on stderr. */
 void run_loop_print_stats(const struct machine *m);
 

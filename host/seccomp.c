@@ -141,12 +141,23 @@ static int install(const struct seccomp_program *program, unsigned int flags, co
 
 int seccomp_install_load_filter(void)
 {
-	return install(&seccomp_load_program, 0, "while loading", "loading filter");
+	return seccomp_install_load_filter_with(0);
+}
+
+int seccomp_install_load_filter_with(unsigned extras)
+{
+	return install(&seccomp_load_programs[extras & SECCOMP_RUN_EXTRAS], 0, "while loading",
+		       "loading filter");
 }
 
 int seccomp_install_run_filter(void)
 {
+	return seccomp_install_run_filter_with(0);
+}
+
+int seccomp_install_run_filter_with(unsigned extras)
+{
 	/* Every thread, the stdin thread included, gets the same filter. */
-	return install(&seccomp_run_program, SECCOMP_FILTER_FLAG_TSYNC, "after set-up",
-		       "run-loop filter");
+	return install(&seccomp_run_programs[extras & SECCOMP_RUN_EXTRAS],
+		       SECCOMP_FILTER_FLAG_TSYNC, "after set-up", "run-loop filter");
 }

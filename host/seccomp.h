@@ -36,6 +36,14 @@
  */
 int seccomp_install_run_filter(void);
 
+/* What a run may need beyond the run loop, each only where it is used. */
+#define SECCOMP_RUN_SNAPSHOTS  1u /* write snapshot files (host/snapshot.c) */
+#define SECCOMP_RUN_API_SOCKET 2u /* serve the control socket (host/api_socket.c) */
+#define SECCOMP_RUN_EXTRAS     3u /* all of them: a filter is compiled for each combination */
+
+/* The run-loop filter plus the calls of `extras` (SECCOMP_RUN_*). */
+int seccomp_install_run_filter_with(unsigned extras);
+
 /*
  * The earlier, looser wall, for the time the image and initrd are parsed and
  * decompressed (the code most exposed to hostile files) and the VM is set
@@ -46,6 +54,10 @@ int seccomp_install_run_filter(void);
  * filter, which stacks on top of it later.  -1 with a message on failure.
  */
 int seccomp_install_load_filter(void);
+
+/* The same, leaving what `extras` (SECCOMP_RUN_*) needs during set-up: a
+ * control socket's accept(). */
+int seccomp_install_load_filter_with(unsigned extras);
 
 /* True in builds whose sanitizer runtime needs the extra calls. */
 bool seccomp_sanitizer_build(void);

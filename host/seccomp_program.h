@@ -15,6 +15,8 @@
 
 #include <linux/filter.h>
 
+#include "seccomp.h"
+
 /* Above any pid Linux hands out (PID_MAX_LIMIT is 2^22). */
 #define SECCOMP_PID_PLACEHOLDER 0x7ffffff5u
 
@@ -23,8 +25,12 @@ struct seccomp_program {
 	unsigned short len;
 };
 
-/* Generated: the filters of this build (plain, or sanitizer runtime). */
-extern const struct seccomp_program seccomp_load_program;
-extern const struct seccomp_program seccomp_run_program;
+/*
+ * Generated: the filters of this build (plain, or sanitizer runtime), one
+ * of each for every combination of SECCOMP_RUN_* extras (host/seccomp.h),
+ * indexed by it, so that a run gets exactly the calls of what it uses.
+ */
+extern const struct seccomp_program seccomp_load_programs[SECCOMP_RUN_EXTRAS + 1];
+extern const struct seccomp_program seccomp_run_programs[SECCOMP_RUN_EXTRAS + 1];
 
 #endif

@@ -87,6 +87,7 @@ void time_keeper_next(struct time_keeper *k, const struct time_pairing *p,
 	    .tsc_khz = k->tsc_khz,
 	    /* 0 would mean "no bound given". */
 	    .max_error_ns = error ? error : 1,
+	    .restores = k->last.restores,
 	};
 	k->last = *page;
 	k->published = true;
@@ -108,6 +109,7 @@ int time_page_publish(struct guest_memory *mem, const struct pvkit_time_page *fi
 	page->realtime_offset_ns = fields->realtime_offset_ns;
 	page->tsc_khz = fields->tsc_khz;
 	page->max_error_ns = fields->max_error_ns;
+	page->restores = fields->restores;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*seq = *seq + 1;
 	return 0;

@@ -112,7 +112,7 @@ int vm_open_kvm(void)
 int vm_alloc_ram(struct vm *vm, uint64_t size)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = -1;
 	/* Over-allocate by one huge page and start at the first 2 MiB boundary
 	 * inside, so guest-physical 2 MiB pages line up with host ones. */
 	vm->ram_mapped = size + HUGE_PAGE;
@@ -134,6 +134,24 @@ int vm_alloc_ram(struct vm *vm, uint64_t size)
 	 * guest's memory: it is the guest's data, and gigabytes of it. */
 	madvise(vm->map_start, vm->ram_mapped, MADV_DONTDUMP);
 	guest_memory_init(&vm->mem, vm->ram, size);
+	return 0;
+}
+
+int vm_map_ram_file(struct vm *vm, int fd, uint64_t size)
+{
+	/* The same layout as vm_alloc_ram(): reserve size + 2 MiB, then the
+	 * file over the 2 MiB aligned start. */
+	if (vm_alloc_ram(vm, size) < 0)
+		return -1;
+	void *p = mmap(vm->ram, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED) {
+		log_msg("cannot map the memory file (%" PRIu64 " MiB): %s", size >> 20,
+			strerror(errno));
+		return -1;
+	}
+	madvise(vm->ram, size, MADV_DONTDUMP);
+	vm->ram_fd = fd;
 	return 0;
 }
 
@@ -239,6 +257,8 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	if (vm->map_start)
 		munmap(vm->map_start, vm->ram_mapped);
-	vm->vm_fd = vm->kvm_fd = -1;
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
+	vm->vm_fd = vm->kvm_fd = vm->ram_fd = -1;
 	vm->map_start = NULL;
 }

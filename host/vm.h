@@ -35,6 +35,7 @@ struct vm {
 	uint8_t *ram;	    /* the whole mapping, 2 MiB aligned */
 	size_t ram_mapped;  /* bytes mapped, including alignment slack */
 	uint8_t *map_start; /* what munmap needs */
+	int ram_fd;	    /* restored: the memory file mapped copy-on-write; else -1 */
 	struct guest_memory mem;
 };
 
@@ -57,6 +58,14 @@ enum vm_devices {
 	VM_IRQCHIP,	    /* LAPIC, IOAPIC, PIC: a guest that keeps time without the PIT */
 	VM_IRQCHIP_AND_PIT, /* and the i8254 PIT: PC guests (Linux calibrates with it) */
 };
+
+/*
+ * Map `size` bytes of guest RAM from the memory file `fd` (a snapshot's,
+ * docs/snapshot.md) copy-on-write: MAP_PRIVATE, so restore reads a page
+ * only when the guest touches it and never writes the file.  Keeps `fd`.
+ * -1 with a message on failure.
+ */
+int vm_map_ram_file(struct vm *vm, int fd, uint64_t size);
 
 /*
  * Open /dev/kvm, check the API version and capabilities, create the VM,

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libcmocka-dev liblz4-dev libzstd-dev liblzma-dev zlib1g-dev libbz2-dev liblzo2-dev
-	libseccomp-dev libxen-dev
+	libseccomp-dev libxen-dev libhttp-parser-dev libjansson-dev curl
 	qemu-system-x86 busybox-static cpio lz4 zstd xz-utils lzop bzip2
 )
 

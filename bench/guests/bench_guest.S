@@ -28,6 +28,9 @@
  *                     '!', exit (N >= 1).
  *   BENCH_SPIN=N      the same loop without the write: what the loop's
  *                     emulated dec/jnz cost alone, to subtract.
+ *   BENCH_TOUCH=M     touch: marker, write one word to every 4 KiB page of
+ *                     M MiB from 16 MiB up (the guest's dirty memory for the
+ *                     snapshot benchmark), print '!', exit.
  */
 
 #define MARKER_PORT    0x80
@@ -48,6 +51,13 @@ pvh_start:
 	decl %ecx
 	jnz 1b
 	outb %al, $MARKER_PORT
+#elif defined(BENCH_TOUCH)
+	movl $(16 << 20), %edi
+	movl $(BENCH_TOUCH << 8), %ecx	/* pages: M MiB / 4 KiB */
+1:	movl %ecx, (%edi)
+	addl $4096, %edi
+	decl %ecx
+	jnz 1b
 #elif defined(BENCH_SPIN)
 	movl $BENCH_SPIN, %ecx
 	movw $SERIAL_SCRATCH, %dx

@@ -65,6 +65,10 @@ struct pv_ops {
 	 * (pvkit: what its time page says); NULL: both come from one
 	 * counter, so they never disagree. */
 	uint64_t (*clock_error_ns)(void);
+	/* Times the VM was resumed from a snapshot (pvkit's time page): when
+	 * it changes the wall clock may have stepped against the monotonic
+	 * one by the time the snapshot was stored.  NULL: never restored. */
+	uint64_t (*clock_restores)(void);
 
 	/* Console: returns 0 or a negative error. */
 	int (*console_write)(const char *buf, size_t len);

@@ -103,6 +103,7 @@ int pvkit_early_console_write(const char *buf, size_t len);
 uint64_t pvkit_monotonic_ns(void);
 uint64_t pvkit_wall_clock_ns(void);
 uint64_t pvkit_clock_error_ns(void);
+uint64_t pvkit_clock_restores(void);
 int pvkit_timer_start(uint32_t hz, uint8_t vector);
 NORETURN void pvkit_power_off(int status);
 /* Find the hypercall and time pages, negotiate what this kernel uses. */
@@ -118,6 +119,7 @@ extern const struct selftest pvkit_abi_selftests[];
 #define PV_PVKIT_ABI_OPS                                                                           \
 	.console_write = pvkit_console_write, .monotonic_ns = pvkit_monotonic_ns,                  \
 	.wall_clock_ns = pvkit_wall_clock_ns, .clock_error_ns = pvkit_clock_error_ns,              \
-	.timer_start = pvkit_timer_start, .power_off = pvkit_power_off
+	.clock_restores = pvkit_clock_restores, .timer_start = pvkit_timer_start,                  \
+	.power_off = pvkit_power_off
 
 #endif

@@ -140,6 +140,13 @@ uint64_t pvkit_clock_error_ns(void)
 	return error ? error : TIME_PAGE_ERROR_UNKNOWN_NS;
 }
 
+uint64_t pvkit_clock_restores(void)
+{
+	/* One word, written before the sequence closes: no seqlock needed for
+	 * a value that only grows. */
+	return time_page ? time_page->restores : 0;
+}
+
 /*
  * Idle: interrupts on, then the halt call with a deadline.  An interrupt
  * that arrives between the sti and the call is handled at once and the

@@ -95,3 +95,21 @@ void i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, 
 	/* A byte for the keyboard itself: there is none, so it goes nowhere
 	 * and the guest times out waiting for an ACK, as with no keyboard. */
 }
+
+void i8042_save(const struct i8042 *kbc, struct i8042_state *state)
+{
+	*state = (struct i8042_state){
+	    .status = kbc->status,
+	    .ctr = kbc->ctr,
+	    .output = kbc->output,
+	    .pending_cmd = kbc->pending_cmd,
+	};
+}
+
+void i8042_load(struct i8042 *kbc, const struct i8042_state *state)
+{
+	kbc->status = state->status;
+	kbc->ctr = state->ctr;
+	kbc->output = state->output;
+	kbc->pending_cmd = state->pending_cmd;
+}

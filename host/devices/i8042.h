@@ -50,6 +50,14 @@ struct i8042 {
 
 void i8042_init(struct i8042 *kbc, struct stop_request *stop);
 
+/* The controller's registers as a snapshot keeps them (version 1). */
+struct i8042_state {
+	uint8_t status, ctr, output, pending_cmd;
+};
+
+void i8042_save(const struct i8042 *kbc, struct i8042_state *state);
+void i8042_load(struct i8042 *kbc, const struct i8042_state *state);
+
 /* io_bus handlers for port 0x60 and port 0x64. */
 void i8042_data_io(void *kbc, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
 void i8042_command_io(void *kbc, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);

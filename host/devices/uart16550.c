@@ -292,3 +292,52 @@ void uart16550_wait_rx_space(struct uart16550 *uart, int timeout_ms)
 	}
 	pthread_mutex_unlock(&uart->lock);
 }
+
+void uart16550_save(struct uart16550 *uart, struct uart16550_state *state)
+{
+	pthread_mutex_lock(&uart->lock);
+	*state = (struct uart16550_state){
+	    .ier = uart->ier,
+	    .lcr = uart->lcr,
+	    .mcr = uart->mcr,
+	    .fcr = uart->fcr,
+	    .scr = uart->scr,
+	    .dll = uart->dll,
+	    .dlm = uart->dlm,
+	    .lsr_errors = uart->lsr_errors,
+	    .msr_delta = uart->msr_delta,
+	    .thri_pending = uart->thri_pending,
+	    .irq_level = uart->irq_level,
+	    .listening = uart->listening,
+	    .rx_head = (uint8_t)uart->rx_head,
+	    .rx_count = (uint8_t)uart->rx_count,
+	};
+	memcpy(state->rx_fifo, uart->rx_fifo, sizeof(state->rx_fifo));
+	pthread_mutex_unlock(&uart->lock);
+}
+
+int uart16550_load(struct uart16550 *uart, const struct uart16550_state *state)
+{
+	if (state->rx_head >= UART_FIFO_SIZE || state->rx_count > UART_FIFO_SIZE)
+		return -1;
+	pthread_mutex_lock(&uart->lock);
+	uart->ier = state->ier;
+	uart->lcr = state->lcr;
+	uart->mcr = state->mcr;
+	uart->fcr = state->fcr;
+	uart->scr = state->scr;
+	uart->dll = state->dll;
+	uart->dlm = state->dlm;
+	uart->lsr_errors = state->lsr_errors;
+	uart->msr_delta = state->msr_delta;
+	uart->thri_pending = state->thri_pending != 0;
+	/* The line's level is part of the irqchip's own state, restored with
+	 * it: remember it, do not raise it again. */
+	uart->irq_level = state->irq_level != 0;
+	uart->listening = state->listening != 0;
+	uart->rx_head = state->rx_head;
+	uart->rx_count = state->rx_count;
+	memcpy(uart->rx_fifo, state->rx_fifo, sizeof(uart->rx_fifo));
+	pthread_mutex_unlock(&uart->lock);
+	return 0;
+}

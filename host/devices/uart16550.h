@@ -125,4 +125,19 @@ int uart16550_receive(struct uart16550 *uart, const uint8_t *bytes, int n);
 /* Block until the receive FIFO has room or `timeout_ms` passes. */
 void uart16550_wait_rx_space(struct uart16550 *uart, int timeout_ms);
 
+/*
+ * The port's registers and receive FIFO as a snapshot keeps them
+ * (host/machine_state.c, docs/snapshot.md): fixed-width fields, version 1.
+ */
+struct uart16550_state {
+	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm, lsr_errors;
+	uint8_t msr_delta, thri_pending, irq_level, listening;
+	uint8_t rx_head, rx_count, reserved[2];
+	uint8_t rx_fifo[UART_FIFO_SIZE];
+};
+
+void uart16550_save(struct uart16550 *uart, struct uart16550_state *state);
+/* -1 if `state` is not one a port can be in (a FIFO index out of range). */
+int uart16550_load(struct uart16550 *uart, const struct uart16550_state *state);
+
 #endif

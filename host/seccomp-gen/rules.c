@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "host/sanitizer.h"
+#include "host/seccomp.h"
 #include "host/teardown.h"
 #include "rules.h"
 
@@ -79,6 +80,54 @@ static const struct {
 };
 
 /*
+ * What writing a snapshot adds (host/snapshot.c), only in runs that may
+ * take one (SECCOMP_RUN_SNAPSHOTS: --snapshot-after, --api-socket): two new
+ * files under a temporary name, renamed into place, and the KVM state they
+ * hold.
+ */
+static const struct {
+	int nr;
+	const char *why;
+} snapshot_calls[] = {
+    {SCMP_SYS(openat), "the snapshot's temporary files"},
+    {SCMP_SYS(ftruncate), "the memory file's size (holes where RAM is zero)"},
+    {SCMP_SYS(pwrite64), "the memory file's pages, the state file"},
+    {SCMP_SYS(rename), "temporary names into place"},
+    {SCMP_SYS(renameat), "same, another libc"},
+    {SCMP_SYS(renameat2), "same, another libc"},
+    {SCMP_SYS(unlink), "a temporary file after a failure"},
+    {SCMP_SYS(unlinkat), "same, another libc"},
+    {SCMP_SYS(mincore), "which RAM pages the guest ever touched"},
+    {SCMP_SYS(lseek), "a restored VM's memory file: where it holds data"},
+    {SCMP_SYS(getrandom), "the snapshot id"},
+};
+static const struct {
+	unsigned long request;
+	const char *why;
+} snapshot_ioctls[] = {
+    {KVM_GET_XSAVE, "vCPU state"},
+    {KVM_GET_XCRS, "vCPU state"},
+    {KVM_GET_DEBUGREGS, "vCPU state"},
+    {KVM_GET_LAPIC, "vCPU state"},
+    {KVM_GET_MP_STATE, "vCPU state"},
+    {KVM_GET_CPUID2, "the CPUID the guest sees"},
+    {KVM_GET_MSR_INDEX_LIST, "the MSRs"},
+    {KVM_GET_IRQCHIP, "PIC and IOAPIC"},
+    {KVM_GET_PIT2, "the PIT"},
+    {KVM_GET_CLOCK, "KVM's clock"},
+};
+/* The control socket's (host/api_socket.c, SECCOMP_RUN_API_SOCKET): a
+ * connection at a time on the listening socket made at set-up, read and
+ * written like any descriptor. */
+static const struct {
+	int nr;
+	const char *why;
+} api_socket_calls[] = {
+    {SCMP_SYS(accept4), "the next client of the control socket"},
+    {SCMP_SYS(shutdown), "the end of a response"},
+};
+
+/*
  * The sanitizer runtime's needs: LeakSanitizer's check at exit clones a
  * tracer task (CLONE_UNTRACED, not a thread) that ptrace-stops every thread
  * and lists /proc/self/task; an error report asks whether stderr is a
@@ -98,22 +147,47 @@ static const int sanitizer_calls[] = {
     SCMP_SYS(kill),	   SCMP_SYS(fcntl),
 };
 
-static int add_run_rules(scmp_filter_ctx ctx)
+/* Allow every call of `list` (an array of {nr, why}) whatever its arguments. */
+#define ALLOW_CALLS(ctx, list)                                                                     \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                           \
+		int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i_].nr, 0);                   \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+	}
+/* Allow ioctl with each request of `list` (an array of {request, why}).  The
+ * kernel takes ioctl's request as 32 bits: compare only those. */
+#define ALLOW_IOCTLS(ctx, list)                                                                    \
+	for (size_t i_ = 0; i_ < sizeof(list) / sizeof(list[0]); i_++) {                           \
+		int rc_ = seccomp_rule_add(                                                        \
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,                                       \
+		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, list[i_].request));                \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+	}
+
+/* What `extras` (SECCOMP_RUN_*) adds to the run filter, and nothing more. */
+static int add_extra_run_rules(scmp_filter_ctx ctx, unsigned extras)
+{
+	if (extras & SECCOMP_RUN_SNAPSHOTS) {
+		ALLOW_CALLS(ctx, snapshot_calls);
+		ALLOW_IOCTLS(ctx, snapshot_ioctls);
+	}
+	if (extras & SECCOMP_RUN_API_SOCKET) {
+		ALLOW_CALLS(ctx, api_socket_calls);
+		/* The control thread wakes the vCPU thread to pause it. */
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+					  SCMP_A2_64(SCMP_CMP_EQ, SIGUSR1, 0));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_run_rules(scmp_filter_ctx ctx, unsigned extras)
 {
 	int rc;
-	for (size_t i = 0; i < sizeof(allowed_calls) / sizeof(allowed_calls[0]); i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_calls[i].nr, 0);
-		if (rc < 0)
-			return rc;
-	}
-	/* The kernel takes ioctl's request as 32 bits: compare only those. */
-	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++) {
-		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i].request));
-		if (rc < 0)
-			return rc;
-	}
+	ALLOW_CALLS(ctx, allowed_calls);
+	ALLOW_IOCTLS(ctx, allowed_ioctls);
 	/* Memory yes, code no: mmap and mprotect only without PROT_EXEC. */
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -147,7 +221,7 @@ static int add_run_rules(scmp_filter_ctx ctx)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return add_extra_run_rules(ctx, extras);
 }
 
 /*
@@ -213,10 +287,15 @@ static int deny_processes_but_teardown_helper(scmp_filter_ctx ctx)
 	return 0;
 }
 
-static int add_load_rules(scmp_filter_ctx ctx)
+static int add_load_rules(scmp_filter_ctx ctx, unsigned extras)
 {
 	int rc;
 	for (size_t i = 0; i < sizeof(load_denied_calls) / sizeof(load_denied_calls[0]); i++) {
+		/* The control thread may accept a client while set-up goes on. */
+		if ((extras & SECCOMP_RUN_API_SOCKET) &&
+		    (load_denied_calls[i] == SCMP_SYS(accept4) ||
+		     load_denied_calls[i] == SCMP_SYS(accept)))
+			continue;
 		rc = seccomp_rule_add(ctx, SECCOMP_DEFAULT_ACTION, load_denied_calls[i], 0);
 		if (rc < 0)
 			return rc;
@@ -242,23 +321,24 @@ static int add_load_rules(scmp_filter_ctx ctx)
 	return rc;
 }
 
-/* A filter with `default_action` and the rules `add` adds, or NULL. */
-static scmp_filter_ctx build(uint32_t default_action, int (*add)(scmp_filter_ctx))
+/* A filter with `default_action` and the rules `add` adds for `extras`, or NULL. */
+static scmp_filter_ctx build(uint32_t default_action, int (*add)(scmp_filter_ctx, unsigned),
+			     unsigned extras)
 {
 	scmp_filter_ctx ctx = seccomp_init(default_action);
-	if (ctx && add(ctx) < 0) {
+	if (ctx && add(ctx, extras) < 0) {
 		seccomp_release(ctx);
 		ctx = NULL;
 	}
 	return ctx;
 }
 
-scmp_filter_ctx seccomp_rules_load(void)
+scmp_filter_ctx seccomp_rules_load(unsigned extras)
 {
-	return build(SCMP_ACT_ALLOW, add_load_rules);
+	return build(SCMP_ACT_ALLOW, add_load_rules, extras);
 }
 
-scmp_filter_ctx seccomp_rules_run(void)
+scmp_filter_ctx seccomp_rules_run(unsigned extras)
 {
-	return build(SECCOMP_DEFAULT_ACTION, add_run_rules);
+	return build(SECCOMP_DEFAULT_ACTION, add_run_rules, extras);
 }

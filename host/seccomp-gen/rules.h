@@ -11,11 +11,12 @@
 
 #include "host/seccomp_program.h"
 
-/* The loading filter (a deny list: what it does not name is allowed), or NULL. */
-scmp_filter_ctx seccomp_rules_load(void);
+/* The loading filter (a deny list: what it does not name is allowed) of a
+ * run using `extras` (SECCOMP_RUN_*), or NULL. */
+scmp_filter_ctx seccomp_rules_load(unsigned extras);
 
-/* The run filter (an allow list), or NULL; the pid it may SIGINT is
- * SECCOMP_PID_PLACEHOLDER, which pvkit replaces with its own. */
-scmp_filter_ctx seccomp_rules_run(void);
+/* The run filter (an allow list) of a run using `extras`, or NULL; the pid
+ * it may SIGINT is SECCOMP_PID_PLACEHOLDER, which pvkit replaces with its own. */
+scmp_filter_ctx seccomp_rules_run(unsigned extras);
 
 #endif
