@@ -96,6 +96,9 @@ struct pvxen_boot {
  * on the user base pointer's: no CR3 load per transition, and no isolation
  * of user processes from the kernel (docs/xen-pv.md). */
 #define PVXEN_BOOT_NO_ISOLATION 2u
+/* At poweroff, check the page types against the page tables and name what
+ * does not match on stderr (PVKIT_XEN_CHECK=1; tests/boot/linux_xen.sh). */
+#define PVXEN_BOOT_CHECK 4u
 
 /*
  * pvkit hypercalls pvxen adds (numbers far above pvkit's own):

@@ -217,7 +217,8 @@ int xen_machine_setup(struct machine *m, const struct boot_entry *entry, bool no
 	    .store_pfn = plan->store_pfn,
 	    .tsc_khz = m->tsc_khz,
 	    .flags = (log_debug_enabled && getenv("PVKIT_XEN_TRACE") ? PVXEN_BOOT_TRACE : 0) |
-		     (no_isolation ? PVXEN_BOOT_NO_ISOLATION : 0),
+		     (no_isolation ? PVXEN_BOOT_NO_ISOLATION : 0) |
+		     (getenv("PVKIT_XEN_CHECK") ? PVXEN_BOOT_CHECK : 0),
 	};
 	uint64_t *l4 = guest_memory_ptr(&m->vm.mem, plan->cr3, PAGE);
 	if (a.end > ram_end || !l4 || load_pvxen(&a, &h) < 0 ||

@@ -177,6 +177,8 @@ static int64_t shutdown(uint64_t reason)
 {
 	switch (reason) {
 	case SHUTDOWN_poweroff:
+		if (xen_boot_info.flags & PVXEN_BOOT_CHECK)
+			mm_check();
 		xen_shutdown(PVKIT_SHUTDOWN_POWEROFF);
 	case SHUTDOWN_reboot:
 		xen_shutdown(PVKIT_SHUTDOWN_REBOOT);

@@ -95,6 +95,36 @@ static int64_t get_type(uint64_t mfn, unsigned type)
 	return 0;
 }
 
+/*
+ * Frames whose last writable mapping went away since pvxen last flushed the
+ * TLB: a writable translation of one may still be cached.  Linux drops the
+ * RW bit of a page's direct-map entry with update_va_mapping and no flush,
+ * then pins the page; without a flush it could go on writing its new page
+ * table through the stale translation, behind pvxen's checks (seen with
+ * `--isolation off`, where no CR3 load per system call flushes for it).
+ * So, as Xen does (its tlbflush_timestamp), a frame on this list is flushed
+ * out of the TLB before it becomes a page table.  Past STALE_MAX frames
+ * every such change flushes until the next flush.
+ */
+#define STALE_MAX 64
+static uint32_t stale_frames[STALE_MAX];
+static unsigned nr_stale;
+static bool stale_overflow;
+
+void mm_tlb_flushed(void)
+{
+	nr_stale = 0;
+	stale_overflow = false;
+}
+
+static bool maybe_cached_writable(uint64_t mfn)
+{
+	for (unsigned i = 0; i < nr_stale && !stale_overflow; i++)
+		if (stale_frames[i] == mfn)
+			return true;
+	return stale_overflow;
+}
+
 /* Drop a reference of the frame's type: true if it was the last one. */
 static bool put_type(uint64_t mfn)
 {
@@ -116,8 +146,12 @@ int64_t get_writable(uint64_t mfn)
 
 void put_writable(uint64_t mfn)
 {
-	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_WRITABLE)
-		put_type(mfn);
+	if (mfn < MAX_TRACKED_FRAMES && frame_type[mfn] == TYPE_WRITABLE && put_type(mfn)) {
+		if (nr_stale < STALE_MAX)
+			stale_frames[nr_stale++] = (uint32_t)mfn;
+		else
+			stale_overflow = true;
+	}
 }
 
 static int64_t get_table(uint64_t mfn, unsigned level);
@@ -174,6 +208,8 @@ static int64_t get_table(uint64_t mfn, unsigned level)
 	int64_t rc = get_type(mfn, level);
 	if (rc <= 0)
 		return rc; /* another reference, or a frame of another type */
+	if (maybe_cached_writable(mfn))
+		flush_tlb();
 	uint64_t *t = table(mfn);
 	for (unsigned i = 0; i < 512; i++) {
 		if (hv_slot(level, i) || !(t[i] & PTE_P))
@@ -289,6 +325,7 @@ static void load_cr3(uint64_t cr3)
 		return;
 	xen_write_cr3(cr3);
 	loaded_cr3 = cr3;
+	mm_tlb_flushed();
 }
 
 /* pvxen always runs on the kernel's L4: the user IDT's stubs load it on the
@@ -301,6 +338,7 @@ void load_kernel_cr3(void)
 void flush_tlb(void)
 {
 	xen_write_cr3(loaded_cr3);
+	mm_tlb_flushed();
 }
 
 /* Check and write one entry of a table of a known level (0: untyped): the
@@ -685,4 +723,38 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
 			xen_gdt[f * 512 + index] = desc;
 	install_hw_selectors();
 	return 0;
+}
+
+/*
+ * A self-check for tests (PVXEN_BOOT_CHECK, at poweroff): every frame's
+ * writable count recomputed from the present, writable entries of the
+ * tables typed L1, against what the type says.  A difference means an
+ * entry changed without pvxen (a stale TLB entry, a missed path) or a count
+ * went astray: the kind of bug that surfaces much later as a pin refused.
+ */
+void mm_check(void)
+{
+	static uint16_t counted[MAX_TRACKED_FRAMES];
+	memset(counted, 0, sizeof(counted));
+	uint64_t frames = xen_boot_info.nr_pages < MAX_TRACKED_FRAMES ? xen_boot_info.nr_pages
+								      : MAX_TRACKED_FRAMES;
+	for (uint64_t f = 0; f < frames; f++) {
+		if (frame_type[f] != TYPE_L1)
+			continue;
+		const uint64_t *t = table(f);
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t m = (t[i] & PTE_ADDR) / PAGE_SIZE;
+			if ((t[i] & PTE_P) && (t[i] & PTE_RW) && m < frames && mfn_is_domain_ram(m))
+				counted[m]++;
+		}
+	}
+	unsigned wrong = 0;
+	for (uint64_t f = 0; f < frames; f++) {
+		unsigned have = frame_type[f] == TYPE_WRITABLE ? frame_refs[f] : 0;
+		if (have != counted[f] && wrong++ < 5)
+			xen_log(
+			    "xen: check: frame 0x%llx counts %u writable mappings, its L1s hold %u",
+			    (unsigned long long)f, have, counted[f]);
+	}
+	xen_log("xen: check: %u frames with a wrong writable count", wrong);
 }

@@ -201,6 +201,10 @@ void mm_init(void);
 uint64_t page_table_write_target(uint64_t va);
 int64_t page_table_write(uint64_t maddr, uint64_t val);
 void load_kernel_cr3(void);
+/* The TLB holds nothing from before now (a CR3 load happened or will,
+ * before the guest kernel runs again). */
+void mm_tlb_flushed(void);
+void mm_check(void); /* PVXEN_BOOT_CHECK */
 void flush_tlb(void);
 /* For grant mappings and copies: Xen's writable page type (-EBUSY for a
  * page table; no table is made of a frame that holds it), and what an L1

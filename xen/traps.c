@@ -173,6 +173,7 @@ void xen_exit_to_guest(struct xen_regs *r)
 	if (xen_in_user) {
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;
+		mm_tlb_flushed(); /* user mode on its L4, back on the kernel's: two loads */
 	}
 	r->cs = PVXEN_SEL_HW_CS;
 	r->ss = PVXEN_SEL_HW_DS;
