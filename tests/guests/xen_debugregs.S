@@ -25,9 +25,7 @@
 #define HC_set_trap_table 0
 #define HC_set_debugreg	  8
 #define HC_get_debugreg	  9
-#define HC_console_io	  18
 #define HC_iret		  23
-#define HC_sched_op	  29
 #define DR6_DEFAULT	  0xffff0ff0
 #define DR7_G0		  0x2
 #define DR7_WRITE4	  (0xd0000 | DR7_G0) /* RW0 01 (write), LEN0 11 (4 bytes) */
@@ -154,11 +152,9 @@ case8_after:
 	EXPECT_COUNT 6
 	EXPECT_RIP case8_after
 
-	mov	$HC_console_io, %eax
-	xor	%edi, %edi		/* CONSOLEIO_write */
+	lea	passed(%rip), %rdi
 	mov	$passed_end - passed, %esi
-	lea	passed(%rip), %rdx
-	syscall
+	call	puts
 	lea	shutdown_poweroff(%rip), %rsi
 	jmp	shutdown
 
@@ -168,17 +164,14 @@ fail:
 	mov	%r12, %rax
 	lea	failed_digits(%rip), %rdi
 	call	hex16
-	mov	$HC_console_io, %eax
-	xor	%edi, %edi
+	lea	failed(%rip), %rdi
 	mov	$failed_end - failed, %esi
-	lea	failed(%rip), %rdx
-	syscall
+	call	puts
 	lea	shutdown_crash(%rip), %rsi
-shutdown:
-	mov	$HC_sched_op, %eax
-	mov	$2, %edi		/* SCHEDOP_shutdown */
-	syscall
-	ud2
+	jmp	shutdown
+
+XEN_PUTS_FUNCTION
+XEN_SHUTDOWN_FUNCTION
 
 /* #DB: the Xen frame is rcx, r11, rip, cs, rflags, rsp, ss.  Count it,
  * keep its RIP, return with RF (an instruction breakpoint's fault is not

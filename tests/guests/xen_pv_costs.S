@@ -21,9 +21,7 @@
 #include "guest.inc"
 #define HC_set_trap_table 0
 #define HC_xen_version	  17
-#define HC_console_io	  18
 #define HC_iret		  23
-#define HC_sched_op	  29
 #define HC_physdev_op	  33
 #define PHYSDEVOP_set_iopl 6
 #define HC_memory_op	  12
@@ -164,21 +162,18 @@ _start:
 	lea	exc_digits(%rip), %rdi
 	PER_ROUND_SINCE_R13
 
-	mov	$HC_console_io, %eax
-	xor	%edi, %edi		/* CONSOLEIO_write */
+	lea	msg(%rip), %rdi
 	mov	$msg_end - msg, %esi
-	lea	msg(%rip), %rdx
-	syscall
+	call	puts
 	lea	shutdown_poweroff(%rip), %rsi
 	jmp	shutdown
 
 crash:
 	lea	shutdown_crash(%rip), %rsi
-shutdown:
-	mov	$HC_sched_op, %eax
-	mov	$2, %edi		/* SCHEDOP_shutdown */
-	syscall
-	ud2
+	jmp	shutdown
+
+XEN_PUTS_FUNCTION
+XEN_SHUTDOWN_FUNCTION
 
 /* #BP through pvxen: the Xen frame is rcx, r11, rip, cs, rflags, rsp, ss.
  * Count, then HYPERVISOR_iret with the frame it expects: rax, r11, rcx,
