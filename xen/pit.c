@@ -35,22 +35,15 @@ static struct {
 	bool refresh_toggle; /* port 0x61 bit 4, flips on every read */
 } pit = {.access = ACCESS_WORD};
 
-static uint64_t read_tsc(void)
-{
-	uint32_t lo, hi;
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* PIT ticks since the count was loaded (gate-low time not counted). */
 static uint64_t elapsed_ticks(void)
 {
 	if (!pit.counting)
 		return 0;
-	uint64_t tsc = pit.frozen_tsc + (pit.gate ? read_tsc() - pit.start_tsc : 0);
-	uint64_t tsc_hz = (xen_boot_info.tsc_khz ? xen_boot_info.tsc_khz : 1000000) * 1000ull;
-	/* tsc * PIT_HZ / tsc_hz without a 128-bit division (none in here) */
-	return tsc / tsc_hz * PIT_HZ + tsc % tsc_hz * PIT_HZ / tsc_hz;
+	uint64_t tsc = pit.frozen_tsc + (pit.gate ? rdtsc() - pit.start_tsc : 0);
+	uint64_t hz = tsc_hz();
+	/* tsc * PIT_HZ / hz without a 128-bit division (none in here) */
+	return tsc / hz * PIT_HZ + tsc % hz * PIT_HZ / hz;
 }
 
 static uint64_t period(void)
@@ -94,7 +87,7 @@ static bool output(void)
 static void load_count(void)
 {
 	pit.counting = true;
-	pit.start_tsc = read_tsc();
+	pit.start_tsc = rdtsc();
 	pit.frozen_tsc = 0;
 }
 
@@ -102,7 +95,7 @@ static void set_gate(bool high)
 {
 	if (high == pit.gate)
 		return;
-	uint64_t now = read_tsc();
+	uint64_t now = rdtsc();
 	if (!high) {
 		pit.frozen_tsc += now - pit.start_tsc;
 	} else if (pit.mode == 0 || pit.mode == 4) {

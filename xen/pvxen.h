@@ -172,6 +172,8 @@ int64_t do_iret(struct xen_regs *r);
 #define XEN_TIMER_BOUNCE 32
 
 /* time.c */
+uint64_t rdtsc(void);
+uint64_t tsc_hz(void);
 void time_init(void);
 int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only);
 void stop_singleshot_timer(void);

@@ -31,11 +31,17 @@ static void lapic_write(unsigned reg, uint32_t value)
 	*(volatile uint32_t *)(PVXEN_MMIO_WINDOW + reg) = value;
 }
 
-static uint64_t rdtsc(void)
+uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
+}
+
+/* The TSC's rate as pvkit read it from KVM (1 GHz if it could not). */
+uint64_t tsc_hz(void)
+{
+	return (xen_boot_info.tsc_khz ? xen_boot_info.tsc_khz : 1000000) * 1000ull;
 }
 
 /* ns = ((delta << shift) * mul) >> 32, as vcpu_time_info defines it. */
@@ -92,8 +98,7 @@ int64_t register_time_area(uint64_t area)
 void time_init(void)
 {
 	boot_tsc = rdtsc();
-	uint64_t khz = xen_boot_info.tsc_khz ? xen_boot_info.tsc_khz : 1000000;
-	scale_for(khz * 1000);
+	scale_for(tsc_hz());
 	publish_vcpu_time();
 	/* The wall clock at system time 0: one call to pvkit, at boot. */
 	uint64_t now = (uint64_t)pvkit_call(3 /* PVKIT_HC_CLOCK */, 1 /* REALTIME */, 0, 0);
