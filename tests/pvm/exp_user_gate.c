@@ -165,6 +165,31 @@ static void native_gates(void)
 	report_value("ud2_kernel_gate_round_trip_ns", u0.ns, "ns", "(same handler at CPL0)");
 }
 
+/*
+ * `int $n` with n >= 32 and a present gate (DPL 3) does not reach the gate:
+ * the host answers #UD, as KVM's instruction emulator has no protected-
+ * mode `int`.  So page-table switches cannot have software-interrupt
+ * vectors of their own: int3, #DE and other exceptions must serve them.
+ */
+static void software_interrupt(void)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!exp_vm(&vm, false, NULL))
+		return;
+	pvm_vm_set_gate(&vm, PVM_SOFT_VECTOR, pvm_gaddr(pvm_g_h_iret), 3);
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_user_int_n), 0, 0, 0) == 0) {
+		pvm_vm_run(&vm, 5000, &stop);
+		report_check(stop.kind == PVM_STOP_UNEXPECTED && stop.vector == 6 &&
+				 stop.frame_rip == pvm_gaddr(pvm_g_user_int_n),
+			     "`int $%#x` in user mode, gate present with DPL 3: #UD at the int "
+			     "instead (%s)",
+			     PVM_SOFT_VECTOR, pvm_stop_describe(&stop));
+	}
+	pvm_vm_destroy(&vm);
+}
+
 static void isolation_floor(void)
 {
 	const struct gate_run reload = {"int3, kernel gate, mov to CR3 + iretq",
@@ -190,6 +215,7 @@ static void isolation_floor(void)
 int exp_user_gate(void)
 {
 	native_gates();
+	software_interrupt();
 	isolation_floor();
 	return report_failures();
 }

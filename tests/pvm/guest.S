@@ -201,6 +201,12 @@ pvm_g_h_native_probe:
 	jnz	1b
 	iretq
 
+/* user: a software interrupt to a vector above the exceptions'. */
+	.globl pvm_g_user_int_n
+pvm_g_user_int_n:
+	int	$PVM_SOFT_VECTOR
+	DONE
+
 /* CPL0: the least a trap-and-emulate page-table switch can be: CR3 <- rsi
  * (the int3 loop leaves rsi alone), iretq. */
 	.globl pvm_g_h_cr3_reload

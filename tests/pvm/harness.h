@@ -41,7 +41,7 @@ extern const char pvm_g_h_priv[], pvm_g_h_ud_skip5[], pvm_g_dbg_watch_user[], pv
 extern const char pvm_g_dbg_after_write[], pvm_g_dbg_tf_user[], pvm_g_dbg_icebp[];
 extern const char pvm_g_dbg_tf_first[];
 extern const char pvm_g_cr4_user[];
-extern const char pvm_g_h_native_probe[], pvm_g_h_cr3_reload[];
+extern const char pvm_g_h_native_probe[], pvm_g_h_cr3_reload[], pvm_g_user_int_n[];
 
 uint64_t pvm_gaddr(const char *label);
 

@@ -79,6 +79,7 @@
 #define PVM_LAPIC_VA	 0x600000
 #define PVM_LAPIC_EOI	 (PVM_LAPIC_VA + 0xb0)
 #define PVM_TIMER_VECTOR 0x40
+#define PVM_SOFT_VECTOR	 0x80 /* `int $n` tried by experiment 9 */
 
 /* Port written by the catch-all exception handler (runs at CPL0). */
 #define PVM_PORT_UNEXPECTED 0xe9
