@@ -30,6 +30,15 @@
 /* pvm_run_user() result when user mode took an exception: this + vector. */
 #define PVM_USER_FAULT_BASE (-1000)
 
+/*
+ * This host's PVM variant (docs/pvm.md section 6): a page address written
+ * to PVM_MSR_PVCS turns on "PVCS mode", its own supervisor mode, and 0
+ * turns it off; PVM_MSR_SIGNATURE reads "PVM".
+ */
+#define PVM_MSR_PVCS	  0x4b564d10
+#define PVM_MSR_SIGNATURE 0x4b564d11
+#define PVM_SIGNATURE	  0x4d5650
+
 #ifndef __ASSEMBLY__
 
 #include "kernel.h"
@@ -37,9 +46,10 @@
 /* Per-CPU state of the entry code (one CPU). */
 extern volatile uint8_t pvm_in_kernel;
 extern uint64_t pvm_exc_rip, pvm_exc_error, pvm_exc_cr2;
-extern char pvm_exc_stack_top[], pvm_native_exc_stack_top[];
-/* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3). */
-extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
+extern char pvm_exc_stack_top[], pvm_native_exc_stack_top[], pvm_pvcs_exc_stack_top[];
+/* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3);
+ * pvm_pvcs: 1 = and in PVCS mode, where the switches are cheaper. */
+extern uint64_t pvm_isolation, pvm_pvcs, pvm_kernel_cr3, pvm_user_cr3;
 /*
  * What the entry code needs from pvkit's PVKIT_SETUP_PVM entry and the
  * LAPIC, stored by pvm_start where the assembler reads them: the user
@@ -76,6 +86,8 @@ void pvm_thunk_nop(void);
 /* rdmsr/wrmsr at CPL0 with #GP recovery: 0 or -1. */
 int pvm_rdmsr(uint32_t msr, uint64_t *val);
 int pvm_wrmsr(uint32_t msr, uint64_t val);
+/* Leave PVCS mode (entered by pvm_wrmsr(PVM_MSR_PVCS, page)). */
+void pvm_pvcs_leave(void);
 
 /* Run user code at rip on stack rsp (rdi = arg) until it calls
  * PVM_SYS_EXIT (its status) or takes an exception (PVM_USER_FAULT_BASE +

@@ -14,6 +14,7 @@
 
 #define MSR_APIC_BASE	   0x1b
 #define MSR_EFER	   0xc0000080
+#define MSR_STAR	   0xc0000081
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_DEADLINE   0x6e0
 #define EFER_LME	   (1ul << 8)

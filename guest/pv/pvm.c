@@ -40,6 +40,13 @@ static const struct boot_info *pvm_bi;
 static struct pv_selectors pvm_selectors;
 static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(4096)));
 static bool user_space_built;
+/* Whether run_user puts user mode in this host's PVCS mode (pvcs_usable),
+ * and a self-test's way to keep it out for one run. */
+static bool pvcs_available, pvcs_suspended;
+/* The page PVM_MSR_PVCS names while in the mode: the host keeps its
+ * event flags there (all zero here: no events in the mode's supervisor
+ * part, which is only the entry and exit code). */
+static uint8_t pvcs_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 /* Run `thunk` at CPL0 through the int3 gate (pvm_entry.S). */
 static inline uint64_t gate(void (*thunk)(void), uint64_t arg)
@@ -187,6 +194,34 @@ static int map_range(uint64_t top, uint64_t start, uint64_t end, uint64_t flags)
 	return 0;
 }
 
+static void set_tss_rsp0(const char *stack_top)
+{
+	uint64_t rsp0 = (uint64_t)stack_top;
+	memcpy((uint8_t *)pvm_bi->pvm.tss + TSS_RSP0_OFFSET, &rsp0, sizeof(rsp0));
+}
+
+/*
+ * PVCS mode (docs/pvm.md section 6) makes isolation cheaper: in it, the
+ * entry and exit code loads CR3 with its own `mov` (done by the host, ~3 us)
+ * instead of a trap into a CPL0 stub (~7-13 us), and user mode is entered
+ * with `sysretq`.  run_user enters the mode for the time user code runs.
+ * Used only where this host's variant says who it is and pvkit's GDT gives
+ * `sysretq` the user selectors the entry code uses for `iretq`;
+ * pvkernel.pvm_no_pvcs keeps the CPL0 stubs.
+ */
+static bool pvcs_usable(void)
+{
+	uint64_t signature, pvcs, star;
+	if (cmdline_has("pvkernel.pvm_no_pvcs"))
+		return false;
+	if (pvm_rdmsr(PVM_MSR_SIGNATURE, &signature) || signature != PVM_SIGNATURE ||
+	    pvm_rdmsr(PVM_MSR_PVCS, &pvcs) || (pvcs & ~(PAGE_SIZE - 1)) ||
+	    pvm_rdmsr(MSR_STAR, &star))
+		return false;
+	uint64_t sysret_base = star >> 48;
+	return ((sysret_base + 16) | 3) == pvm_user_cs && ((sysret_base + 8) | 3) == pvm_user_ds;
+}
+
 /*
  * The user address space: the user program and its stack (U), the entry
  * code and the flags it reads before switching (U, read-only), and what
@@ -214,10 +249,13 @@ static int build_user_space(void)
 	pvm_kernel_cr3 = paging_root();
 	pvm_user_cr3 = top;
 	pvm_isolation = !cmdline_has("pvkernel.pvm_single_space");
+	pvcs_available = pvm_isolation && pvcs_usable();
 	user_space_built = true;
 	printk("pvm: user mode on %s (user page tables at 0x%lx)\n",
-	       pvm_isolation ? "its own page tables, switched at every entry and exit"
-			     : "the kernel's page tables (pvkernel.pvm_single_space: NO isolation)",
+	       !pvm_isolation ? "the kernel's page tables (pvkernel.pvm_single_space: NO isolation)"
+	       : pvcs_available
+		   ? "its own page tables, switched at every entry and exit in PVCS mode"
+		   : "its own page tables, switched at every entry and exit by CPL0 stubs",
 	       top);
 	return 0;
 }
@@ -228,7 +266,18 @@ static int64_t run_user(void (*code)(void), uint64_t arg)
 	if (!user_space_built && build_user_space())
 		panic("pvm: cannot build the user address space");
 	uint64_t flags = pv_ops.irq_save();
+	if (pvm_isolation && pvcs_available && !pvcs_suspended) {
+		set_tss_rsp0(pvm_pvcs_exc_stack_top);
+		pvm_pvcs = pvm_wrmsr(PVM_MSR_PVCS, (uint64_t)pvcs_page) == 0;
+		if (!pvm_pvcs)
+			set_tss_rsp0(pvm_exc_stack_top);
+	}
 	int64_t r = pvm_run_user((uint64_t)code, (uint64_t)user_stack + USER_STACK_SIZE, arg);
+	if (pvm_pvcs) {
+		pvm_pvcs_leave();
+		pvm_pvcs = 0;
+		set_tss_rsp0(pvm_exc_stack_top);
+	}
 	pv_ops.irq_restore(flags);
 	return r;
 }
@@ -326,28 +375,40 @@ static int test_isolation(void)
 		return 1;
 	if (!pvm_isolation)
 		return SELFTEST_SKIP;
+	/*
+	 * In PVCS mode a user access to a present supervisor-only page in the
+	 * lower half does not fault: the vCPU stalls on it for good (docs/
+	 * pvm.md section 6), so the access fails as it should but the test
+	 * would never end.  Those pages are the same in both modes' user page
+	 * tables: that probe runs with the CPL0 stubs switching instead.
+	 */
 	static const struct {
 		const char *what;
 		void (*code)(void);
 		const volatile void *addr;
 		int64_t want;
+		bool stalls_in_pvcs;
 	} tries[] = {
 	    {"read kernel data (boot_info)", pvm_user_read, &boot_info,
-	     PVM_USER_FAULT_BASE + VEC_PF},
+	     PVM_USER_FAULT_BASE + VEC_PF, false},
 	    {"write the entry's flags", pvm_user_write, &pvm_in_kernel,
-	     PVM_USER_FAULT_BASE + VEC_PF},
-	    {"read the CPL0 words", pvm_user_read, &pvm_exc_cr2, PVM_USER_FAULT_BASE + VEC_PF},
+	     PVM_USER_FAULT_BASE + VEC_PF, false},
+	    {"read the CPL0 words", pvm_user_read, &pvm_lapic_eoi, PVM_USER_FAULT_BASE + VEC_PF,
+	     true},
 	    {"jump to the privileged gate", pvm_user_jump, (const void *)pvm_gate,
-	     PVM_USER_FAULT_BASE + VEC_PF},
-	    {"read the entry's flags", pvm_user_read, &pvm_in_kernel, 0},
-	    {"write its own stack", pvm_user_write, user_stack, 0},
+	     PVM_USER_FAULT_BASE + VEC_PF, false},
+	    {"read the entry's flags", pvm_user_read, &pvm_in_kernel, 0, false},
+	    {"write its own stack", pvm_user_write, user_stack, 0, false},
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(tries); i++) {
+		pvcs_suspended = tries[i].stalls_in_pvcs;
 		int64_t r = run_user(tries[i].code, (uint64_t)tries[i].addr);
-		printk("  user mode: %s (0x%lx): %s\n", tries[i].what, (uint64_t)tries[i].addr,
+		pvcs_suspended = false;
+		printk("  user mode: %s (0x%lx): %s%s\n", tries[i].what, (uint64_t)tries[i].addr,
 		       r == 0				   ? "allowed"
 		       : r == PVM_USER_FAULT_BASE + VEC_PF ? "#PF"
-							   : "other");
+							   : "other",
+		       pvcs_available && !tries[i].stalls_in_pvcs ? " (PVCS mode)" : "");
 		if (r != tries[i].want)
 			failures++;
 	}
@@ -478,9 +539,8 @@ int pvm_start(const struct boot_info *bi)
 	/* Exceptions land on our own stacks: TSS.RSP0 for the CPL0 stubs,
 	 * IST1 for the native ones; written natively (the TSS is ordinary
 	 * memory, mapped U like the rest). */
-	uint64_t rsp0 = (uint64_t)pvm_exc_stack_top;
 	uint64_t ist1 = (uint64_t)pvm_native_exc_stack_top;
-	memcpy((uint8_t *)bi->pvm.tss + TSS_RSP0_OFFSET, &rsp0, sizeof(rsp0));
+	set_tss_rsp0(pvm_exc_stack_top);
 	memcpy((uint8_t *)bi->pvm.tss + TSS_IST1_OFFSET, &ist1, sizeof(ist1));
 	/* IDTR already points at idt_table (pvkit loaded it from our note);
 	 * fill it before anything can fault. */

@@ -75,6 +75,8 @@ pvm_entry:
 	mov	%rcx, pvm_scratch(%rip)
 	cmpb	$0, pvm_isolation(%rip)
 	je	pvm_enter_switch_ret
+	cmpb	$0, pvm_pvcs(%rip)
+	jne	pvm_enter_pvcs
 	xor	%ecx, %ecx
 pvm_enter_switch:
 	div	%ecx			/* #DE -> CPL0: CR3 <- the kernel's tables */
@@ -96,6 +98,8 @@ pvm_enter_switch_ret:
  * built on a stack user page tables map (read-only). */
 pvm_return_to_user:
 	movb	$0, pvm_in_kernel(%rip)
+	cmpb	$0, pvm_pvcs(%rip)
+	jne	pvm_return_pvcs
 	lea	pvm_tramp_stack_top(%rip), %rsp
 	pushq	pvm_user_ds(%rip)
 	pushq	pvm_user_rsp(%rip)
@@ -113,6 +117,29 @@ pvm_exit_switch_ret:
 	je	pvm_user_exit
 	mov	$-PVM_ENOSYS, %rax
 	jmp	pvm_return_to_user
+
+/*
+ * The same two switches while user mode runs in this host's PVCS mode
+ * (pvm_pvcs, docs/pvm-backend.md): this code is then the host's supervisor
+ * mode, where `mov` to CR3 is an instruction of its own (the host does it,
+ * ~3 us, no trap into the guest) and `sysretq` is the way to user mode
+ * (iretq would stay in the mode).  In user mode `mov` to CR3 faults, so
+ * user code gains nothing by jumping here.
+ */
+pvm_enter_pvcs:
+	mov	pvm_kernel_cr3(%rip), %rcx
+	mov	%rcx, %cr3
+	jmp	pvm_enter_switch_ret
+
+/* rcx = rip, r11 = rflags, as for iretq above; the user's RSP is read while
+ * the kernel's tables are still live, RCX waits in the scratch word. */
+pvm_return_pvcs:
+	mov	pvm_user_rsp(%rip), %rsp
+	mov	%rcx, pvm_scratch(%rip)
+	mov	pvm_user_cr3(%rip), %rcx
+	mov	%rcx, %cr3
+	mov	pvm_scratch(%rip), %rcx
+	sysretq
 
 /* rax = PVM_SYS_USER_EXCEPTION + vector -> PVM_USER_FAULT_BASE + vector. */
 pvm_user_exception:
@@ -390,6 +417,20 @@ pvm_thunk_wrmsr:
 pvm_wrmsr_insn:
 	wrmsr
 	iretq
+/* Out of PVCS mode: MSR 0x4b564d10 <- 0 (ECX), and the gate's frame, which
+ * the mode pushed truthfully (CS/SS of CPL0, no stack switch), made the
+ * CPL3 frame of the deprivileged kernel, interrupts off: an iretq to CPL0
+ * would leave the kernel emulated for good. */
+pvm_thunk_pvcs_leave:
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	pvm_user_cs(%rip), %rax
+	mov	%rax, 8(%rsp)
+	mov	pvm_user_ds(%rip), %rax
+	mov	%rax, 32(%rsp)
+	andq	$~RFLAGS_IF, 16(%rsp)
+	iretq
 /* #GP at one of those: the #GP stub sends the thunk here (R11 = 0: failed). */
 pvm_msr_failed:
 	xor	%r11d, %r11d
@@ -425,6 +466,14 @@ pvm_wrmsr:
 	xor	%eax, %eax
 	ret
 1:	mov	$-1, %eax
+	ret
+
+/* void pvm_pvcs_leave(void): leave PVCS mode (run_user in pv/pvm.c). */
+	.globl pvm_pvcs_leave
+pvm_pvcs_leave:
+	mov	$PVM_MSR_PVCS, %ecx
+	lea	pvm_thunk_pvcs_leave(%rip), %r11
+	call	pvm_gate
 	ret
 
 /* ---- user-mode code for the self-tests (its own pages, mapped U) ------- */
@@ -483,13 +532,15 @@ pvm_idt_stubs:
 /* Read by the entry before it switches page tables: read-only to user. */
 	.section .pvm.data, "aw"
 	.balign	8
-	.globl pvm_in_kernel, pvm_isolation, pvm_kernel_cr3, pvm_user_cr3
+	.globl pvm_in_kernel, pvm_isolation, pvm_pvcs, pvm_kernel_cr3, pvm_user_cr3
 	.globl pvm_user_cs, pvm_user_ds
 pvm_booted:			/* not .bss: the first entry zeroes .bss */
 	.quad	0
 pvm_in_kernel:
 	.quad	0
 pvm_isolation:
+	.quad	0
+pvm_pvcs:			/* 1: user mode runs in PVCS mode (run_user) */
 	.quad	0
 pvm_kernel_cr3:
 	.quad	0
@@ -509,23 +560,34 @@ pvm_tramp_stack_top:
  * user code runs between the write and the read (one CPU). */
 	.section .pvm.scratch, "aw"
 	.balign	8
-	.globl pvm_exc_rip, pvm_exc_error, pvm_native_exc_stack_top
+	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_cr2
+	.globl pvm_native_exc_stack_top, pvm_pvcs_exc_stack_top
 pvm_scratch:
 	.quad	0
 pvm_exc_rip:
 	.quad	0
 pvm_exc_error:
 	.quad	0
+/* Also here, not with the CPL0 words: in PVCS mode the #PF stub runs in the
+ * mode's supervisor part, which cannot touch a supervisor-only page.  What
+ * user code can read here is the address of the last page fault. */
+pvm_exc_cr2:
+	.quad	0
 	.balign	16
 	.skip	512
 pvm_native_exc_stack_top:
+/* TSS.RSP0 while user mode runs in PVCS mode: there the frame of an
+ * exception from user mode is pushed, and the CPL0 stubs run, in the
+ * mode's supervisor part, which stalls on a supervisor-only page (docs/
+ * pvm.md section 6).  Only user-mode frames land here: the supervisor part
+ * takes its own exceptions on the stack it is on. */
+	.skip	512
+pvm_pvcs_exc_stack_top:
 
 /* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
 	.section .pvm.cpl0, "aw"
 	.balign	16
-	.globl pvm_exc_cr2, pvm_exc_stack_top, pvm_lapic_eoi
-pvm_exc_cr2:
-	.quad	0
+	.globl pvm_exc_stack_top, pvm_lapic_eoi
 pvm_lapic_eoi:
 	.quad	0
 	.balign	16
