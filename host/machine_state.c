@@ -126,34 +126,30 @@ static uint32_t msrs_transfer(int fd, unsigned long request, struct kvm_msr_entr
 
 /*
  * This host's PVM variant keeps a supervisor mode of its own ("PVCS mode",
- * docs/pvm.md), entered by a guest's wrmsr of a page address to this MSR.
- * KVM neither lists the MSR nor takes such a value back from the host, so
- * a vCPU in that mode cannot be restored: refuse to snapshot it rather
- * than write a snapshot that resumes wrongly.  (pvkernel does not use it.)
+ * docs/pvm.md), entered by a guest's wrmsr of a page address to this MSR;
+ * pvkernel runs isolated user mode in it.  KVM does not list the MSR, but
+ * reads it (page | 0x400 in the mode) and takes that value back before the
+ * vCPU first runs, which puts the new vCPU in the mode (tests/pvm
+ * experiment pvcs_mode: a vCPU stopped there and restored so goes on
+ * right).  So it is saved with the listed MSRs when a page is set.
  */
 #define MSR_PVM_PVCS 0x4b564d10u
 
-static int refuse_pvcs_mode(struct machine *m)
+static bool pvcs_mode_msr(struct machine *m, struct kvm_msr_entry *out)
 {
 	struct {
 		struct kvm_msrs head;
 		struct kvm_msr_entry entry;
 	} msr = {.head.nmsrs = 1, .entry.index = MSR_PVM_PVCS};
-	if (!m->pvm_host || ioctl(m->vcpu.fd, KVM_GET_MSRS, &msr.head) != 1)
-		return 0;
-	if (msr.entry.data & ~0xfffull) {
-		log_msg("snapshot: the guest is in this host's PVM supervisor mode (MSR 0x%x = "
-			"0x%llx), which KVM cannot restore",
-			MSR_PVM_PVCS, (unsigned long long)msr.entry.data);
-		return -1;
-	}
-	return 0;
+	if (!m->pvm_host || ioctl(m->vcpu.fd, KVM_GET_MSRS, &msr.head) != 1 ||
+	    !(msr.entry.data & ~0xfffull))
+		return false;
+	*out = msr.entry;
+	return true;
 }
 
 static int vcpu_save(struct machine *m, struct snapshot_builder *b)
 {
-	if (refuse_pvcs_mode(m) < 0)
-		return -1;
 	struct vcpu_part *s = calloc(1, sizeof(*s));
 	if (!s)
 		return save_error("vcpu");
@@ -184,6 +180,8 @@ static int vcpu_save(struct machine *m, struct snapshot_builder *b)
 		s->nmsrs = msrs_transfer(fd, KVM_GET_MSRS, s->msrs, n, refused, &nrefused);
 		for (uint32_t i = 0; i < nrefused; i++)
 			log_debug("snapshot: KVM lists MSR 0x%x but does not read it", refused[i]);
+		if (s->nmsrs < VCPU_MAX_MSRS && pvcs_mode_msr(m, &s->msrs[s->nmsrs]))
+			s->nmsrs++;
 		snapshot_builder_add(b, "vcpu", 1, s, sizeof(*s));
 	}
 	free(s);

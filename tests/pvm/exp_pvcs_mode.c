@@ -8,7 +8,10 @@
  * writes the MSR (0x400, its reset value, for the control runs) and then runs
  * one test of pvm_g_sup_entry (guest.S).
  */
+#include <linux/kvm.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
 
 #include "tests/pvm/experiments.h"
 #include "tests/pvm/report.h"
@@ -590,6 +593,124 @@ static void vmcall(void)
 	pvm_vm_destroy(&vm);
 }
 
+/*
+ * The host can put a vCPU in the mode too: KVM_SET_MSRS takes page | 0x400
+ * (what a guest's write reads back as) or page | 1 before the first
+ * KVM_RUN, and then a CPL0 start runs natively from its first instruction.
+ * A bare page address, or other low bits, are refused.  This is what a
+ * restore needs (below).
+ */
+static void host_entry(void)
+{
+	struct pvm_vm vm;
+	uint64_t value = 0;
+
+	if (!exp_vm(&vm, false, NULL))
+		return;
+	if (pvm_vm_start(&vm, false, pvm_gaddr(pvm_g_loop), LOOP_NATIVE, 0, 0) == 0) {
+		bool bare = pvm_set_msr(&vm, MSR_PVM_VARIANT, MODE_ON) == 0;
+		bool odd = pvm_set_msr(&vm, MSR_PVM_VARIANT, MODE_ON | 2) == 0;
+		bool taken = pvm_set_msr(&vm, MSR_PVM_VARIANT, MODE_ON | MODE_OFF) == 0 &&
+			     pvm_get_msr(&vm, MSR_PVM_VARIANT, &value) == 0;
+		report_check(!bare && !odd && taken && value == (MODE_ON | MODE_OFF),
+			     "KVM_SET_MSRS 0x4b564d10: page refused (%s), page | 2 refused (%s), "
+			     "page | 0x400 taken (%s, reads 0x%llx)",
+			     bare ? "no" : "yes", odd ? "no" : "yes", taken ? "yes" : "no",
+			     (unsigned long long)value);
+		if (taken && exp_run_to_doorbell(&vm, 10000, "CPL0 loop, mode set by the host")) {
+			double ns = exp_ns(&vm, pvm_data(&vm, D_RESULT(0)), (double)LOOP_NATIVE);
+
+			report_check(ns < 100,
+				     "a CPL0 start in the mode set by the host runs natively "
+				     "(%.2f ns per iteration)",
+				     ns);
+		}
+	}
+	pvm_vm_destroy(&vm);
+}
+
+/*
+ * An exception from user mode (entered by sysretq) goes through the IDT to a
+ * CPL0 handler, which runs in the mode's supervisor part: natively, and with
+ * its inability to touch pages without U.  So a handler that writes one
+ * stalls, and so does the delivery itself when TSS.RSP0's stack lacks U;
+ * the IDT, GDT and TSS may lack it.  An isolating kernel must give the
+ * user's page tables a U stack for RSP0 and keep what its CPL0 stubs write
+ * on U pages (docs/pvm-backend.md).
+ */
+static void handler_stalls(const char *handler, bool stack_user, bool expect_stall,
+			   const char *what)
+{
+	struct pvm_vm vm;
+	struct pvm_stop stop;
+
+	if (!sup_start(&vm, false, pvm_g_entry, MODE_ON, 0, SUP_SYSRET_ARG, 100))
+		return;
+	pvm_vm_set_gate(&vm, 3, pvm_gaddr(handler), 3);
+	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_int3_loop));
+	for (uint64_t page = PVM_EXC_STACK_TOP - 0x1000; !stack_user && page >= PVM_KERNEL_STACK_TOP;
+	     page -= 0x1000)
+		pvm_vm_set_user_page(&vm, page, false);
+	pvm_vm_run(&vm, 300, &stop);
+	bool stalled = stop.kind == PVM_STOP_TIMEOUT;
+	report_check(stalled == expect_stall && (stalled || stop.kind == PVM_STOP_DOORBELL),
+		     "user-mode int3 in the mode, %s: %s (%s)", what,
+		     stalled ? "stalls" : "handled", pvm_stop_describe(&stop));
+	pvm_vm_destroy(&vm);
+}
+
+/*
+ * Restore: a user-mode syscall loop in the mode (each call counted by the
+ * kernel, which returns with sysretq) stopped at STOPS moments; regs, sregs
+ * and the mode's MSR go into a new VM with a copy of the memory, which
+ * must finish the loop with every call counted once.
+ */
+#define RESTORE_CALLS 400000ull
+static void restore(void)
+{
+	static const unsigned stop_ms[] = {3, 7, 13, 19};
+	unsigned finished = 0, in_user = 0;
+
+	for (unsigned i = 0; i < sizeof(stop_ms) / sizeof(stop_ms[0]); i++) {
+		struct pvm_vm a, b;
+		struct pvm_stop stop;
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		uint64_t mode = 0;
+
+		if (!sup_start(&a, false, pvm_g_entry_sysret_count, MODE_ON, 0, SUP_SYSRET_ARG,
+			       RESTORE_CALLS))
+			return;
+		pvm_set_data(&a, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_syscall_loop));
+		pvm_vm_run(&a, stop_ms[i], &stop);
+		bool saved = stop.kind == PVM_STOP_TIMEOUT &&
+			     ioctl(a.vcpu_fd, KVM_GET_REGS, &regs) == 0 &&
+			     ioctl(a.vcpu_fd, KVM_GET_SREGS, &sregs) == 0 &&
+			     pvm_get_msr(&a, MSR_PVM_VARIANT, &mode) == 0;
+		if (saved && exp_vm(&b, false, pvm_g_entry_sysret_count)) {
+			memcpy(b.mem, a.mem, PVM_MEM_SIZE);
+			in_user += (sregs.cs.selector & 3) == 3;
+			if (ioctl(b.vcpu_fd, KVM_SET_SREGS, &sregs) == 0 &&
+			    ioctl(b.vcpu_fd, KVM_SET_REGS, &regs) == 0 &&
+			    pvm_set_msr(&b, MSR_PVM_VARIANT, mode) == 0 &&
+			    exp_run_to_doorbell(&b, 10000, "restored syscall loop") &&
+			    pvm_data(&b, D_COUNT) == RESTORE_CALLS)
+				finished++;
+			else
+				report_note("restore %u: mode 0x%llx, cs 0x%x, calls %llu", i,
+					    (unsigned long long)mode, sregs.cs.selector,
+					    (unsigned long long)pvm_data(&b, D_COUNT));
+			pvm_vm_destroy(&b);
+		}
+		pvm_vm_destroy(&a);
+	}
+	report_check(finished == sizeof(stop_ms) / sizeof(stop_ms[0]),
+		     "a vCPU stopped in the mode, restored into a new VM (regs, sregs, MSR "
+		     "0x4b564d10 = page | 0x400), finishes its syscall loop with every call "
+		     "counted once: %u of %zu (%u stopped in user mode)",
+		     finished, sizeof(stop_ms) / sizeof(stop_ms[0]), in_user);
+}
+
 int exp_pvcs_mode(void)
 {
 	loops();
@@ -624,5 +745,11 @@ int exp_pvcs_mode(void)
 		     "(with two CR3 loads in the handler)");
 	supervisor_syscall();
 	vmcall();
+	host_entry();
+	handler_stalls(pvm_g_h_iret, true, false, "CPL0 handler iretq, RSP0 stack with U");
+	handler_stalls(pvm_g_h_sup_write, true, true,
+		       "CPL0 handler writes a page without U");
+	handler_stalls(pvm_g_h_iret, false, true, "RSP0 stack without U");
+	restore();
 	return report_failures();
 }

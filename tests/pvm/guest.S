@@ -147,6 +147,18 @@ pvm_g_entry_sysret_cr3:
 	mov	%rax, %cr3
 	sysretq
 
+/* kernel (LSTAR, PVCS mode): count the call in D_COUNT, return with sysretq. */
+	.globl pvm_g_entry_sysret_count
+pvm_g_entry_sysret_count:
+	incq	D_COUNT
+	sysretq
+
+/* CPL0: a handler that writes the supervisor-only page, then iretq. */
+	.globl pvm_g_h_sup_write
+pvm_g_h_sup_write:
+	movq	$5, PVM_SUPERVISOR_PAGE
+	iretq
+
 /* kernel (LSTAR): return with sysretq, which PVM does not allow here. */
 	.globl pvm_g_entry_sysret
 pvm_g_entry_sysret:

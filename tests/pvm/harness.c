@@ -149,6 +149,19 @@ void pvm_vm_set_gate(struct pvm_vm *vm, int vector, uint64_t handler, int dpl)
 	pvm_vm_set_gate_to(vm, vector, handler, dpl, PVM_KERNEL_CS, 0);
 }
 
+void pvm_vm_set_user_page(struct pvm_vm *vm, uint64_t gpa, bool user)
+{
+	const uint64_t tables[] = {PVM_PT_A, PVM_PT_B};
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t at = tables[i] + (gpa >> 12) * 8, pte;
+
+		memcpy(&pte, vm->mem + at, sizeof(pte));
+		pte = user ? pte | PTE_U : pte & ~PTE_U;
+		put64(vm, at, pte);
+	}
+}
+
 void pvm_vm_set_ist(struct pvm_vm *vm, int ist, uint64_t stack_top)
 {
 	put64(vm, PVM_TSS + 0x24 + 8 * (uint64_t)(ist - 1), stack_top);

@@ -35,7 +35,7 @@ extern const char pvm_g_detour_user[];
 extern const char pvm_g_sup_us_write[], pvm_g_sup_us_read[], pvm_g_sup_np_read[];
 extern const char pvm_g_user_np_read[];
 extern const char pvm_g_user_touch[];
-extern const char pvm_g_entry_sysret_cr3[];
+extern const char pvm_g_entry_sysret_cr3[], pvm_g_entry_sysret_count[], pvm_g_h_sup_write[];
 extern const char pvm_g_unexpected_stubs[];
 extern const char pvm_g_h_priv[], pvm_g_h_ud_skip5[], pvm_g_dbg_watch_user[], pvm_g_dbg_write[];
 extern const char pvm_g_dbg_after_write[], pvm_g_dbg_tf_user[], pvm_g_dbg_icebp[];
@@ -89,6 +89,8 @@ void pvm_vm_set_gate_to(struct pvm_vm *vm, int vector, uint64_t handler, int dpl
 			int ist);
 /* TSS.IST[ist] (1-7) = stack_top. */
 void pvm_vm_set_ist(struct pvm_vm *vm, int ist, uint64_t stack_top);
+/* Set or clear the U bit of the 4 KiB page at gpa (below 2 MiB), both sets. */
+void pvm_vm_set_user_page(struct pvm_vm *vm, uint64_t gpa, bool user);
 
 /*
  * Set the first registers and segments: CPL3 (user = true: CS 0x33, SS 0x2b,
