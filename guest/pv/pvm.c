@@ -32,7 +32,7 @@
 #include "pvm.h"
 
 #define USER_STACK_SIZE 16384
-#define TSS_RSP0_OFFSET 4    /* the 64-bit TSS layout */
+#define TSS_RSP0_OFFSET 4 /* the 64-bit TSS layout */
 #define TSS_IST1_OFFSET 0x24
 
 static const struct boot_info *pvm_bi;
@@ -322,8 +322,9 @@ static uint64_t syscall_round_trip_ps(unsigned n)
 	return best;
 }
 
-/* user -> kernel -> user: `syscall` into pvm_entry, `iretq` back, with the
- * page-table switches of isolation and, for comparison, without. */
+/* user -> kernel -> user: `syscall` into pvm_entry and back, with the
+ * page-table switches of isolation (in PVCS mode where the host has it, and
+ * for comparison by the CPL0 stubs) and without. */
 static int test_user_syscalls(void)
 {
 	uint64_t isolated = 0, single;
@@ -335,6 +336,14 @@ static int test_user_syscalls(void)
 		if (!isolated)
 			return 1;
 		bench_line("syscall_round_trip_isolated_ns", isolated, "ns");
+	}
+	if (mode && pvcs_available) { /* the same with the CPL0 stubs switching */
+		pvcs_suspended = true;
+		uint64_t stubs = syscall_round_trip_ps(SYSCALL_ROUNDS / BATCHES);
+		pvcs_suspended = false;
+		if (!stubs)
+			return 1;
+		bench_line("syscall_round_trip_isolated_stubs_ns", stubs, "ns");
 	}
 	pvm_isolation = 0; /* measurement only: kernel code runs in user mode here */
 	single = syscall_round_trip_ps(SYSCALL_ROUNDS / BATCHES);

@@ -3,7 +3,10 @@
 # pvm mode (host/pvm_mode.c, host/pvm_machine.c) on a PVM host.
 #
 #   default                    a PVM host + the pvm note -> pvm backend, every
-#                              self-test passes, isolation tried from user mode
+#                              self-test passes, isolation tried from user mode,
+#                              which runs in this host's PVCS mode
+#   isolation by CPL0 stubs    pvkernel.pvm_no_pvcs: the same isolation with
+#                              page-table switches by trap-and-emulate
 #   bundled kernel             the same with the image linked into pvkit
 #   --pv-mode ring0            forced ring 0 -> the pvkit backend
 #   ring 0 native              PVKIT_PVM_HOST_OVERRIDE=0 (a host with VT-x/SVM
@@ -29,7 +32,7 @@ cd "$(dirname "$0")/../.."
 PVKIT=${PVKIT:-build/pvkit-san}
 names=("default: pvm backend" "bundled kernel" "--pv-mode ring0" "ring 0 native host"
 	"no note" "bad --pv-mode" "ELF note" "single address space" "exception report"
-	"console")
+	"console" "isolation by CPL0 stubs")
 
 pvm_guest_suite "pvkernel pvm" build/pvkernel "${names[@]}"
 
@@ -50,7 +53,14 @@ pvkernel_check default "pvkernel pvm: ${names[0]}" "$PVKERNEL_EXIT_OK" "pvm via 
 	"^boot: entry=pvm " \
 	"^selftest: pvm: user mode cannot reach kernel memory \(isolation\): ok" \
 	"^selftest: pvm: kernel code runs natively: ok" \
-	"^  user mode: read kernel data .*: #PF"
+	"^  user mode: read kernel data .*: #PF \(PVCS mode\)" \
+	"^pvm: user mode on its own page tables, switched at every entry and exit in PVCS mode"
+
+pvkernel_boot stubs pvkit --kernel build/pvkernel --cmdline "pvkernel.pvm_no_pvcs"
+pvkernel_check stubs "pvkernel pvm: ${names[10]}" "$PVKERNEL_EXIT_OK" "pvm via pvm entry" \
+	"^pvm: user mode on its own page tables, switched at every entry and exit by CPL0 stubs" \
+	"^selftest: pvm: user mode cannot reach kernel memory \(isolation\): ok" \
+	"^  user mode: read kernel data .*: #PF$"
 
 pvkernel_boot bundled pvkit
 pvkernel_check bundled "pvkernel pvm: ${names[1]}" "$PVKERNEL_EXIT_OK" "pvm via pvm entry"

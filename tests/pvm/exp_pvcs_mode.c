@@ -648,8 +648,8 @@ static void handler_stalls(const char *handler, bool stack_user, bool expect_sta
 		return;
 	pvm_vm_set_gate(&vm, 3, pvm_gaddr(handler), 3);
 	pvm_set_data(&vm, D_PARAM(P_RESUME), pvm_gaddr(pvm_g_int3_loop));
-	for (uint64_t page = PVM_EXC_STACK_TOP - 0x1000; !stack_user && page >= PVM_KERNEL_STACK_TOP;
-	     page -= 0x1000)
+	for (uint64_t page = PVM_EXC_STACK_TOP - 0x1000;
+	     !stack_user && page >= PVM_KERNEL_STACK_TOP; page -= 0x1000)
 		pvm_vm_set_user_page(&vm, page, false);
 	pvm_vm_run(&vm, 300, &stop);
 	bool stalled = stop.kind == PVM_STOP_TIMEOUT;
@@ -747,8 +747,7 @@ int exp_pvcs_mode(void)
 	vmcall();
 	host_entry();
 	handler_stalls(pvm_g_h_iret, true, false, "CPL0 handler iretq, RSP0 stack with U");
-	handler_stalls(pvm_g_h_sup_write, true, true,
-		       "CPL0 handler writes a page without U");
+	handler_stalls(pvm_g_h_sup_write, true, true, "CPL0 handler writes a page without U");
 	handler_stalls(pvm_g_h_iret, false, true, "RSP0 stack without U");
 	restore();
 	return report_failures();
