@@ -22,8 +22,9 @@
  *    U/S like user code (kernel_pte_flags);
  *  - user mode runs on its own page tables, which map the user program and,
  *    read-only or supervisor-only, the entry code and what the CPU needs;
- *    the entry switches on the way in and out (docs/pvm-backend.md has
- *    the guarantee and its price).  pvkernel.pvm_single_space=1 keeps one
+ *    the entry switches on the way in and out, in this host's PVCS mode
+ *    where it has one (docs/pvm-backend.md has the guarantee and its
+ *    price).  pvkernel.pvm_single_space=1 keeps one
  *    address space: faster, and no protection from the user program.
  */
 #include "backend.h"

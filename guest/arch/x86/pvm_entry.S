@@ -43,10 +43,12 @@
  * only the user program, this file's .pvm.text and .pvm.data (read-only),
  * and, supervisor-only, what the CPU and the CPL0 stubs touch (.pvm.cpl0:
  * IDT, exception stack, per-CPU words; the GDT/TSS page; the LAPIC), plus
- * one user-writable word (.pvm.scratch) the entry needs before switching.
- * pvm_entry switches to the kernel's tables first thing, the return path
- * last thing.  With pvkernel.pvm_single_space=1 there is one address
- * space and no switch (faster; for a single trusted program only).
+ * the user-writable words and stacks of .pvm.scratch.  pvm_entry switches
+ * to the kernel's tables first thing, the return path last thing: by
+ * traps into CPL0 stubs, or, while user code runs in this host's PVCS mode
+ * (pvm_pvcs), with their own `mov` to CR3 and a `sysretq`.  With
+ * pvkernel.pvm_single_space=1 there is one address space and no switch
+ * (faster; for a single trusted program only).
  *
  * One CPU: the per-CPU variables are plain globals.
  */
