@@ -88,6 +88,8 @@ int pvm_rdmsr(uint32_t msr, uint64_t *val);
 int pvm_wrmsr(uint32_t msr, uint64_t val);
 /* Leave PVCS mode (entered by pvm_wrmsr(PVM_MSR_PVCS, page)). */
 void pvm_pvcs_leave(void);
+/* The entry's CR3 load in PVCS mode (the isolation self-test jumps there). */
+void pvm_enter_pvcs(void);
 
 /* Run user code at rip on stack rsp (rdi = arg) until it calls
  * PVM_SYS_EXIT (its status) or takes an exception (PVM_USER_FAULT_BASE +

@@ -407,6 +407,8 @@ static int test_isolation(void)
 	     true},
 	    {"jump to the privileged gate", pvm_user_jump, (const void *)pvm_gate,
 	     PVM_USER_FAULT_BASE + VEC_PF, false},
+	    {"jump to the PVCS entry's CR3 load", pvm_user_jump, (const void *)pvm_enter_pvcs,
+	     PVM_USER_FAULT_BASE + VEC_GP, false},
 	    {"read the entry's flags", pvm_user_read, &pvm_in_kernel, 0, false},
 	    {"write its own stack", pvm_user_write, user_stack, 0, false},
 	};
@@ -417,6 +419,7 @@ static int test_isolation(void)
 		printk("  user mode: %s (0x%lx): %s%s\n", tries[i].what, (uint64_t)tries[i].addr,
 		       r == 0				   ? "allowed"
 		       : r == PVM_USER_FAULT_BASE + VEC_PF ? "#PF"
+		       : r == PVM_USER_FAULT_BASE + VEC_GP ? "#GP"
 							   : "other",
 		       pvcs_available && !tries[i].stalls_in_pvcs ? " (PVCS mode)" : "");
 		if (r != tries[i].want)

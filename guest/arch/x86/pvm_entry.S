@@ -128,6 +128,7 @@ pvm_exit_switch_ret:
  * (iretq would stay in the mode).  In user mode `mov` to CR3 faults, so
  * user code gains nothing by jumping here.
  */
+	.globl pvm_enter_pvcs
 pvm_enter_pvcs:
 	mov	pvm_kernel_cr3(%rip), %rcx
 	mov	%rcx, %cr3
