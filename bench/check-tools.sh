@@ -62,6 +62,16 @@ line=$("$LAUNCH" --until "x" --keep -- sh -c 'printf x; sleep 0.1; exit 7')
 check "launch: --keep lets the VM exit by itself with its status" \
 	both [ "$(field status "$line")" = 7 ] [ "$(field end_ns "$line")" -ge 100000000 ]
 
+# --trace: a stand-in for the tracefs instance, whose "trace" file the VM
+# itself fills with kvm_pio lines of its pid (markers 100, 200 and 500 us apart)
+mkdir "$work/trace" && : >"$work/trace/trace"
+line=$("$LAUNCH" --trace "$work/trace" -- sh -c 'for t in 7.000100 7.000300 7.000400 7.000900; do
+	echo "sh-$$ ( $$) [001] ..... $t: kvm_pio: pio_write at 0x80 size 1 count 1 val 0x0"
+done >>"$0/trace"; printf x' "$work/trace")
+check "launch --trace: four markers, 800 us first to last, median gap 200 us" \
+	both [ "$(field markers "$line")$(field marker_span_ns "$line")" = 4800000 ] \
+	[ "$(field marker_gap_median_ns "$line")" = 200000 ]
+
 line=$("$LAUNCH" --timeout 0.3 -- sleep 5)
 check "launch: --timeout stops a VM that never ends" \
 	both [ "$(field timed_out "$line")" = 1 ] [ "$(field signal "$line")" = 9 ]

@@ -134,8 +134,6 @@ measure() {
 	local trace_args=()
 	[ -n "$TRACE_OK" ] && trace_args=(--trace "$TRACE")
 	local line
-	# launch reads the whole trace after its VMs: only theirs in it
-	[ -n "$TRACE_OK" ] && : >"$TRACE/trace"
 	"$LAUNCH" "${trace_args[@]}" "$@" -- "${CMD[@]}" | while IFS= read -r line; do
 		echo "workload=$workload vmm=$vmm run=$run $config $line"
 	done >>"$RESULTS"
