@@ -434,7 +434,7 @@ bench_exits() {
 	# chunk between the guest's markers (launch: marker_gap_median_ns), so
 	# a preempted chunk moves nothing.  bench/report.py puts a confidence
 	# interval on the median of the rounds' pvkit/limit ratios: one bench
-	# run says whether it resolves 5% (320 rounds: about +-1.5% here, ~90 s).
+	# run says whether it resolves 5% (320 rounds, ~90 s: about +-1% here).
 	# QEMU, not a target, every 4th round.
 	local rounds=$((RUNS * 32))
 	log "exit throughput: $EXIT_COUNT port writes, $rounds rounds of pvkit and the limit (QEMU every 4th)"
