@@ -37,7 +37,7 @@
 /* Per-CPU state of the entry code (one CPU). */
 extern volatile uint8_t pvm_in_kernel;
 extern uint64_t pvm_exc_rip, pvm_exc_error, pvm_exc_cr2;
-extern char pvm_exc_stack_top[];
+extern char pvm_exc_stack_top[], pvm_native_exc_stack_top[];
 /* Isolation: 1 = user mode runs on its own page tables (pvm_user_cr3). */
 extern uint64_t pvm_isolation, pvm_kernel_cr3, pvm_user_cr3;
 /*

@@ -30,6 +30,14 @@ struct idt_stubs {
 	uint64_t exceptions[32]; /* vectors 0-31 */
 	uint64_t timer;		 /* VEC_TIMER */
 	uint64_t spurious;	 /* VEC_SPURIOUS */
+	/*
+	 * Exceptions (bit = vector) whose stubs run in the kernel's own code
+	 * segment (selectors->kernel_cs) on the stack in TSS.IST1, not in
+	 * gate_cs's: on pvm, a gate to the CPL3 segment the kernel runs in
+	 * is delivered without a privilege change, so the stub runs natively
+	 * (docs/pvm.md, experiment 9).  0 for a ring-0 kernel.
+	 */
+	uint32_t native_exceptions;
 };
 extern const struct idt_stubs isr_idt_stubs;
 

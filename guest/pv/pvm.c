@@ -14,8 +14,10 @@
  *  - privileged instructions (CR3, CR2, invlpg, lidt/lgdt, MSRs, the
  *    interrupt flag, hlt) run in thunks at CPL0, reached through the
  *    `int3` gate: each costs one emulated trip, so they are few;
- *  - exceptions bounce from a 3-instruction CPL0 stub into native code
- *    (pvm_trap below); the timer is counted and acknowledged in its stub;
+ *  - exceptions bounce from a 3-instruction stub into native code
+ *    (pvm_trap below); most stubs run natively themselves, through gates
+ *    to the kernel's own CPL3 code segment; the timer is counted and
+ *    acknowledged in its CPL0 stub;
  *  - every kernel mapping has U set: the syscall-entered context obeys
  *    U/S like user code (kernel_pte_flags);
  *  - user mode runs on its own page tables, which map the user program and,
@@ -30,7 +32,8 @@
 #include "pvm.h"
 
 #define USER_STACK_SIZE 16384
-#define TSS_RSP0_OFFSET 4 /* the 64-bit TSS layout */
+#define TSS_RSP0_OFFSET 4    /* the 64-bit TSS layout */
+#define TSS_IST1_OFFSET 0x24
 
 static const struct boot_info *pvm_bi;
 /* From pvkit's PVKIT_SETUP_PVM entry (pvm_start): the GDT it loaded. */
@@ -333,7 +336,7 @@ static int test_isolation(void)
 	     PVM_USER_FAULT_BASE + VEC_PF},
 	    {"write the entry's flags", pvm_user_write, &pvm_in_kernel,
 	     PVM_USER_FAULT_BASE + VEC_PF},
-	    {"read the CPL0 words", pvm_user_read, &pvm_exc_rip, PVM_USER_FAULT_BASE + VEC_PF},
+	    {"read the CPL0 words", pvm_user_read, &pvm_exc_cr2, PVM_USER_FAULT_BASE + VEC_PF},
 	    {"jump to the privileged gate", pvm_user_jump, (const void *)pvm_gate,
 	     PVM_USER_FAULT_BASE + VEC_PF},
 	    {"read the entry's flags", pvm_user_read, &pvm_in_kernel, 0},
@@ -472,10 +475,13 @@ int pvm_start(const struct boot_info *bi)
 	pvm_user_cs = bi->pvm.user_cs;
 	pvm_user_ds = bi->pvm.user_ds;
 
-	/* Exceptions land on our own stack: TSS.RSP0, written natively (the
-	 * TSS is ordinary memory, mapped U like the rest). */
+	/* Exceptions land on our own stacks: TSS.RSP0 for the CPL0 stubs,
+	 * IST1 for the native ones; written natively (the TSS is ordinary
+	 * memory, mapped U like the rest). */
 	uint64_t rsp0 = (uint64_t)pvm_exc_stack_top;
+	uint64_t ist1 = (uint64_t)pvm_native_exc_stack_top;
 	memcpy((uint8_t *)bi->pvm.tss + TSS_RSP0_OFFSET, &rsp0, sizeof(rsp0));
+	memcpy((uint8_t *)bi->pvm.tss + TSS_IST1_OFFSET, &ist1, sizeof(ist1));
 	/* IDTR already points at idt_table (pvkit loaded it from our note);
 	 * fill it before anything can fault. */
 	trap_init();

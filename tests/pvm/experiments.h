@@ -30,6 +30,9 @@ int exp_pvcs_mode(void);
 int exp_user_supervisor(void);
 /* 8. debug registers, single-step and CR4.FSGSBASE for native code. */
 int exp_debug(void);
+/* 9. gates to the user code segment (native handlers) and the floor of an
+ * isolated round trip. */
+int exp_user_gate(void);
 
 /* Shared helpers (exp_common.c). */
 /* Whether exp_vm() maps the upper-half window (layout.h PVM_HIGH). */

@@ -133,14 +133,25 @@ static void build_gdt_tss(struct pvm_vm *vm)
 	vm->mem[PVM_TSS + 102] = 0x68;		   /* no I/O bitmap */
 }
 
-void pvm_vm_set_gate(struct pvm_vm *vm, int vector, uint64_t handler, int dpl)
+void pvm_vm_set_gate_to(struct pvm_vm *vm, int vector, uint64_t handler, int dpl, uint16_t selector,
+			int ist)
 {
 	uint64_t gate = PVM_IDT + (uint64_t)vector * 16;
-	uint64_t low = (handler & 0xffff) | (uint64_t)PVM_KERNEL_CS << 16 |
+	uint64_t low = (handler & 0xffff) | (uint64_t)selector << 16 | (uint64_t)(ist & 7) << 32 |
 		       (uint64_t)(0x8e | dpl << 5) << 40 | (handler >> 16 & 0xffff) << 48;
 
 	put64(vm, gate, low);
 	put64(vm, gate + 8, handler >> 32);
+}
+
+void pvm_vm_set_gate(struct pvm_vm *vm, int vector, uint64_t handler, int dpl)
+{
+	pvm_vm_set_gate_to(vm, vector, handler, dpl, PVM_KERNEL_CS, 0);
+}
+
+void pvm_vm_set_ist(struct pvm_vm *vm, int ist, uint64_t stack_top)
+{
+	put64(vm, PVM_TSS + 0x24 + 8 * (uint64_t)(ist - 1), stack_top);
 }
 
 static void build_idt(struct pvm_vm *vm)

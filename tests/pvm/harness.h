@@ -41,6 +41,7 @@ extern const char pvm_g_h_priv[], pvm_g_h_ud_skip5[], pvm_g_dbg_watch_user[], pv
 extern const char pvm_g_dbg_after_write[], pvm_g_dbg_tf_user[], pvm_g_dbg_icebp[];
 extern const char pvm_g_dbg_tf_first[];
 extern const char pvm_g_cr4_user[];
+extern const char pvm_g_h_native_probe[], pvm_g_h_cr3_reload[], pvm_g_user_int_n[];
 
 uint64_t pvm_gaddr(const char *label);
 
@@ -83,6 +84,11 @@ void pvm_vm_destroy(struct pvm_vm *vm);
 
 /* Point IDT vector at a guest address, with gate DPL 0 or 3. */
 void pvm_vm_set_gate(struct pvm_vm *vm, int vector, uint64_t handler, int dpl);
+/* The same with any code selector and IST index (0 = none). */
+void pvm_vm_set_gate_to(struct pvm_vm *vm, int vector, uint64_t handler, int dpl, uint16_t selector,
+			int ist);
+/* TSS.IST[ist] (1-7) = stack_top. */
+void pvm_vm_set_ist(struct pvm_vm *vm, int ist, uint64_t stack_top);
 
 /*
  * Set the first registers and segments: CPL3 (user = true: CS 0x33, SS 0x2b,

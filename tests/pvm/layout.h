@@ -58,6 +58,9 @@
 #define PVM_KERNEL_STACK_TOP 0x50000 /* syscall-entered kernel context */
 #define PVM_KERNEL_STACK_LOW 0x48000
 #define PVM_EXC_STACK_TOP    0x60000 /* TSS.RSP0: where the CPU pushes frames */
+#define PVM_IST_STACK_TOP    0x5c000 /* TSS.IST1, inside the exception stack */
+/* Iterations the native probing handler spins (guest.S). */
+#define PVM_PROBE_SPIN 1000
 
 /* Gaps seen by the detour loop: up to PVM_GAPS_MAX qwords (2 MiB page). */
 #define PVM_GAPS     0x200000
@@ -76,6 +79,7 @@
 #define PVM_LAPIC_VA	 0x600000
 #define PVM_LAPIC_EOI	 (PVM_LAPIC_VA + 0xb0)
 #define PVM_TIMER_VECTOR 0x40
+#define PVM_SOFT_VECTOR	 0x80 /* `int $n` tried by experiment 9 */
 
 /* Port written by the catch-all exception handler (runs at CPL0). */
 #define PVM_PORT_UNEXPECTED 0xe9
@@ -102,6 +106,8 @@
 #define D_MISCLASS   (PVM_DATA + 0xc8)		  /* flag and RSP range disagreed */
 #define D_NESTED     (PVM_DATA + 0xd0)		  /* LSTAR entered while in kernel */
 #define D_UD_COUNT   (PVM_DATA + 0xd8)		  /* #UDs counted (and skipped) */
+#define D_GATE_CS    (PVM_DATA + 0xe0)		  /* CS seen by a probing handler */
+#define D_GATE_RSP   (PVM_DATA + 0xe8)		  /* RSP seen by a probing handler */
 #define D_PARAM(n)   (PVM_DATA + 0x100 + 8 * (n)) /* set by the host */
 #define D_UNEXPECTED (PVM_DATA + 0x180)		  /* vector, 7 qwords of stack, CR2 */
 #define D_FRAMES     (PVM_DATA + 0x200)		  /* records of recording handlers */

@@ -33,6 +33,7 @@ static const struct {
     {"pvcs_mode", exp_pvcs_mode, "the mode a page address in MSR 0x4b564d10 turns on"},
     {"user_supervisor", exp_user_supervisor, "U/S checks in kernel mode"},
     {"debug", exp_debug, "debug registers, single-step, CR4.FSGSBASE for native code"},
+    {"user_gate", exp_user_gate, "IDT gates to the user code segment; isolation's floor"},
 };
 
 /* A PVM host, as pvkit itself decides it (host/host_cpu.h). */

@@ -47,4 +47,5 @@ isr_idt_stubs:
 .endr
 	.quad	isr_stub_32
 	.quad	isr_stub_255
+	.long	0			/* native_exceptions: none in ring 0 */
 	.section .note.GNU-stack, "", @progbits

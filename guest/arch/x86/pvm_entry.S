@@ -11,12 +11,16 @@
  *  - pvm_entry (native): the first entry boots the kernel (boot_entry);
  *    later ones are system calls from user mode.  Return is `iretq`
  *    (sysretq raises #GP here).
- *  - IDT stubs (CPL0): the timer (counted and acknowledged: idempotent if
- *    the host delivers a tick twice) and the gates are handled in place (a
- *    few instructions); every other vector is "bounced": the stub keeps the
- *    interrupted RIP (and error code) in per-CPU memory, puts the native
- *    handler's address in the frame and iretq's, which returns to the
- *    interrupted mode, natively.
+ *  - exceptions are "bounced": a stub keeps the interrupted RIP (and error
+ *    code) in per-CPU memory, puts the native handler's address in the
+ *    frame and iretq's, which returns to the interrupted mode.  Most
+ *    vectors' gates name the CPL3 code segment the kernel runs in: the CPU
+ *    delivers them without a privilege change, on the IST 1 stack, so
+ *    their stubs run natively too (docs/pvm.md section 9: kernel #UD
+ *    9.4 us instead of 14.3).  The rest need CPL0 and are emulated: #DE and #BP
+ *    (the gates below), #GP (MSR thunks), #PF (CR2), NMI, #DF and #MC
+ *    (their own stack), and the timer, counted and acknowledged in place
+ *    (the LAPIC is supervisor-only; idempotent if a tick comes twice).
  *  - bounce handlers (native): the frame's CS cannot tell kernel from user
  *    (it shows the user selector for both), so pvm_in_kernel, set by every
  *    entry and cleared by every return to user mode, decides.  Kernel:
@@ -154,8 +158,11 @@ pvm_boot:
 	call	boot_entry
 	ud2
 
-/* ---- IDT stubs (CPL0: every instruction here is emulated) -------------- */
+/* ---- IDT stubs --------------------------------------------------------- */
 
+/* The same three instructions serve a native gate (IST 1 stack, user-
+ * writable like the words they write) and a CPL0 one (TSS.RSP0 stack,
+ * every instruction emulated). */
 .macro BOUNCE_STUB vec
 pvm_stub_\vec:
 	popq	pvm_exc_rip(%rip)
@@ -174,6 +181,13 @@ pvm_stub_\vec:
 .irp v, 1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
 	BOUNCE_STUB \v
 .endr
+
+/* The vectors whose gates name the kernel's CPL3 code segment: all but
+ * those that need CPL0 (#DE, #BP, #GP, #PF: below) and NMI, #DF and #MC,
+ * which can strike inside a stub and so keep the CPL0 stack. */
+#define PVM_CPL0_EXCEPTIONS                                                    \
+	(1 << 0 | 1 << 2 | 1 << 3 | 1 << 8 | 1 << 13 | 1 << 14 | 1 << 18)
+#define PVM_NATIVE_EXCEPTIONS (0xffffffff & ~PVM_CPL0_EXCEPTIONS)
 
 /* #DE: the entry's switch to the kernel's page tables (a `div` by zero
  * there: rarely hot otherwise, unlike #UD or #PF; a fault, so the stub
@@ -464,6 +478,7 @@ pvm_idt_stubs:
 .endr
 	.quad	pvm_stub_timer
 	.quad	pvm_stub_spurious
+	.long	PVM_NATIVE_EXCEPTIONS
 
 /* Read by the entry before it switches page tables: read-only to user. */
 	.section .pvm.data, "aw"
@@ -488,22 +503,28 @@ pvm_user_ds:
 	.skip	64
 pvm_tramp_stack_top:
 
-/* One word the entry writes before it switches page tables: writable by
- * user mode too (no user code runs while the entry uses it; one CPU). */
+/* What native code writes while the user's page tables may be live (the
+ * entry before it switches, the native exception stubs and the CPU
+ * delivering to them): writable by user mode too, which is harmless, as no
+ * user code runs between the write and the read (one CPU). */
 	.section .pvm.scratch, "aw"
 	.balign	8
+	.globl pvm_exc_rip, pvm_exc_error, pvm_native_exc_stack_top
 pvm_scratch:
 	.quad	0
+pvm_exc_rip:
+	.quad	0
+pvm_exc_error:
+	.quad	0
+	.balign	16
+	.skip	512
+pvm_native_exc_stack_top:
 
 /* Touched by CPL0 stubs under either page tables: supervisor-only to user. */
 	.section .pvm.cpl0, "aw"
 	.balign	16
-	.globl pvm_exc_rip, pvm_exc_error, pvm_exc_cr2, pvm_exc_stack_top, pvm_lapic_eoi
-pvm_exc_rip:
-	.quad	0
+	.globl pvm_exc_cr2, pvm_exc_stack_top, pvm_lapic_eoi
 pvm_exc_cr2:
-	.quad	0
-pvm_exc_error:
 	.quad	0
 pvm_lapic_eoi:
 	.quad	0

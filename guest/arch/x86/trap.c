@@ -66,11 +66,12 @@ static const char *const exception_names[32] = {
     "#CP control protection",
 };
 
-static void set_gate(unsigned vec, uint64_t handler)
+static void set_gate(unsigned vec, uint64_t handler, uint16_t selector, uint8_t ist)
 {
 	idt_table[vec] = (struct idt_gate){
 	    .offset_low = handler & 0xffff,
-	    .selector = pv_ops.selectors->gate_cs,
+	    .selector = selector,
+	    .ist = ist,
 	    .type_attr = GATE_INTERRUPT,
 	    .offset_mid = (handler >> 16) & 0xffff,
 	    .offset_high = handler >> 32,
@@ -79,12 +80,18 @@ static void set_gate(unsigned vec, uint64_t handler)
 
 void trap_init(void)
 {
-	/* The backend's entry stubs: isr.S's in ring 0, pvm's CPL0 bounces. */
+	/* The backend's entry stubs: isr.S's in ring 0, pvm's CPL0 and
+	 * native bounces. */
 	const struct idt_stubs *stubs = pv_ops.idt_stubs;
-	for (unsigned v = 0; v < ARRAY_SIZE(stubs->exceptions); v++)
-		set_gate(v, stubs->exceptions[v]);
-	set_gate(VEC_TIMER, stubs->timer);
-	set_gate(VEC_SPURIOUS, stubs->spurious);
+	const struct pv_selectors *sel = pv_ops.selectors;
+	for (unsigned v = 0; v < ARRAY_SIZE(stubs->exceptions); v++) {
+		if (stubs->native_exceptions & (1u << v))
+			set_gate(v, stubs->exceptions[v], sel->kernel_cs, 1);
+		else
+			set_gate(v, stubs->exceptions[v], sel->gate_cs, 0);
+	}
+	set_gate(VEC_TIMER, stubs->timer, sel->gate_cs, 0);
+	set_gate(VEC_SPURIOUS, stubs->spurious, sel->gate_cs, 0);
 	struct desc_ptr dp = {sizeof(idt_table) - 1, (uint64_t)idt_table};
 	pv_ops.load_idt(&dp);
 }
