@@ -30,7 +30,10 @@
  * 0x80 with the "mono" clock and record-tgid (bench/run-bench.sh sets it
  * up).  The bench guests write port 0x80 as their first instruction, so the
  * first such event of a VM's process is its first guest instruction, on
- * the same clock as our timestamps.
+ * the same clock as our timestamps.  A guest that writes it again after
+ * every chunk of a loop (the exit-loop guests) gets the median time between
+ * two of its markers, marker_gap_median_ns: a chunk that another process
+ * preempted moves it no more than a chunk that went fast.
  *
  * Output: one line per VM of key=value pairs, times in nanoseconds since
  * that VM's exec (exec_abs_ns: the exec itself, on CLOCK_MONOTONIC), -1
@@ -66,6 +69,7 @@ struct vm {
 	int64_t end;	    /* when the child was reaped */
 	int64_t first_marker, last_marker;
 	unsigned markers;
+	int64_t *marker_gaps; /* markers - 1 of them: from each marker to the next */
 	uint64_t bytes;
 	size_t matched;	     /* bytes of TEXT matched so far (streaming) */
 	size_t from_matched; /* same for the --from text */
@@ -233,13 +237,41 @@ static void read_markers(const char *dir, struct vm *vms, unsigned n)
 		for (unsigned i = 0; i < n; i++) {
 			if (vms[i].pid != tgid)
 				continue;
-			if (vms[i].markers == 0)
-				vms[i].first_marker = t;
-			vms[i].last_marker = t;
-			vms[i].markers++;
+			struct vm *vm = &vms[i];
+			if (vm->markers == 0) {
+				vm->first_marker = t;
+			} else {
+				int64_t *gaps =
+				    realloc(vm->marker_gaps, vm->markers * sizeof(*gaps));
+				if (!gaps) {
+					perror("realloc");
+					exit(1);
+				}
+				gaps[vm->markers - 1] = t - vm->last_marker;
+				vm->marker_gaps = gaps;
+			}
+			vm->last_marker = t;
+			vm->markers++;
 		}
 	}
 	fclose(f);
+}
+
+static int compare_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median time from one marker of `vm` to the next, or -1 with fewer than two. */
+static int64_t median_marker_gap(struct vm *vm)
+{
+	unsigned n = vm->markers ? vm->markers - 1 : 0;
+	if (n == 0)
+		return -1;
+	qsort(vm->marker_gaps, n, sizeof(vm->marker_gaps[0]), compare_int64);
+	return n % 2 ? vm->marker_gaps[n / 2]
+		     : (vm->marker_gaps[n / 2 - 1] + vm->marker_gaps[n / 2]) / 2;
 }
 
 static long status_field_kib(pid_t pid, const char *field)
@@ -600,15 +632,17 @@ int main(int argc, char **argv)
 			sig = WTERMSIG(vm->status);
 		printf("vm=%u pid=%d exec_abs_ns=%" PRId64 " first_insn_ns=%" PRId64
 		       " first_byte_ns=%" PRId64 " from_ns=%" PRId64 " until_ns=%" PRId64
-		       " end_ns=%" PRId64 " marker_span_ns=%" PRId64 " markers=%u bytes=%" PRIu64
+		       " end_ns=%" PRId64 " marker_span_ns=%" PRId64 " markers=%u"
+		       " marker_gap_median_ns=%" PRId64 " bytes=%" PRIu64
 		       " status=%d signal=%d killed=%d timed_out=%d"
 		       " maxrss_kib=%ld hwm_kib=%ld rss_kib=%ld guest_rss_kib=%ld pss_kib=%ld"
 		       " user_us=%ld sys_us=%ld\n",
 		       i, (int)vm->pid, t0, SINCE(vm->first_marker), SINCE(vm->first_byte),
 		       SINCE(vm->from), SINCE(vm->until), SINCE(vm->end),
 		       vm->markers ? vm->last_marker - vm->first_marker : -1, vm->markers,
-		       vm->bytes, status, sig, vm->killed, timed_out, vm->usage.ru_maxrss,
-		       vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib, vm->pss_kib,
+		       median_marker_gap(vm), vm->bytes, status, sig, vm->killed, timed_out,
+		       vm->usage.ru_maxrss, vm->hwm_kib, vm->rss_kib, vm->guest_rss_kib,
+		       vm->pss_kib,
 		       vm->usage.ru_utime.tv_sec * 1000000 + vm->usage.ru_utime.tv_usec,
 		       vm->usage.ru_stime.tv_sec * 1000000 + vm->usage.ru_stime.tv_usec);
 #undef SINCE

@@ -104,16 +104,27 @@ static void stop_with(struct machine *m, int status, const char *fmt, ...)
  * The guest's registers for a hypercall.  With KVM_CAP_SYNC_REGS KVM copies
  * them into kvm_run on every exit and takes them back when marked dirty,
  * which saves the KVM_GET_REGS/KVM_SET_REGS pair (measured: about half of
- * a hypercall's cost on this host).
+ * a hypercall's cost on this host).  That copy costs every exit, though,
+ * hypercall or not (~40 ns of the port-write exit of docs/performance.md
+ * section 4): it is asked for from the first hypercall on, so a guest that
+ * never makes one never pays for it.  True if `regs` is kvm_run's copy.
  */
+static bool synced_regs(struct machine *m, const struct kvm_regs *regs)
+{
+	return regs == &m->vcpu.run->s.regs.regs;
+}
+
 static struct kvm_regs *hypercall_regs(struct machine *m, struct kvm_regs *buf)
 {
-	if (m->sync_regs)
-		return &m->vcpu.run->s.regs.regs;
+	struct kvm_run *run = m->vcpu.run;
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		return &run->s.regs.regs;
 	if (ioctl(m->vcpu.fd, KVM_GET_REGS, buf) < 0) {
 		stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_GET_REGS: %s", strerror(errno));
 		return NULL;
 	}
+	if (m->sync_regs)
+		run->kvm_valid_regs |= KVM_SYNC_X86_REGS;
 	return buf;
 }
 
@@ -141,7 +152,7 @@ void run_loop_hypercall(struct machine *m)
 	/* RIP is left as KVM reported it: KVM finishes the OUT or the MMIO
 	 * write (moves RIP past it) on the next KVM_RUN, unless userspace moved
 	 * RIP meanwhile. */
-	if (m->sync_regs)
+	if (synced_regs(m, regs))
 		m->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	else if (ioctl(m->vcpu.fd, KVM_SET_REGS, regs) < 0)
 		stop_with(m, EXIT_STATUS_HOST_ERROR, "KVM_SET_REGS: %s", strerror(errno));
@@ -372,8 +383,8 @@ int run_loop(struct machine *m, double timeout_seconds)
 	catch_signal(SIGINT, on_stop_signal);
 	catch_signal(SIGTERM, on_stop_signal);
 	run_loop_catch_kick();
-	if (m->sync_regs)
-		m->vcpu.run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	/* Registers in kvm_run from the first hypercall on (hypercall_regs()). */
+	m->vcpu.run->kvm_valid_regs = 0;
 	if (timeout_seconds > 0) {
 		if (start_timer(timeout_seconds, &timer) < 0) {
 			log_msg("cannot start the --timeout timer: %s", strerror(errno));
