@@ -166,6 +166,45 @@ static void native_gates(void)
 }
 
 /*
+ * What a native delivery does to the interrupt flag: a user-mode int3 loop
+ * with the LAPIC timer at 1 kHz, each int3 handled by `iretq`.  Through a
+ * kernel gate the timer keeps coming; through a user-CS gate it stops
+ * after the first delivery: the delivery turns the vCPU's interrupt flag
+ * off and a native `iretq` cannot turn it back on (only a CPL0 one can).
+ * A kernel using such gates must put the flag back through a CPL0 trip.
+ */
+static uint64_t timer_during_int3s(uint16_t selector, uint64_t count)
+{
+	struct pvm_vm vm;
+	uint64_t ticks = UINT64_MAX;
+
+	if (!exp_vm(&vm, true, NULL))
+		return ticks;
+	pvm_vm_set_gate(&vm, PVM_TIMER_VECTOR, pvm_gaddr(pvm_g_h_timer), 0);
+	pvm_vm_set_gate_to(&vm, 3, pvm_gaddr(pvm_g_h_iret), 3, selector, 0);
+	if (pvm_vm_start(&vm, true, pvm_gaddr(pvm_g_int3_loop), count, 0, 0) == 0 &&
+	    exp_set_lapic_timer(&vm, true, 1000000) &&
+	    exp_run_to_doorbell(&vm, 30000, "int3 loop with the timer on"))
+		ticks = pvm_data(&vm, D_COUNT);
+	pvm_vm_destroy(&vm);
+	return ticks;
+}
+
+static void interrupt_flag(void)
+{
+	/* ~20-40 ms each: dozens of 1 ms periods. */
+	uint64_t cpl0 = timer_during_int3s(PVM_KERNEL_CS, 5000);
+	uint64_t native = timer_during_int3s(PVM_USER_CS, 8000);
+
+	if (cpl0 == UINT64_MAX || native == UINT64_MAX)
+		return;
+	report_check(cpl0 > 0 && native == 0,
+		     "timer interrupts during an int3 loop at 1 kHz: %llu through a kernel gate, "
+		     "%llu through a user-CS gate (its delivery leaves the interrupt flag off)",
+		     (unsigned long long)cpl0, (unsigned long long)native);
+}
+
+/*
  * `int $n` with n >= 32 and a present gate (DPL 3) does not reach the gate:
  * the host answers #UD, as KVM's instruction emulator has no protected-
  * mode `int`.  So page-table switches cannot have software-interrupt
@@ -215,6 +254,7 @@ static void isolation_floor(void)
 int exp_user_gate(void)
 {
 	native_gates();
+	interrupt_flag();
 	software_interrupt();
 	isolation_floor();
 	return report_failures();
