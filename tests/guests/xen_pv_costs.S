@@ -6,7 +6,11 @@
  *   hypercall  N x xen_version(XENVER_version) with `syscall`, as Linux
  *              issues its hypercalls: guest -> pvxen -> guest, native;
  *   exception  N x int3 -> pvxen's CPL0 stub -> bounce -> the kernel's
- *              handler (set_trap_table) -> HYPERVISOR_iret.
+ *              handler (set_trap_table) -> HYPERVISOR_iret;
+ *   cpuid      N x Xen's forced-emulation cpuid (ud2; "xen"; cpuid): #UD
+ *              -> pvxen's native stub -> bounce -> emulated -> guest;
+ *   cli        N x cli (IOPL 1): #GP, the same way (Linux's boot has
+ *              thousands of each).
  *
  * First it checks PIT channel 2 as Xen emulates it for PV guests (port
  * I/O within the IOPL physdev_op grants): after a mode-0 count of 0xffff
@@ -15,7 +19,8 @@
  * (XENMEM_decrease_reservation) lowers current_reservation by one, a second
  * try gives back nothing, populate_physmap brings the frame back.
  *
- * Output: "xen-pv costs: hypercall 0x... exception 0x... (TSC ticks each)".
+ * Output: "xen-pv costs: hypercall 0x... exception 0x... cpuid 0x... cli
+ * 0x... (TSC ticks each)".
  * Anything unexpected: SCHEDOP_shutdown(crash) -> pvkit status 6.
  */
 #include "guest.inc"
@@ -162,6 +167,34 @@ _start:
 	lea	exc_digits(%rip), %rdi
 	PER_ROUND_SINCE_R13
 
+	/* Kernel-mode #UD: the forced-emulation cpuid, emulated by pvxen. */
+	mov	$ROUNDS, %r12d
+	RDTSC64
+	mov	%rdx, %r13
+5:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	ud2
+	.ascii	"xen"
+	cpuid
+	cmp	$0x756e6547, %ebx	/* "Genu" */
+	je	6f
+	cmp	$0x68747541, %ebx	/* "Auth" */
+	jne	crash
+6:	dec	%r12d
+	jnz	5b
+	lea	cpuid_digits(%rip), %rdi
+	PER_ROUND_SINCE_R13
+
+	/* Kernel-mode #GP: cli within the IOPL (1, above), a no-op. */
+	mov	$ROUNDS, %r12d
+	RDTSC64
+	mov	%rdx, %r13
+7:	cli
+	dec	%r12d
+	jnz	7b
+	lea	cli_digits(%rip), %rdi
+	PER_ROUND_SINCE_R13
+
 	lea	msg(%rip), %rdi
 	mov	$msg_end - msg, %esi
 	call	puts
@@ -249,5 +282,9 @@ msg:
 hc_digits:
 	.ascii	"................ exception 0x"
 exc_digits:
+	.ascii	"................ cpuid 0x"
+cpuid_digits:
+	.ascii	"................ cli 0x"
+cli_digits:
 	.ascii	"................ (TSC ticks each)\n"
 msg_end:
