@@ -9,11 +9,20 @@
  *  - `syscall` (MSR_LSTAR = xen_syscall_entry): a hypercall from the guest
  *    kernel, a system call from guest user mode, and the very first entry
  *    from pvkit's trampoline.  Native.
- *  - an exception or interrupt: the CPU enters a CPL0 stub through pvxen's
- *    IDT, which this host emulates instruction by instruction; the stub
- *    keeps RIP, RFLAGS (and error code, CR2) in memory and `iretq`s to the
- *    native bounce for its vector with TF and IF clear.  Same approach as
- *    pvkernel's pvm backend (guest/arch/x86/pvm_entry.S).
+ *  - an exception or interrupt: the CPU enters a stub through pvxen's IDT;
+ *    the stub keeps RIP, RFLAGS (and error code, CR2) in memory and
+ *    `iretq`s to the native bounce for its vector with TF clear.  Same
+ *    approach as pvkernel's pvm backend (guest/arch/x86/pvm_entry.S).  A
+ *    stub runs at CPL0, where this host emulates it instruction by
+ *    instruction, when it needs CPL0 (CR2, CR3, the LAPIC) or its own stack
+ *    (NMI, #DF, #MC), and for every exception of guest user mode (the user
+ *    IDT's stubs load the kernel's L4 first); the guest kernel's other
+ *    exceptions (#GP, #UD, ...) go through gates to the hardware's user code
+ *    segment, so the same stub runs natively, on the IST 1 stack
+ *    (docs/pvm.md, section 9; xen_native_vectors).  That delivery clears
+ *    IF, which only CPL0 can set again: the native stubs say so in
+ *    xen_if_off, and the way back to the guest sets it when the guest's
+ *    timer needs it (xen_exit_to_guest).
  *  - the privileged gate: pvxen code calls xen_gate with R11 = a CPL0
  *    thunk (CR3 loads, invlpg); the #BP stub runs the
  *    thunk only for the int3 at xen_gate.
@@ -139,18 +148,24 @@ xen_resume:
 	mov	xen_exit_cr3(%rip), %rax
 	jmp	xen_exit_trap
 
-/* ---- CPL0 stubs (emulated: as few instructions as possible) ------------ */
+/* ---- IDT stubs (CPL0 ones emulated: as few instructions as possible) --- */
 
 /*
  * The native bounce runs with TF, DF and AC clear and IF set: on this host a
  * native `iretq` or `popfq` cannot turn IF back on, so a context that loses
  * it keeps it lost; only pvxen's timer interrupt can arrive, and its stub
- * leaves pvxen's own code alone (xen_stub_timer).
+ * leaves pvxen's own code alone (xen_stub_timer).  The IF of this value
+ * counts only in a CPL0 stub's `iretq`: after a native stub's, IF stays as
+ * the delivery left it, off (xen_if_off).
  */
 #define BOUNCE_RFLAGS 0x202
 
 	.section .cpl0.text, "ax"
 
+/* The same instructions serve a CPL0 gate (TSS.RSP0's stack) and a native
+ * one (the IST 1 stack, on the kernel's L4, where all of pvxen is mapped U
+ * and writable): neither touches the interrupted stack.  Both deliveries
+ * clear TF; RFLAGS in the frame is the interrupted one, hence the swap. */
 .macro STUB_BODY vec
 	popq	xen_exc_rip(%rip)
 	pushq	xen_bounce_table + 8 * \vec(%rip)
@@ -170,16 +185,26 @@ xen_resume:
 	pop	%rax
 .endm
 
-.macro STUB vec
+/* The kernel IDT's stub; native: its gate is a native one (main.c), and
+ * the vector goes into xen_native_vectors. */
+.macro KERNEL_STUB vec, native
 xen_stub_\vec:
+.if \native
+	.set	native_vectors, native_vectors | (1 << \vec)
+	movb	$1, xen_if_off(%rip)
+.endif
+.endm
+
+.macro STUB vec, native=0
+	KERNEL_STUB \vec, \native
 	STUB_BODY \vec
 xen_ustub_\vec:
 	TO_KERNEL_L4
 	STUB_BODY \vec
 .endm
 
-.macro STUB_ERR vec
-xen_stub_\vec:
+.macro STUB_ERR vec, native=0
+	KERNEL_STUB \vec, \native
 	popq	xen_exc_error(%rip)
 	STUB_BODY \vec
 xen_ustub_\vec:
@@ -188,12 +213,21 @@ xen_ustub_\vec:
 	STUB_BODY \vec
 .endm
 
-.irp v, 1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
-	STUB \v
+/*
+ * Native for the guest kernel: every vector but #DE, #BP and #PF (their
+ * stubs below need CPL0) and NMI, #DF and #MC (which can strike inside a
+ * stub, so keep TSS.RSP0's stack).
+ */
+	.set	native_vectors, 0
+.irp v, 1,4,5,6,7,9,15,16,19,20,22,23,24,25,26,27,28,31
+	STUB \v, 1
 .endr
-.irp v, 8,10,11,12,13,17,21,29,30
-	STUB_ERR \v
+.irp v, 10,11,12,13,17,21,29,30
+	STUB_ERR \v, 1
 .endr
+	STUB 2
+	STUB 18
+	STUB_ERR 8
 
 /* #DE: the way back to user mode on its own L4 (the `div` at xen_exit_trap,
  * RAX = that L4, the iretq frame at the top of this stack), or a #DE. */
@@ -354,7 +388,7 @@ xen_exit_trap:
 	ud2
 
 	.text
-	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg
+	.globl xen_thunk_write_cr3, xen_thunk_read_cr3, xen_thunk_invlpg, xen_thunk_set_if
 xen_thunk_write_cr3:
 	mov	%rdi, %cr3
 	iretq
@@ -363,6 +397,10 @@ xen_thunk_read_cr3:
 	iretq
 xen_thunk_invlpg:
 	invlpg	(%rdi)
+	iretq
+/* IF on for the code that called the gate (it is in the frame's RFLAGS). */
+xen_thunk_set_if:
+	orq	$0x200, 16(%rsp)
 	iretq
 
 /* ---- tables ------------------------------------------------------------ */
@@ -389,6 +427,9 @@ xen_stub_timer_addr:
 	.quad	xen_stub_timer
 xen_user_stub_timer_addr:
 	.quad	xen_ustub_timer
+	.globl xen_native_vectors
+xen_native_vectors:
+	.long	native_vectors
 xen_zero:
 	.byte	0
 
@@ -409,6 +450,9 @@ xen_exc_cr2:
 	.quad	0
 xen_vector:
 	.quad	0
+	.globl xen_if_off
+xen_if_off:		/* IF may be off: a native stub ran since pvxen last set it */
+	.byte	0
 
 	.bss
 	.balign	4096
@@ -417,6 +461,10 @@ xen_stack_top:
 	.skip	4096
 	.globl xen_boot_stack_top
 xen_boot_stack_top:
+/* TSS.IST1: the native stubs' (a frame and one push at most). */
+	.skip	128
+	.globl xen_native_exc_stack_top
+xen_native_exc_stack_top:
 
 /* Readable by user code (the user view maps the page U, read-only). */
 	.section .bss.entry, "aw", @nobits

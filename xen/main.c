@@ -19,6 +19,9 @@ uint8_t xen_tss[104] CPL0_DATA;
 extern const uint64_t xen_stub_table[32], xen_user_stub_table[32];
 extern const uint64_t xen_stub_ignore_addr, xen_stub_timer_addr, xen_user_stub_timer_addr;
 
+#define TSS_RSP0_OFFSET 4 /* the 64-bit TSS layout */
+#define TSS_IST1_OFFSET 0x24
+
 static bool booted;
 
 /* ---- CPU tables -------------------------------------------------------- */
@@ -28,11 +31,21 @@ static uint64_t flat_descriptor(uint8_t access, uint8_t flags)
 	return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)(flags | 0xf) << 48);
 }
 
-static void set_gate(uint8_t *idt, unsigned vector, uint64_t handler, unsigned dpl)
+/*
+ * An interrupt gate to handler.  CPL0 (native false): to pvxen's ring-0
+ * segment, on TSS.RSP0's stack.  Native: to the hardware's user code
+ * segment, on the IST 1 stack: delivered from CPL3 without a privilege
+ * change, the handler runs natively (docs/pvm.md, section 9).  Either
+ * delivery turns IF off (on this host a trap gate's does too), and only a
+ * CPL0 `iretq` turns it on again: see xen_if_off.
+ */
+static void set_gate(uint8_t *idt, unsigned vector, uint64_t handler, unsigned dpl, bool native)
 {
 	uint8_t *g = idt + vector * 16;
-	uint64_t lo = (handler & 0xffff) | ((uint64_t)PVXEN_SEL_HV_CS << 16) |
-		      ((uint64_t)(0x8e | dpl << 5) << 40) | ((handler >> 16) & 0xffff) << 48;
+	uint64_t selector = native ? PVXEN_SEL_HW_CS : PVXEN_SEL_HV_CS;
+	uint64_t ist = native ? 1 : 0;
+	uint64_t lo = (handler & 0xffff) | selector << 16 | ist << 32 |
+		      (uint64_t)(0x8e | dpl << 5) << 40 | ((handler >> 16) & 0xffff) << 48;
 	uint64_t hi = handler >> 32;
 	memcpy(g, &lo, 8);
 	memcpy(g + 8, &hi, 8);
@@ -60,18 +73,25 @@ static void init_cpu_tables(void)
 	xen_gdt[PVXEN_SEL_TSS / 8 + 1] = base >> 32;
 
 	uint64_t rsp0 = (uint64_t)xen_exc_stack_top;
-	memcpy(xen_tss + 4, &rsp0, 8);
+	uint64_t ist1 = (uint64_t)xen_native_exc_stack_top;
+	memcpy(xen_tss + TSS_RSP0_OFFSET, &rsp0, 8);
+	memcpy(xen_tss + TSS_IST1_OFFSET, &ist1, 8);
 	uint16_t iomap = sizeof(xen_tss);
 	memcpy(xen_tss + 0x66, &iomap, 2);
 
+	/* The guest kernel's exceptions that need nothing of CPL0 are native
+	 * (xen_native_vectors); the user IDT's stubs all load the kernel's L4
+	 * first, so they stay CPL0. */
 	for (unsigned v = 0; v < 256; v++) {
 		unsigned dpl = v == 3 || v == 4 ? 3 : 0;
-		set_gate(xen_idt, v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr, dpl);
+		bool native = v < 32 && (xen_native_vectors & (1u << v));
+		set_gate(xen_idt, v, v < 32 ? xen_stub_table[v] : xen_stub_ignore_addr, dpl,
+			 native);
 		set_gate(xen_user_idt, v, v < 32 ? xen_user_stub_table[v] : xen_stub_ignore_addr,
-			 dpl);
+			 dpl, false);
 	}
-	set_gate(xen_idt, XEN_TIMER_VECTOR, xen_stub_timer_addr, 0);
-	set_gate(xen_user_idt, XEN_TIMER_VECTOR, xen_user_stub_timer_addr, 0);
+	set_gate(xen_idt, XEN_TIMER_VECTOR, xen_stub_timer_addr, 0, false);
+	set_gate(xen_user_idt, XEN_TIMER_VECTOR, xen_user_stub_timer_addr, 0, false);
 }
 
 /* The first entry: the guest starts in kernel mode at its entry point. */
@@ -152,6 +172,12 @@ uint64_t xen_read_cr3(void)
 void xen_invlpg(uint64_t va)
 {
 	gate(xen_thunk_invlpg, va, 0);
+}
+
+void xen_set_if(void)
+{
+	gate(xen_thunk_set_if, 0, 0);
+	xen_if_off = 0;
 }
 
 #define CR4_BASE     0x6f0ull /* PAE, PSE, MCE, PGE... as a PV guest sees: OSFXSR, OSXMMEXCPT */

@@ -81,7 +81,7 @@ extern struct xen_vcpu xen_vcpu;
 extern struct pvxen_boot xen_boot_info;
 extern shared_info_t *xen_shared_info;
 extern uint64_t xen_gdt[XEN_GDT_ENTRIES];
-extern uint8_t xen_exc_stack_top[];
+extern uint8_t xen_exc_stack_top[], xen_native_exc_stack_top[]; /* TSS.RSP0, TSS.IST1 */
 
 /* entry.S */
 extern uint64_t xen_exc_rip, xen_exc_rflags, xen_exc_error, xen_exc_cr2, xen_vector;
@@ -90,16 +90,22 @@ extern volatile uint64_t xen_timer_fired; /* a tick arrived while pvxen ran */
  * the L4s the stubs load on the way in (kernel) and out (user). */
 extern volatile uint8_t xen_in_user;
 extern uint64_t xen_entry_cr3, xen_exit_cr3;
+/* The guest kernel's exceptions whose stubs run natively (bit n: vector
+ * n); each sets xen_if_off, as its delivery turned IF off. */
+extern const uint32_t xen_native_vectors;
+extern volatile uint8_t xen_if_off;
 long xen_copy(void *dst, const void *src, size_t n);
 void xen_gate(void);
 void xen_thunk_write_cr3(void);
 void xen_thunk_read_cr3(void);
 void xen_thunk_invlpg(void);
+void xen_thunk_set_if(void);
 
 /* CPL0 operations through the gate (each costs an emulated trap). */
 void xen_write_cr3(uint64_t cr3);
 uint64_t xen_read_cr3(void);
 void xen_invlpg(uint64_t va);
+void xen_set_if(void);
 /* The guest's view of CR4 (only DE and FSGSBASE may change). */
 uint64_t guest_cr4(void);
 bool set_guest_cr4(uint64_t value);
@@ -177,6 +183,7 @@ uint64_t tsc_hz(void);
 void time_init(void);
 int64_t set_singleshot_timer(uint64_t timeout_abs_ns, bool future_only);
 void stop_singleshot_timer(void);
+bool singleshot_timer_armed(void);
 /* The timer interrupt, or a check after a wait: raise VIRQ_TIMER if due. */
 void timer_check(void);
 void timer_interrupt(void);

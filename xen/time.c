@@ -147,6 +147,11 @@ void stop_singleshot_timer(void)
 	lapic_write(LAPIC_TMICT, 0);
 }
 
+bool singleshot_timer_armed(void)
+{
+	return timer_armed;
+}
+
 void timer_check(void)
 {
 	if (!timer_armed)

@@ -114,6 +114,10 @@ void xen_exception(struct xen_regs *r)
 	unsigned vector = (unsigned)xen_vector;
 	uint64_t error = xen_exc_error;
 	bool stepped = vector == 1 && debug_step_armed;
+	/* A CPL0 stub's iretq turned IF on (BOUNCE_RFLAGS); a native one may
+	 * have run in pvxen since, but not after this. */
+	if (vector >= 32 || !(xen_native_vectors & (1u << vector)))
+		xen_if_off = 0;
 	if (debug_step_armed)
 		debug_step_end(r, stepped);
 	if (vector == XEN_TIMER_BOUNCE) {
@@ -174,6 +178,13 @@ void xen_exit_to_guest(struct xen_regs *r)
 		xen_entry_cr3 = v->kernel_cr3;
 		xen_exit_cr3 = v->user_cr3;
 		mm_tlb_flushed(); /* user mode on its L4, back on the kernel's: two loads */
+		xen_if_off = 0;	  /* xen_stub_0's iretq sets IF (below) */
+	} else if (xen_if_off && singleshot_timer_armed()) {
+		/* A native stub left IF off, and a native iretq cannot set it
+		 * again: the guest's timer would never come.  Only then is it
+		 * worth a trip through the gate; the guest's other ways into
+		 * CPL0 (page faults, user mode) set it anyway. */
+		xen_set_if();
 	}
 	r->cs = PVXEN_SEL_HW_CS;
 	r->ss = PVXEN_SEL_HW_DS;

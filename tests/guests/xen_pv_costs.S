@@ -6,7 +6,19 @@
  *   hypercall  N x xen_version(XENVER_version) with `syscall`, as Linux
  *              issues its hypercalls: guest -> pvxen -> guest, native;
  *   exception  N x int3 -> pvxen's CPL0 stub -> bounce -> the kernel's
- *              handler (set_trap_table) -> HYPERVISOR_iret.
+ *              handler (set_trap_table) -> HYPERVISOR_iret;
+ *   cpuid      N x Xen's forced-emulation cpuid (ud2; "xen"; cpuid): #UD
+ *              -> pvxen's native stub -> bounce -> emulated -> guest;
+ *   cli        N x cli (IOPL 1): #GP, the same way (Linux's boot has
+ *              thousands of each).
+ *
+ * Then the timer while the kernel takes only such exceptions: their
+ * delivery turns IF off on this host and only CPL0 turns it on again, so
+ * pvxen must, for a timer the guest armed (xen_exit_to_guest).  vcpu_info
+ * moves into the guest's own page (VCPUOP_register_vcpu_info), VIRQ_TIMER
+ * gets a port, set_timer_op asks for 1 ms ahead of the vCPU's system
+ * time, and `cli` repeats until the port is pending (events stay masked):
+ * ~1 ms; 100,000 of them (0.5 s or more) without it crash.
  *
  * First it checks PIT channel 2 as Xen emulates it for PV guests (port
  * I/O within the IOPL physdev_op grants): after a mode-0 count of 0xffff
@@ -15,7 +27,8 @@
  * (XENMEM_decrease_reservation) lowers current_reservation by one, a second
  * try gives back nothing, populate_physmap brings the frame back.
  *
- * Output: "xen-pv costs: hypercall 0x... exception 0x... (TSC ticks each)".
+ * Output: "xen-pv costs: hypercall 0x... exception 0x... cpuid 0x... cli
+ * 0x... (TSC ticks each)".
  * Anything unexpected: SCHEDOP_shutdown(crash) -> pvkit status 6.
  */
 #include "guest.inc"
@@ -23,6 +36,13 @@
 #define HC_xen_version	  17
 #define HC_iret		  23
 #define HC_physdev_op	  33
+#define HC_set_timer_op	  15
+#define HC_vcpu_op	  24
+#define VCPUOP_register_vcpu_info 10
+#define HC_event_channel_op 32
+#define EVTCHNOP_bind_virq 1
+#define VCPU_INFO_TIME	  32 /* struct vcpu_info: time (struct vcpu_time_info) */
+#define TIMER_CLI_ROUNDS  100000
 #define PHYSDEVOP_set_iopl 6
 #define HC_memory_op	  12
 #define XENMEM_decrease_reservation 1
@@ -162,6 +182,66 @@ _start:
 	lea	exc_digits(%rip), %rdi
 	PER_ROUND_SINCE_R13
 
+	/* Kernel-mode #UD: the forced-emulation cpuid, emulated by pvxen. */
+	mov	$ROUNDS, %r12d
+	RDTSC64
+	mov	%rdx, %r13
+5:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	ud2
+	.ascii	"xen"
+	cpuid
+	cmp	$0x756e6547, %ebx	/* "Genu" */
+	je	6f
+	cmp	$0x68747541, %ebx	/* "Auth" */
+	jne	crash
+6:	dec	%r12d
+	jnz	5b
+	lea	cpuid_digits(%rip), %rdi
+	PER_ROUND_SINCE_R13
+
+	/* Kernel-mode #GP: cli within the IOPL (1, above), a no-op. */
+	mov	$ROUNDS, %r12d
+	RDTSC64
+	mov	%rdx, %r13
+7:	cli
+	dec	%r12d
+	jnz	7b
+	lea	cli_digits(%rip), %rdi
+	PER_ROUND_SINCE_R13
+
+	/* The timer amid native exceptions. */
+	lea	vcpu_page(%rip), %rax
+	shr	$12, %rax		/* its frame (p2m: identity) */
+	mov	%rax, vcpu_info_mfn(%rip)
+	mov	$HC_vcpu_op, %eax
+	mov	$VCPUOP_register_vcpu_info, %edi
+	xor	%esi, %esi		/* vCPU 0 */
+	lea	vcpu_info_mfn(%rip), %rdx
+	syscall
+	test	%rax, %rax
+	jnz	crash
+	mov	$HC_event_channel_op, %eax
+	mov	$EVTCHNOP_bind_virq, %edi
+	lea	bind_virq(%rip), %rsi
+	syscall
+	test	%rax, %rax
+	jnz	crash
+	call	system_time
+	lea	1000000(%rax), %rdi
+	mov	$HC_set_timer_op, %eax
+	syscall
+	test	%rax, %rax
+	jnz	crash
+	mov	$TIMER_CLI_ROUNDS, %r12d
+8:	cli
+	cmpb	$0, vcpu_page(%rip)	/* vcpu_info.evtchn_upcall_pending */
+	jne	9f
+	dec	%r12d
+	jnz	8b
+	jmp	crash
+9:
+
 	lea	msg(%rip), %rdi
 	mov	$msg_end - msg, %esi
 	call	puts
@@ -189,6 +269,25 @@ bp_handler:
 	mov	$HC_iret, %eax
 	syscall
 	ud2
+
+/* %rax = the vCPU's system time in ns, from vcpu_info's time (pvxen
+ * writes it only while the guest does not run: no version check). */
+system_time:
+	RDTSC64
+	mov	%rdx, %rax
+	sub	vcpu_page + VCPU_INFO_TIME + 8(%rip), %rax	/* tsc_timestamp */
+	movsbl	vcpu_page + VCPU_INFO_TIME + 28(%rip), %ecx	/* tsc_shift */
+	test	%ecx, %ecx
+	js	1f
+	shl	%cl, %rax
+	jmp	2f
+1:	neg	%ecx
+	shr	%cl, %rax
+2:	mov	vcpu_page + VCPU_INFO_TIME + 24(%rip), %ecx	/* tsc_to_system_mul */
+	mul	%rcx
+	shrd	$32, %rdx, %rax
+	add	vcpu_page + VCPU_INFO_TIME + 16(%rip), %rax	/* system_time */
+	ret
 
 /* %rax = memory_op(XENMEM_current_reservation, DOMID_SELF) */
 current_reservation:
@@ -244,10 +343,23 @@ reservation:				/* struct xen_memory_reservation */
 	.balign	8
 extent:
 	.quad	0
+vcpu_info_mfn:				/* struct vcpu_register_vcpu_info */
+	.quad	0
+	.long	0, 0			/* offset, rsvd */
+bind_virq:				/* struct evtchn_bind_virq */
+	.long	0, 0, 0			/* VIRQ_TIMER, vCPU 0, port (out) */
 msg:
 	.ascii	"xen-pv costs: hypercall 0x"
 hc_digits:
 	.ascii	"................ exception 0x"
 exc_digits:
+	.ascii	"................ cpuid 0x"
+cpuid_digits:
+	.ascii	"................ cli 0x"
+cli_digits:
 	.ascii	"................ (TSC ticks each)\n"
 msg_end:
+
+	.balign	4096
+vcpu_page:				/* vcpu_info, at offset 0 */
+	.skip	4096
