@@ -933,7 +933,7 @@ def main():
         for name in a.sections:
             begin, end = f"<!-- @@{name} begin", f"<!-- @@{name} end -->"
             block = template[template.index(begin):template.index(end) + len(end)]
-            block = block.replace(f"@@{name}@@", sections[name](rep))
+            block = re.sub(r"@@([A-Z]+)@@", lambda mo: sections[mo.group(1)](rep), block)
             if begin in text:
                 text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
             else:  # a report from before the section existed: put it before the methods

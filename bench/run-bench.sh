@@ -20,7 +20,7 @@
 # Xen PV rows' runs, ~30 s each under QEMU TCG), BENCH_XEN_CAP (default 60 s:
 # the emulated rows stop at the banner or this).  A run of only some
 # workloads rewrites only their sections of an existing BENCH_OUT (today: the
-# Xen PV, snapshot and exit sections, and their rows of the targets table;
+# Xen PV, snapshot, exit and pvkernel sections, and their rows of the targets table;
 # bench/report.py --sections), keeping the rest.
 set -u
 cd "$(dirname "$0")/.."
@@ -759,7 +759,8 @@ if [ "$ONLY" != "$ALL_WORKLOADS" ] && [ -f "$OUT" ]; then
 	xen) sections=(--sections XEN) ;;
 	snapshot) sections=(--sections SNAPSHOT) ;;
 	exits) sections=(--sections EXITS) ;;
-	*) log "BENCH_ONLY=$ONLY: only BENCH_ONLY=xen, snapshot or exits can update $OUT in place; writing it whole" ;;
+	pvkernel) sections=(--sections PVKERNEL) ;;
+	*) log "BENCH_ONLY=$ONLY: only BENCH_ONLY=xen, snapshot, exits or pvkernel can update $OUT in place; writing it whole" ;;
 	esac
 	# The Xen PV rows take many minutes: a run without them keeps the last ones.
 	[ ${#sections[@]} -gt 0 ] || wants xen || sections=(--keep XEN)
