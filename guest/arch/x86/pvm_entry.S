@@ -192,32 +192,43 @@ pvm_boot:
 
 /* The same three instructions serve a native gate (IST 1 stack, user-
  * writable like the words they write) and a CPL0 one (TSS.RSP0 stack,
- * every instruction emulated). */
-.macro BOUNCE_STUB vec
+ * every instruction emulated).  native=1 puts the vector in
+ * pvm_native_vectors, the idt_stubs' native_exceptions (its gate names the
+ * kernel's CPL3 code segment). */
+	.set	pvm_native_vectors, 0
+.macro BOUNCE_STUB vec, native=0
 pvm_stub_\vec:
+.if \native
+	.set	pvm_native_vectors, pvm_native_vectors | (1 << \vec)
+.endif
 	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_\vec
 	iretq
 .endm
 
-.macro BOUNCE_STUB_ERR vec
+.macro BOUNCE_STUB_ERR vec, native=0
 pvm_stub_\vec:
+.if \native
+	.set	pvm_native_vectors, pvm_native_vectors | (1 << \vec)
+.endif
 	popq	pvm_exc_error(%rip)
 	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_\vec
 	iretq
 .endm
 
-.irp v, 1,2,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
-	BOUNCE_STUB \v
+/* Native: every vector but those that need CPL0 (#DE, #BP, #GP, #PF:
+ * below) and NMI, #DF and #MC, which can strike inside a stub and so keep
+ * the CPL0 stack. */
+.irp v, 1,4,5,6,7,9,15,16,19,20,22,23,24,25,26,27,28,31
+	BOUNCE_STUB \v, 1
 .endr
-
-/* The vectors whose gates name the kernel's CPL3 code segment: all but
- * those that need CPL0 (#DE, #BP, #GP, #PF: below) and NMI, #DF and #MC,
- * which can strike inside a stub and so keep the CPL0 stack. */
-#define PVM_CPL0_EXCEPTIONS                                                    \
-	(1 << 0 | 1 << 2 | 1 << 3 | 1 << 8 | 1 << 13 | 1 << 14 | 1 << 18)
-#define PVM_NATIVE_EXCEPTIONS (0xffffffff & ~PVM_CPL0_EXCEPTIONS)
+.irp v, 10,11,12,17,21,29,30
+	BOUNCE_STUB_ERR \v, 1
+.endr
+	BOUNCE_STUB 2
+	BOUNCE_STUB 18
+	BOUNCE_STUB_ERR 8
 
 /* #DE: the entry's switch to the kernel's page tables (a `div` by zero
  * there: rarely hot otherwise, unlike #UD or #PF; a fault, so the stub
@@ -232,9 +243,6 @@ pvm_stub_0:
 1:	popq	pvm_exc_rip(%rip)
 	pushq	$pvm_bounce_0
 	iretq
-.irp v, 8,10,11,12,17,21,29,30
-	BOUNCE_STUB_ERR \v
-.endr
 
 /* #PF: also keep CR2, so that reading it later (read_cr2) needs no trip
  * through the privileged gate. */
@@ -530,7 +538,7 @@ pvm_idt_stubs:
 .endr
 	.quad	pvm_stub_timer
 	.quad	pvm_stub_spurious
-	.long	PVM_NATIVE_EXCEPTIONS
+	.long	pvm_native_vectors
 
 /* Read by the entry before it switches page tables: read-only to user. */
 	.section .pvm.data, "aw"
